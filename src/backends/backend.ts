@@ -1,0 +1,52 @@
+/**
+ * The one interface every runtime implements. A backend turns texts into vectors and knows nothing
+ * about golden vectors, tolerances or reports (like Polygraphy's runners): the comparator never
+ * imports a backend, and a backend never imports the comparator.
+ */
+import type { ModelInfo } from '../model/model-folder.js';
+import type { TextTokenizer } from '../tokenize/types.js';
+
+/** Row-major matrix of embeddings, one row per text, in corpus order. */
+export interface Matrix {
+  rows: number;
+  dim: number;
+  data: Float32Array | Float64Array;
+}
+
+export type Availability = { available: true } | { available: false; reason: string };
+
+/** What a backend is given when it is opened: everything is resolved, nothing is downloaded. */
+export interface BackendContext {
+  /** Model folder (Hugging Face layout) and its parsed configs. */
+  model: ModelInfo;
+  tokenizer: TextTokenizer;
+  /** Texts per forward pass. The batch size must not change a text's vector beyond rounding. */
+  batchSize: number;
+}
+
+export interface BackendSpec {
+  /** The name in parity.config.json and on the command line (`--backend NAME`). */
+  name: string;
+  /** Which runner implements it, e.g. "reference", "onnxruntime-node". */
+  runtime: string;
+  /** Absolute path of the model folder this backend loads (the config's model, or its own override). */
+  modelDir: string;
+  /** Runtime-specific options straight from the config entry (device, model file, ...). */
+  options: Record<string, unknown>;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Cheap check that says whether this backend can run here, and if not, why not. */
+  availability(): Promise<Availability>;
+  /** Load the model/session. Throws BackendError with the cause kept. */
+  open(context: BackendContext): Promise<void>;
+  /** Embeddings for `texts`, one row per text, same order. */
+  embed(texts: readonly string[]): Promise<Matrix>;
+  /** Facts about what actually ran (runtime versions, providers, model file hash...). */
+  environment(): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+/** Builds a Backend from its config entry; the registry maps runtime names to these. */
+export type BackendFactory = (spec: BackendSpec) => Backend;

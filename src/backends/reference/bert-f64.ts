@@ -1,0 +1,175 @@
+/**
+ * A float64 BertModel forward pass from model.safetensors + config.json, in plain loops: the oracle
+ * that does not share a single kernel with ONNX Runtime. One sequence at a time, so there is no
+ * padding and no additive mask at all: padded keys simply do not exist, which is what every masked
+ * implementation approximates.
+ */
+import type { BertConfig } from '../../model/bert-config.js';
+import type { SafeTensor } from '../../model/safetensors.js';
+import { erf } from '../../numeric/erf.js';
+
+interface Linear {
+  w: Float64Array; // [out, in]
+  b: Float64Array;
+  out: number;
+  inp: number;
+}
+interface LayerNorm {
+  g: Float64Array;
+  b: Float64Array;
+}
+interface Layer {
+  q: Linear;
+  k: Linear;
+  v: Linear;
+  attnOut: Linear;
+  attnNorm: LayerNorm;
+  inter: Linear;
+  out: Linear;
+  outNorm: LayerNorm;
+}
+
+export class BertFloat64 {
+  private readonly word: Float64Array;
+  private readonly position: Float64Array;
+  private readonly tokenType: Float64Array;
+  private readonly embNorm: LayerNorm;
+  private readonly layers: Layer[] = [];
+  readonly hidden: number;
+
+  constructor(
+    private readonly config: BertConfig,
+    tensors: Map<string, SafeTensor>,
+  ) {
+    const act = config.hidden_act;
+    if (act !== 'gelu' && act !== 'gelu_python') {
+      throw new Error(`hidden_act "${act}" is not supported by the reference (only erf GELU, "gelu")`);
+    }
+    // Checkpoints saved from BertForMaskedLM etc. prefix names with "bert.".
+    const prefix = tensors.has('bert.embeddings.word_embeddings.weight') ? 'bert.' : '';
+    const get = (name: string, shape: number[]): Float64Array => {
+      const t = tensors.get(prefix + name);
+      if (!t) throw new Error(`weights have no tensor "${prefix + name}" (is this a BERT model?)`);
+      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+        throw new Error(`tensor ${name} has shape [${t.shape}], config.json implies [${shape}]`);
+      }
+      return Float64Array.from(t.data);
+    };
+    const H = config.hidden_size;
+    const I = config.intermediate_size;
+    const linear = (name: string, out: number, inp: number): Linear => ({
+      w: get(`${name}.weight`, [out, inp]),
+      b: get(`${name}.bias`, [out]),
+      out,
+      inp,
+    });
+    const norm = (name: string): LayerNorm => ({ g: get(`${name}.weight`, [H]), b: get(`${name}.bias`, [H]) });
+    this.hidden = H;
+    this.word = get('embeddings.word_embeddings.weight', [config.vocab_size, H]);
+    this.position = get('embeddings.position_embeddings.weight', [config.max_position_embeddings, H]);
+    this.tokenType = get('embeddings.token_type_embeddings.weight', [config.type_vocab_size, H]);
+    this.embNorm = norm('embeddings.LayerNorm');
+    for (let l = 0; l < config.num_hidden_layers; l++) {
+      const p = `encoder.layer.${l}`;
+      this.layers.push({
+        q: linear(`${p}.attention.self.query`, H, H),
+        k: linear(`${p}.attention.self.key`, H, H),
+        v: linear(`${p}.attention.self.value`, H, H),
+        attnOut: linear(`${p}.attention.output.dense`, H, H),
+        attnNorm: norm(`${p}.attention.output.LayerNorm`),
+        inter: linear(`${p}.intermediate.dense`, I, H),
+        out: linear(`${p}.output.dense`, H, I),
+        outNorm: norm(`${p}.output.LayerNorm`),
+      });
+    }
+  }
+
+  /** last_hidden_state [seq, hidden] for one unpadded sequence. */
+  forward(ids: readonly number[], typeIds: readonly number[]): Float64Array {
+    const H = this.hidden;
+    const S = ids.length;
+    const x = new Float64Array(S * H);
+    for (let s = 0; s < S; s++) {
+      const w = ids[s] * H;
+      const p = s * H;
+      const t = typeIds[s] * H;
+      for (let h = 0; h < H; h++) x[s * H + h] = this.word[w + h] + this.position[p + h] + this.tokenType[t + h];
+    }
+    layerNorm(x, S, H, this.embNorm, this.config.layer_norm_eps);
+
+    let hidden: Float64Array = x;
+    for (const layer of this.layers) hidden = this.layer(hidden, S, layer);
+    return hidden;
+  }
+
+  private layer(x: Float64Array, S: number, L: Layer): Float64Array {
+    const H = this.hidden;
+    const heads = this.config.num_attention_heads;
+    const dh = H / heads;
+    const scale = 1 / Math.sqrt(dh);
+    const q = linear(x, S, L.q);
+    const k = linear(x, S, L.k);
+    const v = linear(x, S, L.v);
+    const context = new Float64Array(S * H);
+    const scores = new Float64Array(S);
+    for (let h = 0; h < heads; h++) {
+      const off = h * dh;
+      for (let i = 0; i < S; i++) {
+        let max = -Infinity;
+        for (let j = 0; j < S; j++) {
+          let dot = 0;
+          for (let d = 0; d < dh; d++) dot += q[i * H + off + d] * k[j * H + off + d];
+          scores[j] = dot * scale;
+          if (scores[j] > max) max = scores[j];
+        }
+        let sum = 0;
+        for (let j = 0; j < S; j++) {
+          scores[j] = Math.exp(scores[j] - max);
+          sum += scores[j];
+        }
+        for (let j = 0; j < S; j++) {
+          const p = scores[j] / sum;
+          for (let d = 0; d < dh; d++) context[i * H + off + d] += p * v[j * H + off + d];
+        }
+      }
+    }
+    const attn = linear(context, S, L.attnOut);
+    for (let i = 0; i < attn.length; i++) attn[i] += x[i];
+    layerNorm(attn, S, H, L.attnNorm, this.config.layer_norm_eps);
+
+    const inter = linear(attn, S, L.inter);
+    for (let i = 0; i < inter.length; i++) inter[i] = 0.5 * inter[i] * (1 + erf(inter[i] * Math.SQRT1_2));
+    const out = linear(inter, S, L.out);
+    for (let i = 0; i < out.length; i++) out[i] += attn[i];
+    layerNorm(out, S, H, L.outNorm, this.config.layer_norm_eps);
+    return out;
+  }
+}
+
+function linear(x: Float64Array, S: number, L: Linear): Float64Array {
+  const y = new Float64Array(S * L.out);
+  for (let s = 0; s < S; s++) {
+    const xo = s * L.inp;
+    for (let o = 0; o < L.out; o++) {
+      const wo = o * L.inp;
+      let acc = L.b[o];
+      for (let i = 0; i < L.inp; i++) acc += x[xo + i] * L.w[wo + i];
+      y[s * L.out + o] = acc;
+    }
+  }
+  return y;
+}
+
+function layerNorm(x: Float64Array, S: number, H: number, n: LayerNorm, eps: number): void {
+  for (let s = 0; s < S; s++) {
+    const o = s * H;
+    let mean = 0;
+    for (let h = 0; h < H; h++) mean += x[o + h];
+    mean /= H;
+    let variance = 0;
+    for (let h = 0; h < H; h++) variance += (x[o + h] - mean) ** 2;
+    variance /= H;
+    const inv = 1 / Math.sqrt(variance + eps);
+    for (let h = 0; h < H; h++) x[o + h] = (x[o + h] - mean) * inv * n.g[h] + n.b[h];
+  }
+}

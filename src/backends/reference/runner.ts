@@ -1,0 +1,85 @@
+/** `reference`: the float64 TypeScript BertModel — an oracle independent of ONNX Runtime. BERT family only. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BackendError, describeCause } from '../../errors.js';
+import type { PaddedBatch } from '../../embed/batches.js';
+import { displayPath } from '../../io/display-path.js';
+import { sha256File } from '../../io/hash.js';
+import { readSafetensors } from '../../model/safetensors.js';
+import type { Availability, BackendContext, BackendFactory } from '../backend.js';
+import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
+import { BertFloat64 } from './bert-f64.js';
+import { loadModelInfo } from '../../model/model-folder.js';
+
+const BERT_TYPES = new Set(['bert']);
+
+export class ReferenceBackend extends HiddenStateBackend {
+  private model: BertFloat64 | null = null;
+  private weightsPath = '';
+  private weightsHash = '';
+
+  constructor(
+    name: string,
+    private readonly modelDir: string,
+  ) {
+    super(name);
+  }
+
+  async availability(): Promise<Availability> {
+    const dir = this.modelDir;
+    const weights = join(dir, 'model.safetensors');
+    if (!existsSync(weights)) return { available: false, reason: `no model.safetensors in ${dir} (the reference reads safetensors weights)` };
+    try {
+      const info = loadModelInfo(dir);
+      if (!BERT_TYPES.has(info.config.model_type)) {
+        return { available: false, reason: `the reference implements BERT only; this model's model_type is "${info.config.model_type}"` };
+      }
+    } catch (error) {
+      return { available: false, reason: describeCause(error) };
+    }
+    return { available: true };
+  }
+
+  protected async load(context: BackendContext): Promise<void> {
+    this.weightsPath = join(context.model.dir, 'model.safetensors');
+    try {
+      this.model = new BertFloat64(context.model.config, readSafetensors(this.weightsPath));
+      this.weightsHash = sha256File(this.weightsPath);
+    } catch (error) {
+      throw new BackendError(this.name, `cannot build the float64 BERT from ${this.weightsPath}: ${describeCause(error)}`, { cause: error });
+    }
+  }
+
+  protected override outputType(): 'float64' {
+    return 'float64';
+  }
+
+  protected async forward(batch: PaddedBatch): Promise<HiddenState> {
+    const model = this.model!;
+    const dim = model.hidden;
+    const data = new Float64Array(batch.batch * batch.seq * dim);
+    for (let b = 0; b < batch.batch; b++) {
+      // Each sequence runs alone and unpadded: the reference never sees a mask.
+      const len = batch.lengths[b];
+      const ids: number[] = [];
+      const types: number[] = [];
+      for (let t = 0; t < len; t++) {
+        ids.push(Number(batch.inputIds[b * batch.seq + t]));
+        types.push(Number(batch.tokenTypeIds[b * batch.seq + t]));
+      }
+      data.set(model.forward(ids, types), b * batch.seq * dim);
+    }
+    return { data, seq: batch.seq, dim };
+  }
+
+  environment(): Record<string, unknown> {
+    return {
+      runtime: 'parity float64 TypeScript BertModel',
+      precision: 'float64',
+      weights: displayPath(this.weightsPath),
+      weightsSha256: this.weightsHash,
+    };
+  }
+}
+
+export const createReferenceBackend: BackendFactory = (spec) => new ReferenceBackend(spec.name, spec.modelDir);

@@ -1,0 +1,48 @@
+/**
+ * Maps a config entry's "runtime" to the runner that implements it. Resolution collects every
+ * problem (unknown runtime, bad option) into one message instead of stopping at the first, the way
+ * onnxruntime-common's backend-impl.ts reports every backend it tried.
+ */
+import { InputError } from '../errors.js';
+import type { Backend, BackendFactory, BackendSpec } from './backend.js';
+import { createOrtNodeBackend } from './onnxruntime-node/runner.js';
+import { createReferenceBackend } from './reference/runner.js';
+
+export interface RuntimeEntry {
+  factory: BackendFactory;
+  /** Config keys this runtime understands besides the common ones; anything else is a typo. */
+  optionKeys: readonly string[];
+  description: string;
+}
+
+export const RUNTIMES: Record<string, RuntimeEntry> = {
+  reference: {
+    factory: createReferenceBackend,
+    optionKeys: [],
+    description: 'float64 TypeScript BertModel from model.safetensors (BERT family only)',
+  },
+  'onnxruntime-node': {
+    factory: createOrtNodeBackend,
+    optionKeys: ['device', 'model', 'threads', 'graphOptimizationLevel'],
+    description: 'ONNX Runtime native binding, CPU or CUDA execution provider',
+  },
+};
+
+export function createBackends(specs: readonly BackendSpec[]): Backend[] {
+  const problems: string[] = [];
+  const backends: Backend[] = [];
+  for (const spec of specs) {
+    const entry = RUNTIMES[spec.runtime];
+    if (!entry) {
+      problems.push(`backend "${spec.name}": unknown runtime "${spec.runtime}" (known: ${Object.keys(RUNTIMES).join(', ')})`);
+      continue;
+    }
+    try {
+      backends.push(entry.factory(spec));
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  if (problems.length) throw new InputError(problems.join('\n'));
+  return backends;
+}

@@ -1,0 +1,162 @@
+/**
+ * The `parity` command line. Every command returns an exit code; errors are mapped here and only here:
+ *   0 pass · 1 parity failure · 2 bad input or harness error.
+ * Bad input prints one line (what, where, how to fix) and no stack trace unless --verbose.
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { listBackends } from './commands/backends.js';
+import { compareFiles } from './commands/compare.js';
+import { makeGolden } from './commands/golden.js';
+import { ParityError, ParityFailure } from './errors.js';
+import { renderTerminal, wantsColor } from './report/terminal.js';
+import { runParity } from './run/run.js';
+import { parityVersion } from './versions.js';
+
+export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
+
+function nonNegative(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+      throw new InvalidArgumentError(`${flag} must be a non-negative number, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+export async function main(argv: string[], io: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }): Promise<number> {
+  let exitCode: number = EXIT.pass;
+  const verbose = argv.includes('--verbose');
+  const program = new Command('parity')
+    .description('Prove two inference backends compute the same embeddings, or show where and how much they do not.')
+    .version(parityVersion())
+    .option('--verbose', 'show stack traces and causes of errors')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('run')
+    .description('embed the corpus on every configured backend and compare each to the golden vectors')
+    .option('-c, --config <file>', 'config file', 'parity.config.json')
+    .option('-b, --backend <name>', 'run only this backend (repeatable)', collect)
+    .option('--corpus <file>', 'corpus (.jsonl of {"id","text"} or .txt, one text per line) instead of the config\'s')
+    .option('--golden <file>', 'golden .npy instead of the config\'s')
+    .option('-o, --out <dir>', 'report folder', 'reports/latest')
+    .option('--atol <x>', 'override atol for every backend', nonNegative('--atol'))
+    .option('--rtol <x>', 'override rtol for every backend', nonNegative('--rtol'))
+    .option('--cosine <x>', 'override the max allowed cosine Δ for every backend', nonNegative('--cosine'))
+    .option('--json', 'print report.json to stdout instead of the table')
+    .action(async (opts) => {
+      const { report, reportPath } = await runParity({
+        config: opts.config,
+        backends: opts.backend,
+        corpus: opts.corpus,
+        golden: opts.golden,
+        out: opts.out,
+        tolerance: { atol: opts.atol, rtol: opts.rtol, cosine: opts.cosine },
+        command: ['parity', ...argv],
+      });
+      if (opts.json) io.stdout((await import('./report/json.js')).reportToJson(report));
+      else io.stdout(renderTerminal(report, { color: wantsColor(process.stdout) }) + `report: ${reportPath}\n`);
+      exitCode = EXIT[report.verdict];
+    });
+
+  program
+    .command('golden')
+    .description('make golden vectors (.npy + .meta.json) from a backend you trust')
+    .requiredOption('-b, --backend <name>', 'backend to take the vectors from (e.g. reference)')
+    .option('-c, --config <file>', 'config file', 'parity.config.json')
+    .option('--corpus <file>', 'corpus instead of the config\'s')
+    .option('-o, --out <file.npy>', 'where to write (default: the config\'s golden)')
+    .option('--update', 'replace an existing golden')
+    .action(async (opts) => {
+      const g = await makeGolden({ config: opts.config, backend: opts.backend, corpus: opts.corpus, out: opts.out, update: Boolean(opts.update) });
+      io.stdout(`wrote ${g.path} (${g.rows}×${g.dim} ${g.dtype}) and its .meta.json\n`);
+    });
+
+  program
+    .command('compare')
+    .description('compare two vector files (.npy) element by element')
+    .argument('<golden.npy>')
+    .argument('<actual.npy>')
+    .option('--atol <x>', 'absolute tolerance (default by dtype: 1e-5)', nonNegative('--atol'))
+    .option('--rtol <x>', 'relative tolerance (default by dtype: 1.3e-6 fp32, 1e-3 fp16)', nonNegative('--rtol'))
+    .option('--cosine <x>', 'max allowed cosine Δ per text', nonNegative('--cosine'))
+    .option('--mismatch-ratio <x>', 'fraction of elements allowed to mismatch', nonNegative('--mismatch-ratio'))
+    .option('--json', 'print {"status", "metrics", "tolerance"} as JSON')
+    .action(async (goldenPath: string, actualPath: string, opts) => {
+      const r = compareFiles(goldenPath, actualPath, opts);
+      if (opts.json) {
+        io.stdout(JSON.stringify({ status: r.status, metrics: r.metrics, tolerance: r.tolerance, reasons: r.verdict.reasons }, nonFiniteAsString, 2) + '\n');
+      } else {
+        io.stdout(`${r.status.toUpperCase()}: ${actualPath} vs ${goldenPath} (${r.metrics.shape.join('×')})\n`);
+        for (const reason of r.verdict.reasons) io.stdout(`  ${reason}\n`);
+        if (r.metrics.total) io.stdout(r.verdict.message.replace(/^/gm, '  ') + '\n');
+      }
+      exitCode = r.status === 'pass' ? EXIT.pass : EXIT.fail;
+    });
+
+  program
+    .command('backends')
+    .description('list configured backends, whether each can run on this machine, and why not')
+    .option('-c, --config <file>', 'config file', 'parity.config.json')
+    .option('--json', 'print as JSON')
+    .action(async (opts) => {
+      const list = await listBackends(opts.config);
+      if (opts.json) {
+        io.stdout(JSON.stringify(list, null, 2) + '\n');
+        return;
+      }
+      for (const b of list) {
+        io.stdout(`${b.name.padEnd(24)} ${(b.available ? 'available' : 'unavailable').padEnd(12)} ${b.runtime} ${b.precision}` + (b.reason ? `\n  ${b.reason}` : '') + '\n');
+      }
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, verbose, io);
+  }
+}
+
+function nonFiniteAsString(_key: string, value: unknown) {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
+export function reportError(error: unknown, verbose: boolean, io: Io): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end through here with exit code 0; usage errors are bad input.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.pass;
+    return EXIT.error;
+  }
+  const code = error instanceof ParityFailure ? EXIT.fail : EXIT.error;
+  if (verbose) {
+    io.stderr(`parity: ${chain(error)}\n`);
+  } else if (error instanceof ParityError) {
+    io.stderr(`parity: ${error.message}\n`);
+  } else {
+    io.stderr(`parity: internal error: ${error instanceof Error ? error.message : String(error)} (run with --verbose for the stack trace)\n`);
+  }
+  return code;
+}
+
+function chain(error: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = error;
+  while (e) {
+    parts.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+    if (e) parts.push('caused by:');
+  }
+  return parts.join('\n');
+}
+
+

@@ -1,0 +1,49 @@
+/** `parity compare GOLDEN.npy ACTUAL.npy`: the run's metrics for two vector files. */
+import { existsSync, readFileSync } from 'node:fs';
+import { compareMatrices, type Metrics } from '../compare/metrics.js';
+import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
+import { judge, type Verdict } from '../compare/verdict.js';
+import { metaPathFor } from '../golden/golden.js';
+import { readNpy } from '../npy/npy.js';
+
+export interface CompareOptions {
+  atol?: number;
+  rtol?: number;
+  cosine?: number;
+  mismatchRatio?: number;
+}
+
+export interface CompareResult {
+  status: 'pass' | 'fail';
+  tolerance: Tolerance;
+  metrics: Metrics;
+  verdict: Verdict;
+}
+
+/** Text ids from the golden's .meta.json when it has one, so locations name texts, not row numbers. */
+function idsFor(path: string, rows: number): string[] {
+  const metaPath = metaPathFor(path);
+  if (!existsSync(metaPath)) return [];
+  try {
+    const ids = JSON.parse(readFileSync(metaPath, 'utf8'))?.corpus?.ids;
+    return Array.isArray(ids) && ids.length === rows ? ids.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function compareFiles(goldenPath: string, actualPath: string, options: CompareOptions): CompareResult {
+  const golden = readNpy(goldenPath);
+  const actual = readNpy(actualPath);
+  // Defaults follow the less precise of the two files, like torch.testing picks by dtype.
+  const base = golden.dtype === '<f2' || actual.dtype === '<f2' ? DEFAULT_TOLERANCE.fp16 : DEFAULT_TOLERANCE.fp32;
+  const tolerance: Tolerance = {
+    atol: options.atol ?? base.atol,
+    rtol: options.rtol ?? base.rtol,
+    mismatchRatio: options.mismatchRatio ?? base.mismatchRatio,
+    ...(options.cosine !== undefined ? { cosine: options.cosine } : {}),
+  };
+  const { metrics } = compareMatrices(golden, actual, tolerance, idsFor(goldenPath, golden.rows));
+  const verdict = judge(metrics, tolerance);
+  return { status: verdict.status, tolerance, metrics, verdict };
+}

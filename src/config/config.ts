@@ -1,0 +1,142 @@
+/**
+ * parity.config.json: which model, corpus and golden, and which backends with which tolerances.
+ * Paths are relative to the config file. Every key is validated, and an error names the key, the
+ * file and what is expected, because a typo in a tolerance silently loosening CI is the worst outcome.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { BackendSpec } from '../backends/backend.js';
+import { RUNTIMES } from '../backends/registry.js';
+import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
+import { InputError } from '../errors.js';
+import { readJson } from '../model/model-folder.js';
+
+export type Precision = 'fp64' | 'fp32' | 'fp16';
+
+export interface BackendConfig extends BackendSpec {
+  precision: Precision;
+  tolerance: Tolerance;
+  /** Per-backend wall-clock limit for open + embed, milliseconds. */
+  timeoutMs: number;
+}
+
+export interface ParityConfig {
+  path: string;
+  dir: string;
+  model: string;
+  corpus: string;
+  golden: string;
+  batchSize: number;
+  backends: BackendConfig[];
+}
+
+export const DEFAULT_CONFIG_FILE = 'parity.config.json';
+const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'timeoutMs', 'backends'];
+const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir'];
+const TOLERANCE_KEYS = ['atol', 'rtol', 'cosine', 'mismatchRatio'];
+
+class Checker {
+  constructor(private readonly file: string) {}
+  fail(key: string, expected: string, got: unknown): never {
+    throw new InputError(`${this.file}: "${key}" must be ${expected}, got ${JSON.stringify(got)}`);
+  }
+  string(obj: Record<string, unknown>, key: string, path: string): string {
+    const v = obj[key];
+    if (typeof v !== 'string' || v === '') this.fail(path, 'a non-empty string', v);
+    return v;
+  }
+  number(v: unknown, path: string, { min = 0, integer = false } = {}): number {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+      this.fail(path, `${integer ? 'an integer' : 'a number'} >= ${min}`, v);
+    }
+    return v;
+  }
+  keys(obj: Record<string, unknown>, allowed: readonly string[], path: string): void {
+    for (const key of Object.keys(obj)) {
+      if (!allowed.includes(key)) {
+        throw new InputError(`${this.file}: unknown key "${path ? `${path}.` : ''}${key}" (allowed: ${allowed.join(', ')})`);
+      }
+    }
+  }
+  object(v: unknown, path: string): Record<string, unknown> {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'an object', v);
+    return v as Record<string, unknown>;
+  }
+}
+
+export function parseTolerance(raw: unknown, base: Tolerance, check: Checker, path: string): Tolerance {
+  if (raw === undefined) return { ...base };
+  const obj = check.object(raw, path);
+  check.keys(obj, TOLERANCE_KEYS, path);
+  const t: Tolerance = { ...base };
+  if (obj.atol !== undefined) t.atol = check.number(obj.atol, `${path}.atol`);
+  if (obj.rtol !== undefined) t.rtol = check.number(obj.rtol, `${path}.rtol`);
+  if (obj.cosine !== undefined) t.cosine = check.number(obj.cosine, `${path}.cosine`);
+  if (obj.mismatchRatio !== undefined) {
+    t.mismatchRatio = check.number(obj.mismatchRatio, `${path}.mismatchRatio`);
+    if (t.mismatchRatio > 1) check.fail(`${path}.mismatchRatio`, 'a fraction between 0 and 1', obj.mismatchRatio);
+  }
+  return t;
+}
+
+export function parseConfig(raw: unknown, file: string): ParityConfig {
+  const check = new Checker(file);
+  const dir = dirname(resolve(file));
+  const obj = check.object(raw, '(top level)');
+  check.keys(obj, TOP_KEYS, '');
+  const model = resolve(dir, check.string(obj, 'model', 'model'));
+  const corpus = resolve(dir, check.string(obj, 'corpus', 'corpus'));
+  const golden = resolve(dir, check.string(obj, 'golden', 'golden'));
+  const batchSize = obj.batchSize === undefined ? 16 : check.number(obj.batchSize, 'batchSize', { min: 1, integer: true });
+  const defaultTimeout = obj.timeoutMs === undefined ? 600_000 : check.number(obj.timeoutMs, 'timeoutMs', { min: 1, integer: true });
+  if (!Array.isArray(obj.backends) || obj.backends.length === 0) check.fail('backends', 'a non-empty array of backend entries', obj.backends);
+
+  const names = new Set<string>();
+  const backends = (obj.backends as unknown[]).map((entry, i): BackendConfig => {
+    const path = `backends[${i}]`;
+    const b = check.object(entry, path);
+    const name = check.string(b, 'name', `${path}.name`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) check.fail(`${path}.name`, 'letters, digits, ".", "_" or "-"', name);
+    if (names.has(name)) throw new InputError(`${file}: backend name "${name}" appears twice (${path})`);
+    names.add(name);
+    const runtime = check.string(b, 'runtime', `${path}.runtime`);
+    const entryRuntime = RUNTIMES[runtime];
+    if (!entryRuntime) check.fail(`${path}.runtime`, `one of ${Object.keys(RUNTIMES).join(', ')}`, runtime);
+    check.keys(b, [...COMMON_BACKEND_KEYS, ...entryRuntime.optionKeys], path);
+    const precision = (b.precision ?? (runtime === 'reference' ? 'fp64' : 'fp32')) as Precision;
+    if (!['fp64', 'fp32', 'fp16'].includes(precision)) check.fail(`${path}.precision`, 'one of fp64, fp32, fp16', b.precision);
+    const tolerance = parseTolerance(b.tolerance, DEFAULT_TOLERANCE[precision], check, `${path}.tolerance`);
+    const timeoutMs = b.timeoutMs === undefined ? defaultTimeout : check.number(b.timeoutMs, `${path}.timeoutMs`, { min: 1, integer: true });
+    const modelDir = b.modelDir === undefined ? model : resolve(dir, check.string(b, 'modelDir', `${path}.modelDir`));
+    const options: Record<string, unknown> = {};
+    for (const key of entryRuntime.optionKeys) if (b[key] !== undefined) options[key] = b[key];
+    return { name, runtime, modelDir, options, precision, tolerance, timeoutMs };
+  });
+  return { path: resolve(file), dir, model, corpus, golden, batchSize, backends };
+}
+
+export function loadConfig(file: string | undefined): ParityConfig {
+  const path = resolve(file ?? DEFAULT_CONFIG_FILE);
+  if (!existsSync(path)) {
+    throw new InputError(
+      file
+        ? `config file ${path} does not exist`
+        : `no ${DEFAULT_CONFIG_FILE} in ${dirname(path)}; run from the project folder or pass --config FILE`,
+    );
+  }
+  return parseConfig(readJson(path, 'config'), path);
+}
+
+/** Picks the named backends, in the order asked; unknown names are one error listing the known ones. */
+export function selectBackends(config: ParityConfig, names: readonly string[] | undefined): BackendConfig[] {
+  if (!names || names.length === 0) return config.backends;
+  const known = new Map(config.backends.map((b) => [b.name, b]));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length) {
+    throw new InputError(
+      `unknown backend${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} ` +
+        `(configured in ${config.path}: ${[...known.keys()].join(', ')})`,
+    );
+  }
+  return [...new Set(names)].map((n) => known.get(n)!);
+}

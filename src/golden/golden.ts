@@ -1,0 +1,80 @@
+/**
+ * Golden vectors: an .npy (float64 from the reference, float32 from runtimes) plus FILE.meta.json that
+ * says exactly what produced it. A golden is only meaningful for the corpus it was made from, so a
+ * run refuses a golden whose corpus hash differs.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Matrix } from '../backends/backend.js';
+import type { Corpus } from '../corpus/corpus.js';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { encodeNpy, readNpy, type NpyMatrix } from '../npy/npy.js';
+
+export interface GoldenMeta {
+  schemaVersion: 1;
+  createdAt: string;
+  dtype: string;
+  shape: [number, number];
+  corpus: { path: string; sha256: string; count: number; ids: string[] };
+  model: { dir: string; files: Record<string, string> };
+  backend: { name: string; runtime: string; environment: Record<string, unknown> };
+  tokenizer: string;
+  pooling: string;
+  normalize: boolean;
+  maxSeqLength: number;
+  packages: Record<string, string>;
+}
+
+export function metaPathFor(npyPath: string): string {
+  return npyPath.replace(/\.npy$/i, '') + '.meta.json';
+}
+
+export function writeGolden(path: string, vectors: Matrix, meta: GoldenMeta, { update }: { update: boolean }): void {
+  if (existsSync(path) && !update) {
+    throw new InputError(`golden ${path} already exists; pass --update to replace it (the old file stays untouched until the new one is complete)`);
+  }
+  // Vectors first, meta second, each atomically: an interrupted write leaves the old pair intact or
+  // at worst new vectors with old meta, which `run` then rejects by hash rather than misreads.
+  writeFileAtomic(path, encodeNpy(vectors));
+  writeFileAtomic(metaPathFor(path), JSON.stringify(meta, null, 2) + '\n');
+}
+
+export interface Golden {
+  path: string;
+  vectors: NpyMatrix;
+  meta: GoldenMeta | null;
+}
+
+export function readGolden(path: string): Golden {
+  if (!existsSync(path)) {
+    throw new InputError(`golden ${path} does not exist; make it with \`npx parity golden --backend reference\` (or pass --golden FILE)`);
+  }
+  const vectors = readNpy(path);
+  const metaPath = metaPathFor(path);
+  let meta: GoldenMeta | null = null;
+  if (existsSync(metaPath)) {
+    try {
+      meta = JSON.parse(readFileSync(metaPath, 'utf8')) as GoldenMeta;
+    } catch (error) {
+      throw new InputError(`${metaPath} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return { path, vectors, meta };
+}
+
+/** Refuses a golden that was made from a different corpus (by hash) or has a different row count. */
+export function checkGoldenMatchesCorpus(golden: Golden, corpus: Corpus): void {
+  if (golden.meta) {
+    if (golden.meta.corpus.sha256 !== corpus.sha256) {
+      throw new InputError(
+        `golden ${golden.path} was made from a different corpus (sha256 ${golden.meta.corpus.sha256.slice(0, 12)}…, ` +
+          `${golden.meta.corpus.count} texts) than ${corpus.path} (sha256 ${corpus.sha256.slice(0, 12)}…, ${corpus.texts.length} texts); ` +
+          `regenerate it with \`npx parity golden --backend reference --update\` or pass the matching --corpus`,
+      );
+    }
+  } else if (golden.vectors.rows !== corpus.texts.length) {
+    throw new InputError(
+      `golden ${golden.path} has ${golden.vectors.rows} rows but corpus ${corpus.path} has ${corpus.texts.length} texts (and no .meta.json to check the corpus hash)`,
+    );
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The report object every renderer takes (terminal, JSON; HTML/JUnit/Markdown later). It is plain
+ * data: renderers never run anything, and `report.json` is exactly this object.
+ * Schema: see docs in README ("report.json"); bump REPORT_SCHEMA_VERSION on any incompatible change.
+ */
+import type { Details, Metrics } from '../compare/metrics.js';
+import type { Tolerance } from '../compare/tolerance.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type BackendStatus = 'pass' | 'fail' | 'skipped' | 'error';
+export type Verdict = 'pass' | 'fail' | 'error';
+
+export interface SerializedDetails {
+  /** 1 - cos per text, in corpus order. */
+  cosineDelta: number[];
+  /** Largest |a - g| per text. */
+  rowMaxAbs: number[];
+  /** | ||a|| - ||g|| | per text. */
+  normDelta: number[];
+  /** Largest |a - g| per dimension. */
+  dimMaxAbs: number[];
+  histogram: { minLog10: number; binsPerDecade: number; counts: number[] };
+  worst: Details['worst'];
+}
+
+export interface BackendReport {
+  name: string;
+  runtime: string;
+  precision: string;
+  status: BackendStatus;
+  /** Why it failed, was skipped or errored (first line); null on pass. */
+  reason: string | null;
+  reasons: string[];
+  /** torch.testing-style summary of the comparison. */
+  message: string | null;
+  tolerance: Tolerance;
+  metrics: Metrics | null;
+  details: SerializedDetails | null;
+  environment: Record<string, unknown>;
+  timing: { openMs: number; embedMs: number; textsPerSecond: number } | null;
+  /** Where this backend's vectors were saved, relative to the report folder. */
+  vectors: string | null;
+}
+
+export interface Report {
+  schemaVersion: number;
+  tool: { name: 'parity'; version: string };
+  createdAt: string;
+  command: string[];
+  verdict: Verdict;
+  config: string | null;
+  model: {
+    dir: string;
+    files: Record<string, string>;
+    pooling: string;
+    normalize: boolean;
+    maxSeqLength: number;
+    tokenizer: string;
+  } | null;
+  corpus: { path: string; sha256: string; count: number; ids: string[] };
+  golden: { path: string; dtype: string; shape: [number, number]; backend: string | null; createdAt: string | null };
+  backends: BackendReport[];
+  warnings: string[];
+  packages: Record<string, string>;
+}
+
+export function overallVerdict(backends: readonly BackendReport[]): Verdict {
+  if (backends.some((b) => b.status === 'error')) return 'error';
+  if (backends.every((b) => b.status === 'skipped')) return 'error';
+  if (backends.some((b) => b.status === 'fail')) return 'fail';
+  return 'pass';
+}
+
+export function serializeDetails(d: Details, minLog10: number, binsPerDecade: number): SerializedDetails {
+  return {
+    cosineDelta: Array.from(d.cosineDelta),
+    rowMaxAbs: Array.from(d.rowMaxAbs),
+    normDelta: Array.from(d.normDelta),
+    dimMaxAbs: Array.from(d.dimMaxAbs),
+    histogram: { minLog10, binsPerDecade, counts: d.histogram },
+    worst: d.worst,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The one tokenizer every backend shares: the model folder's own tokenizer.json, run by
+ * transformers.js (@huggingface/transformers, which wraps @huggingface/tokenizers), with
+ * sentence-transformers' truncation applied by hand.
+ *
+ * Why by hand: sentence-transformers truncates to max_seq_length (sentence_bert_config.json, which
+ * overrides tokenizer.json's truncation) the way Hugging Face tokenizers does: the text's pieces are
+ * cut to maxLength - 2 and then [CLS] ... [SEP] are added, so a long text ends in [SEP].
+ * transformers.js 4.3.1 with {truncation: true, max_length} instead cuts the finished sequence,
+ * special tokens included, and drops the final [SEP] (test/tokenizer.test.ts checks this). It also
+ * ignores tokenizer.json's own truncation and padding sections. So we encode without special
+ * tokens, cut, and add the template's special tokens ourselves.
+ */
+import { InputError } from '../errors.js';
+import type { ModelInfo } from '../model/model-folder.js';
+import type { EncodedText, TextTokenizer } from './types.js';
+
+type Transformers = typeof import('@huggingface/transformers');
+
+let transformersModule: Promise<Transformers> | undefined;
+
+/** Imported on first use, offline and quiet: local files only, nothing on stdout (info logs go there). */
+function importTransformers(): Promise<Transformers> {
+  transformersModule ??= import('@huggingface/transformers').then((mod) => {
+    mod.env.allowRemoteModels = false;
+    mod.env.allowLocalModels = true;
+    // Never read or write the library's download cache: the folder is the only source.
+    mod.env.useFSCache = false;
+    mod.env.useBrowserCache = false;
+    mod.env.logLevel = mod.LogLevel.ERROR;
+    return mod;
+  });
+  return transformersModule;
+}
+
+/** Special tokens the single-sequence template puts before and after the text (BERT: [CLS], [SEP]). */
+function templateSpecials(encode: (text: string, addSpecial: boolean) => number[], dir: string): { prefix: number[]; suffix: number[] } {
+  const probe = 'hello world';
+  const plain = encode(probe, false);
+  const full = encode(probe, true);
+  for (let start = 0; start + plain.length <= full.length; start++) {
+    if (plain.every((id, i) => full[start + i] === id)) {
+      return { prefix: full.slice(0, start), suffix: full.slice(start + plain.length) };
+    }
+  }
+  throw new InputError(
+    `tokenizer in ${dir}: cannot find where the text goes in its special-token template (plain ${JSON.stringify(plain)}, with special tokens ${JSON.stringify(full)})`,
+  );
+}
+
+export async function loadTokenizer(model: ModelInfo): Promise<TextTokenizer> {
+  const { AutoTokenizer } = await importTransformers();
+  let tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+  try {
+    // An absolute path is not a valid hub model id, so transformers.js reads <dir>/tokenizer.json
+    // and <dir>/tokenizer_config.json directly (a relative "a/b" would be taken as a hub id and
+    // looked up under env.localModelPath).
+    tokenizer = await AutoTokenizer.from_pretrained(model.dir, { local_files_only: true });
+  } catch (error) {
+    throw new InputError(
+      `cannot load the tokenizer from ${model.dir} (needs tokenizer.json and tokenizer_config.json): ${(error as Error).message ?? error}`,
+      { cause: error },
+    );
+  }
+
+  const maxLength = model.maxSeqLength;
+  const encodeIds = (text: string, addSpecial: boolean): number[] => tokenizer.encode(text, { add_special_tokens: addSpecial });
+  const { prefix, suffix } = templateSpecials(encodeIds, model.dir);
+  const room = maxLength - prefix.length - suffix.length;
+  if (!Number.isInteger(maxLength) || room < 0) {
+    throw new InputError(`${model.dir}: max sequence length ${maxLength} leaves no room for the ${prefix.length + suffix.length} special tokens`);
+  }
+  const padId = tokenizer.pad_token_id;
+  if (typeof padId !== 'number') {
+    throw new InputError(`tokenizer in ${model.dir} has no pad token (tokenizer_config.json "pad_token")`);
+  }
+  const config = (tokenizer as unknown as { config?: { tokenizer_class?: unknown } }).config;
+  const className = typeof config?.tokenizer_class === 'string' ? config.tokenizer_class : tokenizer.constructor.name;
+
+  return {
+    description: `${className} from ${model.dir} (max_length ${maxLength})`,
+    maxLength,
+    padId,
+    encode(text: string): EncodedText {
+      const pieces = encodeIds(text, false);
+      const ids = [...prefix, ...pieces.slice(0, room), ...suffix];
+      return { ids, typeIds: new Array<number>(ids.length).fill(0) };
+    },
+  };
+}
