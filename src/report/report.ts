@@ -61,6 +61,8 @@ export interface Report {
   corpus: { path: string; sha256: string; count: number; ids: string[] };
   golden: { path: string; dtype: string; shape: [number, number]; backend: string | null; createdAt: string | null };
   backends: BackendReport[];
+  /** Max |a - b| between every pair of backends that produced vectors (golden included as "golden"). */
+  pairwise: { names: string[]; maxAbs: number[][] };
   warnings: string[];
   packages: Record<string, string>;
 }

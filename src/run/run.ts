@@ -7,6 +7,7 @@ import { displayPath } from '../io/display-path.js';
 import type { Matrix } from '../backends/backend.js';
 import { createBackends } from '../backends/registry.js';
 import { compareMatrices, HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10 } from '../compare/metrics.js';
+import { pairwiseMaxAbs } from '../compare/pairwise.js';
 import { judge } from '../compare/verdict.js';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
 import { loadCorpus } from '../corpus/corpus.js';
@@ -61,6 +62,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   }
 
   const reports: BackendReport[] = [];
+  const produced: { name: string; vectors: Matrix }[] = [{ name: 'golden', vectors: golden.vectors }];
   for (let i = 0; i < selected.length; i++) {
     const spec = selected[i];
     const outcome = await embedWithBackend({
@@ -83,6 +85,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       const vectorsFile = join('vectors', `${spec.name}.npy`);
       writeFileAtomic(join(outDir, vectorsFile), encodeNpy(outcome.vectors));
       report = compareBackend(base, outcome.vectors, golden.vectors, corpus.ids, outcome.timing, vectorsFile);
+      produced.push({ name: spec.name, vectors: outcome.vectors });
     } else {
       report = {
         ...base,
@@ -127,6 +130,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       createdAt: golden.meta?.createdAt ?? null,
     },
     backends: reports,
+    pairwise: pairwiseMaxAbs(produced),
     warnings,
     packages: packageVersions(),
   };
