@@ -204,11 +204,13 @@ export class ComparisonAccumulator {
       if (constG && dim > 1) this.goldenConstantRows++;
       d.rowMaxAbs[row] = rowMax;
 
+      // Norms are compared as |‖a‖ - ‖g‖|, in the rows' own scale when that had to be rescaled.
+      let scale = 1;
       if (!Number.isFinite(na) || !Number.isFinite(ng)) {
-        ({ dot, na, ng } = scaledRowProducts(golden, actual, base, dim));
+        ({ dot, na, ng, scale } = scaledRowProducts(golden, actual, base, dim));
       }
       const cosDelta = 1 - cosine(dot, na, ng);
-      const normDelta = Math.abs(Math.sqrt(na) - Math.sqrt(ng));
+      const normDelta = Math.abs(Math.sqrt(na) - Math.sqrt(ng)) * scale;
       d.cosineDelta[row] = cosDelta;
       d.normDelta[row] = normDelta;
       if (Number.isFinite(cosDelta)) {
@@ -302,8 +304,7 @@ function scaledRowProducts(golden: FloatArray, actual: FloatArray, base: number,
     na += as * as;
     ng += gs * gs;
   }
-  // Norm delta is reported in the original scale.
-  return { dot, na: na * scale * scale, ng: ng * scale * scale, scale };
+  return { dot, na, ng, scale };
 }
 
 function histogramBin(diff: number): number {

@@ -18,6 +18,8 @@ export interface BackendConfig extends BackendSpec {
   tolerance: Tolerance;
   /** Per-backend wall-clock limit for open + embed, milliseconds. */
   timeoutMs: number;
+  /** Free text from the config (why these tolerances, say); shown in reports. */
+  note?: string;
 }
 
 export interface ParityConfig {
@@ -32,7 +34,7 @@ export interface ParityConfig {
 
 export const DEFAULT_CONFIG_FILE = 'parity.config.json';
 const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'timeoutMs', 'backends'];
-const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir'];
+const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note'];
 const TOLERANCE_KEYS = ['atol', 'rtol', 'cosine', 'mismatchRatio'];
 
 class Checker {
@@ -110,7 +112,8 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     const modelDir = b.modelDir === undefined ? model : resolve(dir, check.string(b, 'modelDir', `${path}.modelDir`));
     const options: Record<string, unknown> = {};
     for (const key of entryRuntime.optionKeys) if (b[key] !== undefined) options[key] = b[key];
-    return { name, runtime, modelDir, options, precision, tolerance, timeoutMs };
+    const note = b.note === undefined ? undefined : check.string(b, 'note', `${path}.note`);
+    return { name, runtime, modelDir, options, precision, tolerance, timeoutMs, ...(note ? { note } : {}) };
   });
   return { path: resolve(file), dir, model, corpus, golden, batchSize, backends };
 }

@@ -1,7 +1,7 @@
 /**
  * The report object every renderer takes (terminal, JSON; HTML/JUnit/Markdown later). It is plain
  * data: renderers never run anything, and `report.json` is exactly this object.
- * Schema: see docs in README ("report.json"); bump REPORT_SCHEMA_VERSION on any incompatible change.
+ * Schema: docs/report-schema.md; bump REPORT_SCHEMA_VERSION on any incompatible change.
  */
 import type { Details, Metrics } from '../compare/metrics.js';
 import type { Tolerance } from '../compare/tolerance.js';
@@ -28,6 +28,8 @@ export interface BackendReport {
   name: string;
   runtime: string;
   precision: string;
+  /** The config's note for this backend (e.g. why its tolerance is what it is). */
+  note?: string;
   status: BackendStatus;
   /** Why it failed, was skipped or errored (first line); null on pass. */
   reason: string | null;
@@ -58,7 +60,14 @@ export interface Report {
     maxSeqLength: number;
     tokenizer: string;
   } | null;
-  corpus: { path: string; sha256: string; count: number; ids: string[] };
+  corpus: {
+    path: string;
+    sha256: string;
+    count: number;
+    ids: string[];
+    /** The texts, in corpus order (same length as ids), so renderers can show them; optional. */
+    texts?: string[];
+  };
   golden: { path: string; dtype: string; shape: [number, number]; backend: string | null; createdAt: string | null };
   backends: BackendReport[];
   /** Max |a - b| between every pair of backends that produced vectors (golden included as "golden"). */

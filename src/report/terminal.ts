@@ -34,7 +34,7 @@ export function renderTerminal(report: Report, { color }: TerminalOptions): stri
       b.name,
       statusCell(b, color),
       m ? fmt(m.maxAbs) : '',
-      m?.maxAbsAt ? `${truncate(m.maxAbsAt.id, 18)}, ${m.maxAbsAt.dim}` : '',
+      m?.maxAbsAt && m.maxAbs > 0 ? `${truncate(m.maxAbsAt.id, 18)}, ${m.maxAbsAt.dim}` : '',
       m ? `${m.mismatches} / ${m.total}` : '',
       m ? fmt(m.cosineDeltaMax) : '',
       m ? fmt(m.minPassingAtol) : '',

@@ -77,6 +77,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       name: spec.name,
       runtime: spec.runtime,
       precision: spec.precision,
+      ...(spec.note ? { note: spec.note } : {}),
       tolerance: spec.tolerance,
       environment: outcome.environment,
     };
@@ -140,7 +141,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
 }
 
 function compareBackend(
-  base: Pick<BackendReport, 'name' | 'runtime' | 'precision' | 'tolerance' | 'environment'>,
+  base: Pick<BackendReport, 'name' | 'runtime' | 'precision' | 'note' | 'tolerance' | 'environment'>,
   vectors: Matrix,
   golden: Matrix,
   ids: readonly string[],

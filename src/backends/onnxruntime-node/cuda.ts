@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Availability } from '../backend.js';
 
 export const CUDA_INSTALL_HINT =
-  'with internet access: `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` ' +
+  'with internet access run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` ' +
   '(needs CUDA 12 and cuDNN 9 libraries on the library path)';
 
 export function cudaProviderLibrary(ortDir: string): string {

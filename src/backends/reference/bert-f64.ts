@@ -84,8 +84,12 @@ export class BertFloat64 {
     }
   }
 
-  /** last_hidden_state [seq, hidden] for one unpadded sequence. */
-  forward(ids: readonly number[], typeIds: readonly number[]): Float64Array {
+  /**
+   * last_hidden_state [seq, hidden] for one unpadded sequence. `probe`, when given, sees every
+   * intermediate (embeddings, per layer attention probabilities [heads, seq, seq], GELU output,
+   * layer output) — for tests of the fixture's numerics and for layer-wise diagnosis.
+   */
+  forward(ids: readonly number[], typeIds: readonly number[], probe?: Probe): Float64Array {
     const H = this.hidden;
     const S = ids.length;
     const x = new Float64Array(S * H);
@@ -96,13 +100,16 @@ export class BertFloat64 {
       for (let h = 0; h < H; h++) x[s * H + h] = this.word[w + h] + this.position[p + h] + this.tokenType[t + h];
     }
     layerNorm(x, S, H, this.embNorm, this.config.layer_norm_eps);
+    probe?.('embeddings', x);
 
     let hidden: Float64Array = x;
-    for (const layer of this.layers) hidden = this.layer(hidden, S, layer);
+    this.layers.forEach((layer, l) => {
+      hidden = this.layer(hidden, S, layer, probe && ((name, data) => probe(`layer.${l}.${name}`, data)));
+    });
     return hidden;
   }
 
-  private layer(x: Float64Array, S: number, L: Layer): Float64Array {
+  private layer(x: Float64Array, S: number, L: Layer, probe?: Probe): Float64Array {
     const H = this.hidden;
     const heads = this.config.num_attention_heads;
     const dh = H / heads;
@@ -112,6 +119,7 @@ export class BertFloat64 {
     const v = linear(x, S, L.v);
     const context = new Float64Array(S * H);
     const scores = new Float64Array(S);
+    const probs = probe ? new Float64Array(heads * S * S) : null;
     for (let h = 0; h < heads; h++) {
       const off = h * dh;
       for (let i = 0; i < S; i++) {
@@ -129,22 +137,28 @@ export class BertFloat64 {
         }
         for (let j = 0; j < S; j++) {
           const p = scores[j] / sum;
+          if (probs) probs[(h * S + i) * S + j] = p;
           for (let d = 0; d < dh; d++) context[i * H + off + d] += p * v[j * H + off + d];
         }
       }
     }
+    if (probs) probe!('attention_probs', probs);
     const attn = linear(context, S, L.attnOut);
     for (let i = 0; i < attn.length; i++) attn[i] += x[i];
     layerNorm(attn, S, H, L.attnNorm, this.config.layer_norm_eps);
 
     const inter = linear(attn, S, L.inter);
     for (let i = 0; i < inter.length; i++) inter[i] = 0.5 * inter[i] * (1 + erf(inter[i] * Math.SQRT1_2));
+    probe?.('intermediate', inter);
     const out = linear(inter, S, L.out);
     for (let i = 0; i < out.length; i++) out[i] += attn[i];
     layerNorm(out, S, H, L.outNorm, this.config.layer_norm_eps);
+    probe?.('output', out);
     return out;
   }
 }
+
+export type Probe = (name: string, data: Float64Array) => void;
 
 function linear(x: Float64Array, S: number, L: Linear): Float64Array {
   const y = new Float64Array(S * L.out);
