@@ -53,8 +53,10 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--rtol <x>', 'override rtol for every backend', nonNegative('--rtol'))
     .option('--cosine <x>', 'override the max allowed cosine Δ for every backend', nonNegative('--cosine'))
     .option('--json', 'print report.json to stdout instead of the table')
+    .option('--strict', 'a backend expected to fail that passes (xpass) fails the run')
     .action(async (opts) => {
       const { report, reportPath } = await runParity({
+        strict: Boolean(opts.strict),
         config: opts.config,
         backends: opts.backend,
         corpus: opts.corpus,

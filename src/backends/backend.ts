@@ -33,6 +33,8 @@ export interface BackendSpec {
   modelDir: string;
   /** Runtime-specific options straight from the config entry (device, model file, ...). */
   options: Record<string, unknown>;
+  /** Absolute folder of the config file, for options that are paths relative to it (the `file` runtime's `path`). */
+  configDir?: string;
 }
 
 export interface Backend {

@@ -5,8 +5,13 @@
  */
 import { InputError } from '../errors.js';
 import type { Backend, BackendFactory, BackendSpec } from './backend.js';
+import { createFileBackend, FILE_OPTION_KEYS } from './file/runner.js';
+import { HTTP_OPTION_KEYS } from './http/options.js';
+import { createHttpBackend } from './http/runner.js';
 import { createOrtNodeBackend } from './onnxruntime-node/runner.js';
+import { createOrtWebBackend } from './onnxruntime-web/runner.js';
 import { createReferenceBackend } from './reference/runner.js';
+import { createTransformersJsBackend } from './transformersjs/runner.js';
 
 export interface RuntimeEntry {
   factory: BackendFactory;
@@ -25,6 +30,26 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
     factory: createOrtNodeBackend,
     optionKeys: ['device', 'model', 'threads', 'graphOptimizationLevel'],
     description: 'ONNX Runtime native binding, CPU or CUDA execution provider',
+  },
+  'onnxruntime-web': {
+    factory: createOrtWebBackend,
+    optionKeys: ['model', 'threads'],
+    description: 'ONNX Runtime WebAssembly build (wasm execution provider, SIMD128) running in Node',
+  },
+  'transformers.js': {
+    factory: createTransformersJsBackend,
+    optionKeys: ['dtype', 'device'],
+    description: '@huggingface/transformers feature-extraction pipeline as shipped: its own tokenizer, truncation and pooling',
+  },
+  http: {
+    factory: createHttpBackend,
+    optionKeys: HTTP_OPTION_KEYS,
+    description: 'OpenAI-compatible embeddings endpoint (Infinity, TEI, vLLM, OpenAI); the server tokenizes and pools',
+  },
+  file: {
+    factory: createFileBackend,
+    optionKeys: FILE_OPTION_KEYS,
+    description: 'precomputed vectors from an .npy file (e.g. sentence-transformers in Python), one row per corpus text',
   },
 };
 

@@ -10,6 +10,7 @@ import { RUNTIMES } from '../backends/registry.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { InputError } from '../errors.js';
 import { readJson } from '../model/model-folder.js';
+import { parseExpectation, type Expectation } from './expectation.js';
 
 export type Precision = 'fp64' | 'fp32' | 'fp16';
 
@@ -20,6 +21,8 @@ export interface BackendConfig extends BackendSpec {
   timeoutMs: number;
   /** Free text from the config (why these tolerances, say); shown in reports. */
   note?: string;
+  /** A known divergence: failing is expected (xfail) while the `when` conditions hold. */
+  expect?: Expectation;
 }
 
 export interface ParityConfig {
@@ -29,12 +32,14 @@ export interface ParityConfig {
   corpus: string;
   golden: string;
   batchSize: number;
+  /** "process": each runtime's backends run in a worker process, so a crash or hang loses only them. */
+  isolation: 'process' | 'none';
   backends: BackendConfig[];
 }
 
 export const DEFAULT_CONFIG_FILE = 'parity.config.json';
-const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'timeoutMs', 'backends'];
-const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note'];
+const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'timeoutMs', 'isolation', 'backends'];
+const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect'];
 const TOLERANCE_KEYS = ['atol', 'rtol', 'cosine', 'mismatchRatio'];
 
 class Checker {
@@ -91,6 +96,9 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
   const golden = resolve(dir, check.string(obj, 'golden', 'golden'));
   const batchSize = obj.batchSize === undefined ? 16 : check.number(obj.batchSize, 'batchSize', { min: 1, integer: true });
   const defaultTimeout = obj.timeoutMs === undefined ? 600_000 : check.number(obj.timeoutMs, 'timeoutMs', { min: 1, integer: true });
+  const isolation = obj.isolation ?? 'process';
+  if (isolation !== 'process' && isolation !== 'none') check.fail('isolation', '"process" or "none"', obj.isolation);
+  const isolationMode = isolation as 'process' | 'none';
   if (!Array.isArray(obj.backends) || obj.backends.length === 0) check.fail('backends', 'a non-empty array of backend entries', obj.backends);
 
   const names = new Set<string>();
@@ -113,9 +121,10 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     const options: Record<string, unknown> = {};
     for (const key of entryRuntime.optionKeys) if (b[key] !== undefined) options[key] = b[key];
     const note = b.note === undefined ? undefined : check.string(b, 'note', `${path}.note`);
-    return { name, runtime, modelDir, options, precision, tolerance, timeoutMs, ...(note ? { note } : {}) };
+    const expect = parseExpectation(b.expect, file, `${path}.expect`);
+    return { name, runtime, modelDir, options, precision, tolerance, timeoutMs, ...(note ? { note } : {}), ...(expect ? { expect } : {}) };
   });
-  return { path: resolve(file), dir, model, corpus, golden, batchSize, backends };
+  return { path: resolve(file), dir, model, corpus, golden, batchSize, isolation: isolationMode, backends };
 }
 
 export function loadConfig(file: string | undefined): ParityConfig {

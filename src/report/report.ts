@@ -8,7 +8,8 @@ import type { Tolerance } from '../compare/tolerance.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
-export type BackendStatus = 'pass' | 'fail' | 'skipped' | 'error';
+/** xfail: failed as the config expects (a tracked runtime bug); xpass: expected to fail but passed. */
+export type BackendStatus = 'pass' | 'fail' | 'skipped' | 'error' | 'xfail' | 'xpass';
 export type Verdict = 'pass' | 'fail' | 'error';
 
 export interface SerializedDetails {
@@ -31,6 +32,8 @@ export interface BackendReport {
   /** The config's note for this backend (e.g. why its tolerance is what it is). */
   note?: string;
   status: BackendStatus;
+  /** The config's expected failure, when it applied to this run (status is then xfail or xpass). */
+  expected?: { status: 'fail'; reason: string };
   /** Why it failed, was skipped or errored (first line); null on pass. */
   reason: string | null;
   reasons: string[];
@@ -76,10 +79,14 @@ export interface Report {
   packages: Record<string, string>;
 }
 
-export function overallVerdict(backends: readonly BackendReport[]): Verdict {
+/**
+ * error if any backend errored or none ran; fail if any failed (or, with `strict`, passed while
+ * expected to fail); otherwise pass. xfail never fails a run: that is its purpose.
+ */
+export function overallVerdict(backends: readonly BackendReport[], { strict = false } = {}): Verdict {
   if (backends.some((b) => b.status === 'error')) return 'error';
   if (backends.every((b) => b.status === 'skipped')) return 'error';
-  if (backends.some((b) => b.status === 'fail')) return 'fail';
+  if (backends.some((b) => b.status === 'fail' || (strict && b.status === 'xpass'))) return 'fail';
   return 'pass';
 }
 

@@ -19,7 +19,7 @@ function paint(text: string, color: keyof typeof CODES, on: boolean): string {
 }
 
 function statusCell(b: BackendReport, color: boolean): string {
-  const colors = { pass: 'green', fail: 'red', error: 'red', skipped: 'yellow' } as const;
+  const colors = { pass: 'green', fail: 'red', error: 'red', skipped: 'yellow', xfail: 'yellow', xpass: 'yellow' } as const;
   return paint(b.status.toUpperCase(), colors[b.status], color);
 }
 
@@ -43,7 +43,7 @@ export function renderTerminal(report: Report, { color }: TerminalOptions): stri
   const lines = [table.toString()];
   for (const b of report.backends) {
     if (b.status === 'pass') continue;
-    const label = paint(`${b.name} ${b.status}:`, b.status === 'skipped' ? 'yellow' : 'red', color);
+    const label = paint(`${b.name} ${b.status}:`, b.status === 'fail' || b.status === 'error' ? 'red' : 'yellow', color);
     const reasons = b.reasons.length ? b.reasons : [b.reason ?? ''];
     for (const r of reasons) lines.push(`${label} ${r}`);
   }

@@ -1,0 +1,90 @@
+/**
+ * `file`: vectors produced elsewhere (sentence-transformers or PyTorch in Python, an Infinity dump,
+ * scripts/golden_sentence_transformers.py) and saved as .npy, compared like any backend's. Nothing is
+ * run: the file must hold one row per corpus text, in corpus order. `path` is relative to the
+ * config file's folder.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BackendError, describeCause, InputError } from '../../errors.js';
+import { metaPathFor } from '../../golden/golden.js';
+import { displayPath } from '../../io/display-path.js';
+import { sha256 } from '../../io/hash.js';
+import { decodeNpy, type NpyMatrix } from '../../npy/npy.js';
+import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec, Matrix } from '../backend.js';
+
+export const FILE_OPTION_KEYS = ['path'] as const;
+
+export class FileBackend implements Backend {
+  readonly name: string;
+  /** Absolute path of the .npy file. */
+  readonly path: string;
+  private loaded: { vectors: NpyMatrix; sha256: string } | null = null;
+
+  constructor(spec: BackendSpec) {
+    this.name = spec.name;
+    const path = spec.options.path;
+    if (typeof path !== 'string' || path === '') {
+      throw new InputError(`backend "${spec.name}": "path" must be the .npy file to compare (relative to the config file), got ${JSON.stringify(path)}`);
+    }
+    this.path = resolve(spec.configDir ?? process.cwd(), path);
+  }
+
+  async availability(): Promise<Availability> {
+    if (!existsSync(this.path)) return { available: false, reason: `vectors file ${displayPath(this.path)} not found ("path" is relative to the config file)` };
+    if (!statSync(this.path).isFile()) return { available: false, reason: `${displayPath(this.path)} is not a file` };
+    return { available: true };
+  }
+
+  async open(_context: BackendContext): Promise<void> {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.path);
+    } catch (error) {
+      throw new BackendError(this.name, `cannot read ${displayPath(this.path)}: ${describeCause(error)}`, { cause: error });
+    }
+    try {
+      this.loaded = { vectors: decodeNpy(bytes, displayPath(this.path)), sha256: sha256(bytes) };
+    } catch (error) {
+      throw new BackendError(this.name, describeCause(error), { cause: error });
+    }
+  }
+
+  async embed(texts: readonly string[]): Promise<Matrix> {
+    if (!this.loaded) throw new BackendError(this.name, 'embed() called before open()');
+    const { vectors } = this.loaded;
+    if (vectors.rows !== texts.length) {
+      throw new BackendError(
+        this.name,
+        `${displayPath(this.path)} has ${vectors.rows} rows but the corpus has ${texts.length} texts; ` +
+          `the file must hold one vector per corpus text, in corpus order`,
+      );
+    }
+    return { rows: vectors.rows, dim: vectors.dim, data: vectors.data };
+  }
+
+  environment(): Record<string, unknown> {
+    const env: Record<string, unknown> = { runtime: 'file', path: displayPath(this.path) };
+    if (this.loaded) {
+      env.sha256 = this.loaded.sha256;
+      env.dtype = this.loaded.vectors.dtype;
+      env.shape = [this.loaded.vectors.rows, this.loaded.vectors.dim];
+    }
+    const metaPath = metaPathFor(this.path);
+    if (existsSync(metaPath)) {
+      try {
+        const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { backend?: unknown; createdAt?: unknown };
+        env.meta = { path: displayPath(metaPath), backend: meta.backend ?? null, createdAt: meta.createdAt ?? null };
+      } catch (error) {
+        env.meta = { path: displayPath(metaPath), error: `not valid JSON: ${describeCause(error)}` };
+      }
+    }
+    return env;
+  }
+
+  async close(): Promise<void> {
+    this.loaded = null;
+  }
+}
+
+export const createFileBackend: BackendFactory = (spec) => new FileBackend(spec);

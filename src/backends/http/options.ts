@@ -1,0 +1,57 @@
+/**
+ * Config keys of the `http` runtime, validated up front so that a typo fails at config time with the
+ * backend and key named, like every other runner's options.
+ */
+import { InputError } from '../../errors.js';
+import type { BackendSpec } from '../backend.js';
+
+export const HTTP_OPTION_KEYS = ['url', 'apiModel', 'apiKeyEnv', 'batchSize', 'requestTimeoutMs', 'retries', 'normalize'] as const;
+
+export interface HttpOptions {
+  /** Full endpoint URL, e.g. http://127.0.0.1:7997/v1/embeddings. Checked for syntax in availability(). */
+  url: string;
+  /** The "model" field of the request body (the name the server knows the model by). */
+  apiModel: string;
+  /** Name of the environment variable that holds the API key (sent as `Authorization: Bearer`). */
+  apiKeyEnv?: string;
+  /** Texts per request. */
+  batchSize: number;
+  /** Limit for one request (connect + reply body), milliseconds. */
+  requestTimeoutMs: number;
+  /** Further attempts after a 429, 408, 5xx, network error or request timeout. */
+  retries: number;
+  /** true: the harness L2-normalizes the server's vectors; false (default): compare them as returned. */
+  normalize: boolean;
+}
+
+export const HTTP_DEFAULTS = { batchSize: 32, requestTimeoutMs: 30_000, retries: 3, normalize: false } as const;
+
+export function parseHttpOptions(spec: BackendSpec): HttpOptions {
+  const o = spec.options;
+  const fail = (key: string, expected: string): never => {
+    throw new InputError(`backend "${spec.name}": "${key}" must be ${expected}, got ${JSON.stringify(o[key])}`);
+  };
+  const int = (key: string, min: number, fallback: number): number => {
+    const v = o[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(key, `an integer >= ${min}`);
+    return v as number;
+  };
+  if (typeof o.url !== 'string' || o.url.trim() === '') fail('url', 'the full endpoint URL, e.g. "http://127.0.0.1:7997/v1/embeddings"');
+  if (typeof o.apiModel !== 'string' || o.apiModel === '') fail('apiModel', 'the model name the server expects in the request body (a non-empty string)');
+  const apiKeyEnv = o.apiKeyEnv;
+  if (apiKeyEnv !== undefined && (typeof apiKeyEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(apiKeyEnv))) {
+    fail('apiKeyEnv', 'the NAME of an environment variable holding the API key (not the key itself)');
+  }
+  const normalize = o.normalize ?? HTTP_DEFAULTS.normalize;
+  if (typeof normalize !== 'boolean') fail('normalize', 'true or false');
+  return {
+    url: (o.url as string).trim(),
+    apiModel: o.apiModel as string,
+    apiKeyEnv: apiKeyEnv as string | undefined,
+    batchSize: int('batchSize', 1, HTTP_DEFAULTS.batchSize),
+    requestTimeoutMs: int('requestTimeoutMs', 1, HTTP_DEFAULTS.requestTimeoutMs),
+    retries: int('retries', 0, HTTP_DEFAULTS.retries),
+    normalize: normalize as boolean,
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Reading an OpenAI-style embeddings reply, `{"data": [{"embedding": [...], "index": i}, ...]}`,
+ * strictly: every way it can be wrong gets its own message that says where (data[i].embedding[j])
+ * and what was found, because a misread reply would show up later as a baffling numeric mismatch.
+ */
+
+/** What was wrong with a reply; the runner adds backend, url and batch. */
+export class ReplyError extends Error {}
+
+export interface EmbeddingsReply {
+  /** One vector per text, in request order (sorted by "index" when the server sends it). */
+  vectors: number[][];
+  dim: number;
+  /** The reply's "model" field, when present. */
+  model?: string;
+}
+
+const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+
+export function snippet(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+export function parseEmbeddingsReply(body: string, expectedCount: number, expectedDim?: number): EmbeddingsReply {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    throw new ReplyError(`reply is not JSON (${(error as Error).message}); body starts ${JSON.stringify(snippet(body, 120))}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ReplyError(`reply is ${typeName(json)}, expected an object with a "data" array`);
+  }
+  const reply = json as Record<string, unknown>;
+  if (!Array.isArray(reply.data)) {
+    const err = reply.error as { message?: unknown } | string | undefined;
+    const errText = typeof err === 'string' ? err : typeof err?.message === 'string' ? err.message : undefined;
+    throw new ReplyError(
+      errText !== undefined
+        ? `reply has no "data" array; the server says: ${snippet(errText)}`
+        : `reply has no "data" array (keys: ${Object.keys(reply).join(', ') || 'none'})`,
+    );
+  }
+  const data = reply.data as unknown[];
+  if (data.length !== expectedCount) {
+    throw new ReplyError(`reply has ${data.length} embeddings for ${expectedCount} texts`);
+  }
+
+  const withIndex = data.filter((e) => typeof e === 'object' && e !== null && (e as { index?: unknown }).index !== undefined).length;
+  if (withIndex !== 0 && withIndex !== data.length) {
+    throw new ReplyError(`${withIndex} of ${data.length} entries have an "index" and the others do not; cannot tell the order`);
+  }
+  const vectors: number[][] = new Array(data.length);
+  let dim = expectedDim ?? -1;
+  data.forEach((entry, i) => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new ReplyError(`data[${i}] is ${typeName(entry)}, expected an object with an "embedding" array`);
+    }
+    const e = entry as { embedding?: unknown; index?: unknown };
+    let position = i;
+    if (withIndex) {
+      const index = e.index;
+      if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= data.length) {
+        throw new ReplyError(`data[${i}].index is ${JSON.stringify(index)}, expected an integer from 0 to ${data.length - 1}`);
+      }
+      if (vectors[index] !== undefined) throw new ReplyError(`index ${index} appears twice in data`);
+      position = index;
+    }
+    const embedding = e.embedding;
+    if (typeof embedding === 'string') {
+      throw new ReplyError(`data[${i}].embedding is a string (base64?); the server ignored "encoding_format": "float"`);
+    }
+    if (!Array.isArray(embedding)) throw new ReplyError(`data[${i}].embedding is ${typeName(embedding)}, expected an array of numbers`);
+    if (embedding.length === 0) throw new ReplyError(`data[${i}].embedding is empty`);
+    for (let j = 0; j < embedding.length; j++) {
+      const v = embedding[j];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new ReplyError(`data[${i}].embedding[${j}] is ${JSON.stringify(v) ?? typeName(v)}, not a finite number`);
+      }
+    }
+    if (dim === -1) dim = embedding.length;
+    else if (embedding.length !== dim) {
+      throw new ReplyError(
+        `data[${i}].embedding has ${embedding.length} values, but ${expectedDim !== undefined ? 'earlier batches had' : 'data[0] has'} ${dim}`,
+      );
+    }
+    vectors[position] = embedding as number[];
+  });
+  return { vectors, dim, model: typeof reply.model === 'string' ? reply.model : undefined };
+}

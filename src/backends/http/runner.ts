@@ -1,0 +1,219 @@
+/**
+ * `http`: any OpenAI-compatible embeddings endpoint (Infinity, text-embeddings-inference, vLLM,
+ * OpenAI): `POST {url}` with `{"input": [texts], "model": apiModel, "encoding_format": "float"}`.
+ *
+ * The server tokenizes, pools and (maybe) normalizes by itself: texts go as-is, the harness tokenizer
+ * is not used, and the vectors are compared as returned unless `normalize: true` asks the harness to
+ * L2-normalize them. Requests go in batches of `batchSize`, one at a time; 429, 408, 5xx, network
+ * errors and request timeouts are retried `retries` times with exponential backoff (or the server's
+ * Retry-After, capped), so the time one batch can take is bounded by
+ * (retries + 1) × requestTimeoutMs plus the capped waits. The API key is read from the environment
+ * variable named by `apiKeyEnv` and never written anywhere: environment() records the variable's
+ * name and whether it was set, and every message is scrubbed of the key.
+ */
+import { BackendError, describeCause } from '../../errors.js';
+import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec, Matrix } from '../backend.js';
+import { parseHttpOptions, type HttpOptions } from './options.js';
+import { parseEmbeddingsReply, ReplyError, snippet, type EmbeddingsReply } from './reply.js';
+import { backoffMs, DEFAULT_RETRY_TIMING, retryAfterMs, sleep, type RetryTiming } from './retry.js';
+import { redactUrl } from './url.js';
+
+type Attempt =
+  | { ok: true; body: string }
+  | { ok: false; retryable: boolean; problem: string; retryAfterMs: number | null; cause?: unknown };
+
+/** Shortest key that is scrubbed from messages (a one-letter "key" would mangle every message). */
+const MIN_REDACT_LENGTH = 4;
+
+export class HttpBackend implements Backend {
+  readonly name: string;
+  readonly options: HttpOptions;
+  private readonly timing: RetryTiming;
+  private readonly displayUrl: string;
+  private closer = new AbortController();
+  private opened = false;
+  private apiKey: string | undefined;
+  private stats = { requests: 0, retried: 0, replyModel: undefined as string | undefined, server: undefined as string | undefined };
+
+  /** `timing` is for tests; configs get DEFAULT_RETRY_TIMING. */
+  constructor(spec: BackendSpec, timing: Partial<RetryTiming> = {}) {
+    this.name = spec.name;
+    this.options = parseHttpOptions(spec);
+    this.timing = { ...DEFAULT_RETRY_TIMING, ...timing };
+    this.displayUrl = redactUrl(this.options.url);
+  }
+
+  async availability(): Promise<Availability> {
+    // No network probe here: `parity backends` must stay fast, and a probe would not prove that
+    // the endpoint embeds anyway. An unreachable server is an error at embed time, with the reason.
+    let url: URL;
+    try {
+      url = new URL(this.options.url);
+    } catch {
+      return { available: false, reason: `"url" ${JSON.stringify(this.displayUrl)} is not a valid URL (expected e.g. http://127.0.0.1:7997/v1/embeddings)` };
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return { available: false, reason: `"url" must be http:// or https://, got ${url.protocol}` };
+    }
+    if (url.username || url.password) {
+      return { available: false, reason: `"url" must not contain credentials; put the key in an environment variable and name it in "apiKeyEnv"` };
+    }
+    const env = this.options.apiKeyEnv;
+    if (env !== undefined && !process.env[env]) {
+      return { available: false, reason: `environment variable ${env} (named by "apiKeyEnv") is not set` };
+    }
+    return { available: true };
+  }
+
+  async open(_context: BackendContext): Promise<void> {
+    this.closer = new AbortController();
+    this.apiKey = this.options.apiKeyEnv !== undefined ? process.env[this.options.apiKeyEnv] || undefined : undefined;
+    this.opened = true;
+  }
+
+  async embed(texts: readonly string[]): Promise<Matrix> {
+    if (!this.opened) throw new BackendError(this.name, 'embed() called before open()');
+    const { batchSize, normalize } = this.options;
+    const batches = Math.ceil(texts.length / batchSize);
+    let out: Float32Array | null = null;
+    let dim = 0;
+    for (let b = 0; b < batches; b++) {
+      const start = b * batchSize;
+      const end = Math.min(texts.length, start + batchSize);
+      const where = `POST ${this.displayUrl} batch ${b + 1}/${batches} (texts ${start}–${end - 1})`;
+      const reply = await this.request(texts.slice(start, end), where, out ? dim : undefined);
+      if (!out) {
+        dim = reply.dim;
+        out = new Float32Array(texts.length * dim);
+      }
+      reply.vectors.forEach((v, r) => writeRow(out!, (start + r) * dim, v, normalize));
+    }
+    return { rows: texts.length, dim, data: out ?? new Float32Array(0) };
+  }
+
+  private async request(texts: string[], where: string, expectedDim: number | undefined): Promise<EmbeddingsReply> {
+    const body = JSON.stringify({ input: texts, model: this.options.apiModel, encoding_format: 'float' });
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    const attempts = this.options.retries + 1;
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.attempt(body, headers, where);
+      if (result.ok) {
+        try {
+          const reply = parseEmbeddingsReply(result.body, texts.length, expectedDim);
+          if (reply.model !== undefined) this.stats.replyModel = reply.model;
+          return reply;
+        } catch (error) {
+          if (error instanceof ReplyError) throw this.error(`${where}: malformed reply: ${error.message}`, error);
+          throw error;
+        }
+      }
+      if (!result.retryable) throw this.error(`${where}: ${result.problem}`, result.cause);
+      if (attempt >= attempts) {
+        throw this.error(`${where}: ${result.problem}; gave up after ${attempts} attempt${attempts > 1 ? 's' : ''} ("retries": ${this.options.retries})`, result.cause);
+      }
+      this.stats.retried++;
+      try {
+        await sleep(result.retryAfterMs ?? backoffMs(attempt, this.timing), this.closer.signal);
+      } catch (error) {
+        throw this.error(`${where}: cancelled while waiting to retry (backend closed)`, error);
+      }
+    }
+  }
+
+  private async attempt(body: string, headers: Record<string, string>, where: string): Promise<Attempt> {
+    if (this.closer.signal.aborted) throw this.error(`${where}: cancelled (backend closed)`);
+    // One controller per request, aborted by its timer or by close() (no AbortSignal.any: Node >= 20.3).
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('request timeout'));
+    }, this.options.requestTimeoutMs);
+    const onClose = () => controller.abort(new Error('backend closed'));
+    this.closer.signal.addEventListener('abort', onClose, { once: true });
+    this.stats.requests++;
+    try {
+      const res = await fetch(this.options.url, { method: 'POST', headers, body, signal: controller.signal });
+      const text = await res.text(); // still under the timeout: a server that stalls mid-body times out too
+      const server = res.headers.get('server');
+      if (server) this.stats.server = server;
+      if (res.ok) return { ok: true, body: text };
+      const retryable = res.status === 429 || res.status === 408 || res.status >= 500;
+      return {
+        ok: false,
+        retryable,
+        problem: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${text.trim() ? `: ${snippet(text)}` : ''}`,
+        retryAfterMs: retryable ? retryAfterMs(res.headers.get('retry-after'), this.timing) : null,
+      };
+    } catch (error) {
+      if (this.closer.signal.aborted) throw this.error(`${where}: cancelled (backend closed)`, error);
+      if (timedOut) {
+        return { ok: false, retryable: true, problem: `no complete reply within ${this.options.requestTimeoutMs} ms ("requestTimeoutMs")`, retryAfterMs: null, cause: error };
+      }
+      return { ok: false, retryable: true, problem: `request failed: ${networkCause(error)}`, retryAfterMs: null, cause: error };
+    } finally {
+      clearTimeout(timer);
+      this.closer.signal.removeEventListener('abort', onClose);
+    }
+  }
+
+  /** BackendError with the API key scrubbed from the message. */
+  private error(message: string, cause?: unknown): BackendError {
+    return new BackendError(this.name, this.redact(message), cause === undefined ? undefined : { cause });
+  }
+
+  private redact(text: string): string {
+    const key = this.apiKey ?? (this.options.apiKeyEnv ? process.env[this.options.apiKeyEnv] : undefined);
+    return key && key.length >= MIN_REDACT_LENGTH ? text.split(key).join('***') : text;
+  }
+
+  environment(): Record<string, unknown> {
+    const env = this.options.apiKeyEnv;
+    return {
+      runtime: 'http',
+      url: this.displayUrl,
+      apiModel: this.options.apiModel,
+      apiKeyEnv: env ?? null,
+      apiKeySet: env !== undefined ? Boolean(process.env[env]) : false,
+      batchSize: this.options.batchSize,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      retries: this.options.retries,
+      normalize: this.options.normalize ? 'harness L2-normalizes the returned vectors' : 'none (compared as returned)',
+      tokenizer: 'server-side (texts are sent as-is; the harness tokenizer is not used)',
+      requests: this.stats.requests,
+      retried: this.stats.retried,
+      ...(this.stats.replyModel !== undefined ? { replyModel: this.redact(this.stats.replyModel) } : {}),
+      ...(this.stats.server !== undefined ? { server: this.redact(this.stats.server) } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    // Stops in-flight requests and retry waits, e.g. when the harness's per-backend timeoutMs fired.
+    this.closer.abort(new Error('backend closed'));
+    this.opened = false;
+    this.apiKey = undefined;
+  }
+}
+
+function writeRow(out: Float32Array, offset: number, v: readonly number[], normalize: boolean): void {
+  let scale = 1;
+  if (normalize) {
+    let sum = 0;
+    for (const x of v) sum += x * x;
+    if (sum > 0) scale = 1 / Math.sqrt(sum);
+  }
+  for (let j = 0; j < v.length; j++) out[offset + j] = v[j] * scale;
+}
+
+/** undici's "fetch failed" hides the useful part (ECONNREFUSED, ENOTFOUND...) in `cause`. */
+function networkCause(error: unknown): string {
+  const message = describeCause(error);
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  if (cause === undefined) return message;
+  const code = (cause as { code?: unknown }).code;
+  const detail = describeCause(cause);
+  return `${message} (${typeof code === 'string' && !detail.includes(code) ? `${code}: ` : ''}${detail})`;
+}
+
+export const createHttpBackend: BackendFactory = (spec) => new HttpBackend(spec);
