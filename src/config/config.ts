@@ -122,7 +122,7 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     for (const key of entryRuntime.optionKeys) if (b[key] !== undefined) options[key] = b[key];
     const note = b.note === undefined ? undefined : check.string(b, 'note', `${path}.note`);
     const expect = parseExpectation(b.expect, file, `${path}.expect`);
-    return { name, runtime, modelDir, options, precision, tolerance, timeoutMs, ...(note ? { note } : {}), ...(expect ? { expect } : {}) };
+    return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, ...(note ? { note } : {}), ...(expect ? { expect } : {}) };
   });
   return { path: resolve(file), dir, model, corpus, golden, batchSize, isolation: isolationMode, backends };
 }
