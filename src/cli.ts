@@ -7,6 +7,8 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { listBackends } from './commands/backends.js';
 import { compareFiles } from './commands/compare.js';
 import { makeGolden } from './commands/golden.js';
+import { mergeShardReports } from './commands/merge.js';
+import { parseShard } from './run/shard.js';
 import { ParityError, ParityFailure } from './errors.js';
 import { renderTerminal, wantsColor } from './report/terminal.js';
 import { runParity } from './run/run.js';
@@ -54,9 +56,11 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--cosine <x>', 'override the max allowed cosine Δ for every backend', nonNegative('--cosine'))
     .option('--json', 'print report.json to stdout instead of the table')
     .option('--strict', 'a backend expected to fail that passes (xpass) fails the run')
+    .option('--shard <i/n>', 'embed and compare only shard i of n of the corpus (merge with `parity merge`)')
     .action(async (opts) => {
       const { report, reportPath } = await runParity({
         strict: Boolean(opts.strict),
+        shard: opts.shard === undefined ? undefined : parseShard(opts.shard),
         config: opts.config,
         backends: opts.backend,
         corpus: opts.corpus,
@@ -67,6 +71,19 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
       });
       if (opts.json) io.stdout((await import('./report/json.js')).reportToJson(report));
       else io.stdout(renderTerminal(report, { color: wantsColor(process.stdout) }) + `report: ${reportPath}\n`);
+      exitCode = EXIT[report.verdict];
+    });
+
+  program
+    .command('merge')
+    .description('combine the reports of `parity run --shard i/n` into the report of a single run')
+    .argument('<dirs...>', 'the --out folders of every shard')
+    .option('-o, --out <dir>', 'report folder', 'reports/merged')
+    .option('--golden <file>', 'golden .npy (default: the one the shard reports name)')
+    .option('--strict', 'a backend expected to fail that passes (xpass) fails the run')
+    .action(async (dirs: string[], opts) => {
+      const { report, reportPath } = mergeShardReports(dirs, { out: opts.out, golden: opts.golden, strict: Boolean(opts.strict), command: ['parity', ...argv] });
+      io.stdout(renderTerminal(report, { color: wantsColor(process.stdout) }) + `report: ${reportPath}\n`);
       exitCode = EXIT[report.verdict];
     });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectationApplies, parseExpectation } from '../src/config/expectation.js';
-import { applyExpectation } from '../src/run/run.js';
+import { applyExpectation } from '../src/run/backend-report.js';
 import { overallVerdict, type BackendReport } from '../src/report/report.js';
 import type { BackendConfig } from '../src/config/config.js';
 
@@ -27,16 +27,16 @@ describe('expected failures (xfail)', () => {
   });
 
   it('fail becomes xfail (run stays green), pass becomes xpass (fails only with --strict)', () => {
-    const xfail = applyExpectation(report('fail', { adapter: { subgroupMaxSize: 4 } }), spec);
+    const xfail = applyExpectation(report('fail', { adapter: { subgroupMaxSize: 4 } }), spec.expect);
     expect(xfail.status).toBe('xfail');
     expect(xfail.reasons).toContain('max abs 0.9');
     expect(overallVerdict([xfail])).toBe('pass');
-    const xpass = applyExpectation(report('pass', { adapter: { subgroupMaxSize: 4 } }), spec);
+    const xpass = applyExpectation(report('pass', { adapter: { subgroupMaxSize: 4 } }), spec.expect);
     expect(xpass.status).toBe('xpass');
     expect(xpass.reason).toMatch(/expected to fail .* but passed/);
     expect(overallVerdict([xpass])).toBe('pass');
     expect(overallVerdict([xpass], { strict: true })).toBe('fail');
-    expect(applyExpectation(report('fail', { adapter: { subgroupMaxSize: 32 } }), spec).status).toBe('fail');
+    expect(applyExpectation(report('fail', { adapter: { subgroupMaxSize: 32 } }), spec.expect).status).toBe('fail');
   });
 
   it('rejects malformed expectations naming the key', () => {

@@ -5,6 +5,7 @@
  */
 import type { Details, Metrics } from '../compare/metrics.js';
 import type { Tolerance } from '../compare/tolerance.js';
+import type { Expectation } from '../config/expectation.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -34,6 +35,8 @@ export interface BackendReport {
   status: BackendStatus;
   /** The config's expected failure, when it applied to this run (status is then xfail or xpass). */
   expected?: { status: 'fail'; reason: string };
+  /** The config's expectation as written (kept so `parity merge` can apply it again). */
+  expect?: Expectation;
   /** Why it failed, was skipped or errored (first line); null on pass. */
   reason: string | null;
   reasons: string[];
@@ -70,6 +73,8 @@ export interface Report {
     ids: string[];
     /** The texts, in corpus order (same length as ids), so renderers can show them; optional. */
     texts?: string[];
+    /** Present when this run compared one shard: `ids`/`texts` and every per-row array then hold these rows. */
+    shard?: { index: number; count: number; rows: number[] };
   };
   golden: { path: string; dtype: string; shape: [number, number]; backend: string | null; createdAt: string | null };
   backends: BackendReport[];

@@ -6,9 +6,7 @@ import { join, resolve } from 'node:path';
 import { displayPath } from '../io/display-path.js';
 import type { Matrix } from '../backends/backend.js';
 import { createBackends } from '../backends/registry.js';
-import { compareMatrices, HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10 } from '../compare/metrics.js';
 import { pairwiseMaxAbs } from '../compare/pairwise.js';
-import { judge } from '../compare/verdict.js';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
 import { loadCorpus } from '../corpus/corpus.js';
 import { checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
@@ -16,11 +14,12 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { modelFileHashes } from '../model/model-files.js';
 import { encodeNpy } from '../npy/npy.js';
 import { reportToJson } from '../report/json.js';
-import { overallVerdict, REPORT_SCHEMA_VERSION, serializeDetails, type BackendReport, type Report } from '../report/report.js';
+import { overallVerdict, REPORT_SCHEMA_VERSION, type BackendReport, type Report } from '../report/report.js';
 import { packageVersions, parityVersion } from '../versions.js';
 import { embedWithBackend, type EmbedOutcome } from './embed-with-backend.js';
 import { WorkerPool, workerScript } from './isolated.js';
-import { expectationApplies } from '../config/expectation.js';
+import { judgeBackend, unrunBackend, type BackendBase } from './backend-report.js';
+import { selectRows, shardRows, type Shard } from './shard.js';
 import { ModelContexts } from './model-context.js';
 
 export interface RunOptions {
@@ -36,6 +35,8 @@ export interface RunOptions {
   onBackend?: (b: BackendReport) => void;
   /** An expected failure that passes (xpass) fails the run. */
   strict?: boolean;
+  /** Embed and compare only this shard of the corpus (`--shard 2/4`). */
+  shard?: Shard;
 }
 
 export interface RunResult {
@@ -67,16 +68,22 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   }
 
   const reports: BackendReport[] = [];
-  const produced: { name: string; vectors: Matrix }[] = [{ name: 'golden', vectors: golden.vectors }];
+  // A shard embeds and compares only its rows; everything downstream sees just those rows.
+  const rows = options.shard ? shardRows(corpus.texts.length, options.shard, config.batchSize) : null;
+  const texts = rows ? rows.map((r) => corpus.texts[r]) : corpus.texts;
+  const ids = rows ? rows.map((r) => corpus.ids[r]) : corpus.ids;
+  const goldenRows = rows ? selectRows(golden.vectors, rows) : golden.vectors;
+  const produced: { name: string; vectors: Matrix }[] = [{ name: 'golden', vectors: goldenRows }];
   const embed = embedder(config.isolation, contexts, warnings);
   try {
     for (const spec of selected) {
-      const outcome = await embed.run(spec, corpus.texts, config.batchSize);
-      const base = {
+      const outcome = await embed.run(spec, texts, config.batchSize);
+      const base: BackendBase = {
         name: spec.name,
         runtime: spec.runtime,
         precision: spec.precision,
         ...(spec.note ? { note: spec.note } : {}),
+        ...(spec.expect ? { expect: spec.expect } : {}),
         tolerance: spec.tolerance,
         environment: outcome.environment,
       };
@@ -84,22 +91,11 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       if (outcome.status === 'ok') {
         const vectorsFile = join('vectors', `${spec.name}.npy`);
         writeFileAtomic(join(outDir, vectorsFile), encodeNpy(outcome.vectors));
-        report = compareBackend(base, outcome.vectors, golden.vectors, corpus.ids, outcome.timing, vectorsFile);
+        report = judgeBackend(base, outcome.vectors, goldenRows, ids, outcome.timing, vectorsFile);
         produced.push({ name: spec.name, vectors: outcome.vectors });
       } else {
-        report = {
-          ...base,
-          status: outcome.status,
-          reason: outcome.reason,
-          reasons: [outcome.reason],
-          message: null,
-          metrics: null,
-          details: null,
-          timing: null,
-          vectors: null,
-        };
+        report = unrunBackend(base, outcome.status, outcome.reason);
       }
-      report = applyExpectation(report, spec);
       reports.push(report);
       options.onBackend?.(report);
     }
@@ -125,7 +121,14 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
           tokenizer: ctx.tokenizer.description,
         }
       : null,
-    corpus: { path: displayPath(corpus.path), sha256: corpus.sha256, count: corpus.texts.length, ids: corpus.ids },
+    corpus: {
+      path: displayPath(corpus.path),
+      sha256: corpus.sha256,
+      count: corpus.texts.length,
+      ids,
+      texts,
+      ...(rows && options.shard ? { shard: { ...options.shard, rows } } : {}),
+    },
     golden: {
       path: displayPath(golden.path),
       dtype: golden.vectors.dtype,
@@ -143,46 +146,8 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   return { report, reportPath: displayPath(reportPath) };
 }
 
-function compareBackend(
-  base: Pick<BackendReport, 'name' | 'runtime' | 'precision' | 'note' | 'tolerance' | 'environment'>,
-  vectors: Matrix,
-  golden: Matrix,
-  ids: readonly string[],
-  timing: BackendReport['timing'],
-  vectorsFile: string,
-): BackendReport {
-  const { metrics, details } = compareMatrices(golden, vectors, base.tolerance, ids);
-  const verdict = judge(metrics, base.tolerance);
-  return {
-    ...base,
-    status: verdict.status,
-    reason: verdict.reasons[0] ?? null,
-    reasons: verdict.reasons,
-    message: verdict.message,
-    metrics,
-    details: metrics.total ? serializeDetails(details, HISTOGRAM_MIN_LOG10, HISTOGRAM_BINS_PER_DECADE) : null,
-    timing,
-    vectors: vectorsFile,
-  };
-}
-
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/**
- * Marks a backend xfail/xpass when the config expects it to fail and the expectation's conditions
- * hold on what the backend recorded. The measured numbers and reasons stay as they are.
- */
-export function applyExpectation(report: BackendReport, spec: BackendConfig): BackendReport {
-  const e = spec.expect;
-  if (!e || (report.status !== 'pass' && report.status !== 'fail') || !expectationApplies(e, report.environment)) return report;
-  const expected = { status: e.status, reason: e.reason };
-  if (report.status === 'fail') {
-    return { ...report, status: 'xfail', expected, reasons: [...report.reasons, `expected failure: ${e.reason}`] };
-  }
-  const reason = `expected to fail (${e.reason}) but passed — the fix may have landed; remove "expect" from this backend`;
-  return { ...report, status: 'xpass', expected, reason, reasons: [reason] };
 }
 
 interface Embedder {

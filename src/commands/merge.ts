@@ -1,0 +1,136 @@
+/**
+ * `parity merge DIR...`: combines the reports of `parity run --shard i/n` into the report a single
+ * run would have written. Metrics are not averaged from shard summaries (a max of means is wrong,
+ * downstream neighbours need all vectors): each backend's full matrix is reassembled from the
+ * shards' saved vectors in corpus order and compared once, by the same code as `run`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Matrix } from '../backends/backend.js';
+import { pairwiseMaxAbs } from '../compare/pairwise.js';
+import { InputError } from '../errors.js';
+import { checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { displayPath } from '../io/display-path.js';
+import { corpusHash } from '../corpus/corpus.js';
+import { encodeNpy, readNpy } from '../npy/npy.js';
+import { reportToJson } from '../report/json.js';
+import { overallVerdict, type BackendReport, type Report } from '../report/report.js';
+import { judgeBackend, unrunBackend, type BackendBase } from '../run/backend-report.js';
+
+export interface MergeOptions {
+  out: string;
+  /** Golden to compare against; default: the one the shard reports name. */
+  golden?: string;
+  strict?: boolean;
+  command?: string[];
+}
+
+interface ShardReport {
+  dir: string;
+  report: Report;
+  shard: { index: number; count: number; rows: number[] };
+}
+
+function readShardReport(dir: string): ShardReport {
+  const path = join(resolve(dir), 'report.json');
+  if (!existsSync(path)) throw new InputError(`${path} does not exist: pass the --out folders of \`parity run --shard i/n\``);
+  let report: Report;
+  try {
+    report = JSON.parse(readFileSync(path, 'utf8')) as Report;
+  } catch (error) {
+    throw new InputError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const shard = report.corpus?.shard;
+  if (!shard) throw new InputError(`${path} is not a shard report (it was not made with --shard i/n)`);
+  return { dir: resolve(dir), report, shard };
+}
+
+export function mergeShardReports(dirs: readonly string[], options: MergeOptions): { report: Report; reportPath: string } {
+  if (dirs.length === 0) throw new InputError('parity merge needs the report folders of every shard');
+  const shards = dirs.map(readShardReport).sort((a, b) => a.shard.index - b.shard.index);
+  const first = shards[0].report;
+  const count = shards[0].shard.count;
+  const problems: string[] = [];
+  for (const s of shards) {
+    if (s.shard.count !== count) problems.push(`${s.dir} is shard ${s.shard.index}/${s.shard.count}, others are of ${count}`);
+    if (s.report.corpus.sha256 !== first.corpus.sha256) problems.push(`${s.dir} was run on a different corpus (sha256 ${s.report.corpus.sha256.slice(0, 12)}…)`);
+  }
+  const seen = shards.map((s) => s.shard.index);
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.includes(i));
+  const duplicate = seen.filter((i, k) => seen.indexOf(i) !== k);
+  if (missing.length) problems.push(`missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')}`);
+  if (duplicate.length) problems.push(`shard ${duplicate.join(', ')} given twice`);
+  if (problems.length) throw new InputError(`cannot merge: ${problems.join('; ')}`);
+
+  // Corpus order: every shard knows which corpus rows it holds.
+  const total = first.corpus.count;
+  const ids = new Array<string>(total);
+  const texts = new Array<string>(total);
+  for (const s of shards) {
+    s.shard.rows.forEach((row, k) => {
+      ids[row] = s.report.corpus.ids[k];
+      texts[row] = s.report.corpus.texts?.[k] ?? '';
+    });
+  }
+  if (first.corpus.texts && corpusHash(ids, texts) !== first.corpus.sha256) {
+    throw new InputError('cannot merge: the shards together do not reproduce the corpus (hash differs) — were they made with the same --shard count?');
+  }
+
+  const golden = readGolden(resolve(options.golden ?? first.golden.path));
+  checkGoldenMatchesCorpus(golden, { path: first.corpus.path, ids, texts, sha256: first.corpus.sha256 });
+
+  const outDir = resolve(options.out);
+  const produced: { name: string; vectors: Matrix }[] = [{ name: 'golden', vectors: golden.vectors }];
+  const backends: BackendReport[] = first.backends.map((b0) => {
+    const parts = shards.map((s) => ({ s, b: s.report.backends.find((b) => b.name === b0.name) }));
+    const base: BackendBase = {
+      name: b0.name,
+      runtime: b0.runtime,
+      precision: b0.precision,
+      ...(b0.note ? { note: b0.note } : {}),
+      ...(b0.expect ? { expect: b0.expect } : {}),
+      tolerance: b0.tolerance,
+      environment: { ...b0.environment, mergedFromShards: count },
+    };
+    const absent = parts.filter((p) => !p.b || !p.b.vectors);
+    if (absent.length) {
+      const status = absent.some((p) => !p.b || p.b.status === 'error') ? 'error' : 'skipped';
+      const why = absent.map((p) => `shard ${p.s.shard.index}/${count}: ${p.b ? `${p.b.status}: ${p.b.reason}` : 'backend not run'}`);
+      return unrunBackend(base, status, why.join('; '));
+    }
+    let vectors: Matrix | null = null;
+    let embedMs = 0;
+    let openMs = 0;
+    for (const { s, b } of parts) {
+      const m = readNpy(join(s.dir, b!.vectors!));
+      if (m.rows !== s.shard.rows.length) throw new InputError(`${join(s.dir, b!.vectors!)} has ${m.rows} rows, shard ${s.shard.index} holds ${s.shard.rows.length}`);
+      vectors ??= { rows: total, dim: m.dim, data: m.data instanceof Float64Array ? new Float64Array(total * m.dim) : new Float32Array(total * m.dim) };
+      if (m.dim !== vectors.dim) throw new InputError(`${b0.name}: shard ${s.shard.index} has ${m.dim} dims, shard 1 has ${vectors.dim}`);
+      s.shard.rows.forEach((row, k) => vectors!.data.set(m.data.subarray(k * m.dim, (k + 1) * m.dim), row * m.dim));
+      embedMs += b!.timing?.embedMs ?? 0;
+      openMs = Math.max(openMs, b!.timing?.openMs ?? 0);
+    }
+    const vectorsFile = join('vectors', `${b0.name}.npy`);
+    writeFileAtomic(join(outDir, vectorsFile), encodeNpy(vectors!));
+    produced.push({ name: b0.name, vectors: vectors! });
+    const timing = { openMs, embedMs, textsPerSecond: embedMs > 0 ? (total * 1000) / embedMs : 0 };
+    return judgeBackend(base, vectors!, golden.vectors, ids, timing, vectorsFile);
+  });
+
+  const { shard: _shard, ...corpusRest } = first.corpus;
+  const report: Report = {
+    ...first,
+    createdAt: new Date().toISOString(),
+    command: options.command ?? [],
+    verdict: overallVerdict(backends, { strict: options.strict }),
+    corpus: { ...corpusRest, ids, texts },
+    golden: { ...first.golden, path: displayPath(golden.path) },
+    backends,
+    pairwise: pairwiseMaxAbs(produced),
+    warnings: [...new Set(shards.flatMap((s) => s.report.warnings))],
+  };
+  const reportPath = join(outDir, 'report.json');
+  writeFileAtomic(reportPath, reportToJson(report));
+  return { report, reportPath: displayPath(reportPath) };
+}

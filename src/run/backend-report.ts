@@ -1,0 +1,55 @@
+/**
+ * Turns one backend's outcome into its report entry: compare against golden, judge against the
+ * tolerance, apply the config's expected failure. Shared by `run` and `merge`, so a merged report
+ * is computed exactly as a single run's.
+ */
+import type { Matrix } from '../backends/backend.js';
+import { compareMatrices, HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10 } from '../compare/metrics.js';
+import { judge } from '../compare/verdict.js';
+import { expectationApplies, type Expectation } from '../config/expectation.js';
+import { serializeDetails, type BackendReport } from '../report/report.js';
+
+export type BackendBase = Pick<BackendReport, 'name' | 'runtime' | 'precision' | 'note' | 'tolerance' | 'environment' | 'expect'>;
+
+export function judgeBackend(
+  base: BackendBase,
+  vectors: Matrix,
+  golden: Matrix,
+  ids: readonly string[],
+  timing: BackendReport['timing'],
+  vectorsFile: string | null,
+): BackendReport {
+  const { metrics, details } = compareMatrices(golden, vectors, base.tolerance, ids);
+  const verdict = judge(metrics, base.tolerance);
+  return applyExpectation({
+    ...base,
+    status: verdict.status,
+    reason: verdict.reasons[0] ?? null,
+    reasons: verdict.reasons,
+    message: verdict.message,
+    metrics,
+    details: metrics.total ? serializeDetails(details, HISTOGRAM_MIN_LOG10, HISTOGRAM_BINS_PER_DECADE) : null,
+    timing,
+    vectors: vectorsFile,
+  });
+}
+
+/** A backend that produced no vectors: skipped (with why) or error (with what broke). */
+export function unrunBackend(base: BackendBase, status: 'skipped' | 'error', reason: string): BackendReport {
+  return { ...base, status, reason, reasons: [reason], message: null, metrics: null, details: null, timing: null, vectors: null };
+}
+
+/**
+ * Marks a backend xfail/xpass when the config expects it to fail and the expectation's conditions
+ * hold on what the backend recorded. The measured numbers and reasons stay as they are.
+ */
+export function applyExpectation(report: BackendReport, expectation: Expectation | undefined = report.expect): BackendReport {
+  const e = expectation;
+  if (!e || (report.status !== 'pass' && report.status !== 'fail') || !expectationApplies(e, report.environment)) return report;
+  const expected = { status: e.status, reason: e.reason };
+  if (report.status === 'fail') {
+    return { ...report, status: 'xfail', expected, reasons: [...report.reasons, `expected failure: ${e.reason}`] };
+  }
+  const reason = `expected to fail (${e.reason}) but passed — the fix may have landed; remove "expect" from this backend`;
+  return { ...report, status: 'xpass', expected, reason, reasons: [reason] };
+}

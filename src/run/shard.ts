@@ -1,0 +1,39 @@
+/**
+ * Sharding over CI jobs (`--shard 2/4`, like vitest and playwright): shard i of n takes whole
+ * batches — batch k (corpus rows k·B … k·B+B−1) goes to shard (k mod n) + 1. Whole batches keep
+ * every text padded next to the same neighbours as in a single run, so each vector is bit-for-bit
+ * what the single run computes (padding changes fp16 results in the last bits) and a merged report
+ * equals the single run's exactly; interleaving batches keeps the shards' run times alike.
+ */
+import type { Matrix } from '../backends/backend.js';
+import { InputError } from '../errors.js';
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new InputError(`--shard must be INDEX/COUNT with 1 <= INDEX <= COUNT (e.g. 2/4), got "${text}"`);
+  }
+  return { index, count };
+}
+
+export function shardRows(total: number, shard: Shard, batchSize: number): number[] {
+  const rows: number[] = [];
+  for (let start = (shard.index - 1) * batchSize; start < total; start += shard.count * batchSize) {
+    for (let r = start; r < Math.min(start + batchSize, total); r++) rows.push(r);
+  }
+  return rows;
+}
+
+/** The given rows of a matrix, in that order, as a new matrix of the same precision. */
+export function selectRows<M extends Matrix>(m: M, rows: readonly number[]): Matrix {
+  const data = m.data instanceof Float64Array ? new Float64Array(rows.length * m.dim) : new Float32Array(rows.length * m.dim);
+  rows.forEach((r, i) => data.set(m.data.subarray(r * m.dim, (r + 1) * m.dim), i * m.dim));
+  return { rows: rows.length, dim: m.dim, data };
+}

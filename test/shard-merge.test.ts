@@ -1,0 +1,44 @@
+/** `run --shard i/n` + `merge` gives exactly the report of a single run. */
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { mergeShardReports } from '../src/commands/merge.js';
+import { runParity } from '../src/run/run.js';
+import { parseShard, shardRows } from '../src/run/shard.js';
+import { ROOT, tempDir } from './helpers.js';
+
+process.chdir(ROOT);
+
+describe('sharding', () => {
+  it('shards are disjoint whole batches that cover the corpus', () => {
+    const all = [1, 2, 3].flatMap((i) => shardRows(50, { index: i, count: 3 }, 8));
+    expect(all.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(shardRows(50, { index: 2, count: 3 }, 8).slice(0, 9)).toEqual([8, 9, 10, 11, 12, 13, 14, 15, 32]);
+    expect(() => parseShard('5/4')).toThrow(/1 <= INDEX <= COUNT/);
+    expect(() => parseShard('x')).toThrow(/--shard must be INDEX\/COUNT/);
+  });
+
+  it('a 4-shard run merged equals the single run: every metric, detail and status', async () => {
+    const backends = ['reference', 'cpu-fp32', 'cpu-fp16', 'transformersjs-fp32'];
+    const base = tempDir();
+    const single = (await runParity({ out: join(base, 'single'), backends })).report;
+    const dirs: string[] = [];
+    for (let i = 1; i <= 4; i++) {
+      const dir = join(base, `shard-${i}`);
+      const { report } = await runParity({ out: dir, backends, shard: { index: i, count: 4 } });
+      expect(report.corpus.shard!.rows.length).toBeLessThan(single.corpus.ids.length / 2);
+      dirs.push(dir);
+    }
+    const merged = mergeShardReports(dirs.reverse(), { out: join(base, 'merged') }).report;
+    expect(merged.verdict).toBe(single.verdict);
+    expect(merged.corpus.ids).toEqual(single.corpus.ids);
+    expect(merged.corpus.shard).toBeUndefined();
+    expect(merged.pairwise).toEqual(single.pairwise);
+    for (let k = 0; k < backends.length; k++) {
+      expect(merged.backends[k].name).toBe(single.backends[k].name);
+      expect(merged.backends[k].status).toBe(single.backends[k].status);
+      expect(merged.backends[k].metrics).toEqual(single.backends[k].metrics);
+      expect(merged.backends[k].details).toEqual(single.backends[k].details);
+    }
+    expect(() => mergeShardReports(dirs.slice(0, 3), { out: join(base, 'bad') })).toThrow(/missing shard 1\/4/);
+  }, 300_000);
+});
