@@ -57,8 +57,10 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--json', 'print report.json to stdout instead of the table')
     .option('--strict', 'a backend expected to fail that passes (xpass) fails the run')
     .option('--shard <i/n>', 'embed and compare only shard i of n of the corpus (merge with `parity merge`)')
+    .option('--resume', 'continue an interrupted run in the same --out folder from its last finished block')
     .action(async (opts) => {
       const { report, reportPath } = await runParity({
+        resume: Boolean(opts.resume),
         strict: Boolean(opts.strict),
         shard: opts.shard === undefined ? undefined : parseShard(opts.shard),
         config: opts.config,
@@ -110,8 +112,14 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--cosine <x>', 'max allowed cosine Δ per text', nonNegative('--cosine'))
     .option('--mismatch-ratio <x>', 'fraction of elements allowed to mismatch', nonNegative('--mismatch-ratio'))
     .option('--json', 'print {"status", "metrics", "tolerance"} as JSON')
+    .option('--workers <n>', "threads for large files: a number or 'auto' (one per core, up to 4)", (value: string): number | 'auto' => {
+      if (value === 'auto') return 'auto';
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--workers must be a positive integer or 'auto', got "${value}"`);
+      return n;
+    })
     .action(async (goldenPath: string, actualPath: string, opts) => {
-      const r = compareFiles(goldenPath, actualPath, opts);
+      const r = await compareFiles(goldenPath, actualPath, opts);
       if (opts.json) {
         io.stdout(JSON.stringify({ status: r.status, metrics: r.metrics, tolerance: r.tolerance, reasons: r.verdict.reasons }, nonFiniteAsString, 2) + '\n');
       } else {

@@ -1,5 +1,6 @@
 /** `run --shard i/n` + `merge` gives exactly the report of a single run. */
 import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeShardReports } from '../src/commands/merge.js';
 import { runParity } from '../src/run/run.js';
@@ -9,7 +10,7 @@ import { ROOT, tempDir } from './helpers.js';
 process.chdir(ROOT);
 
 describe('sharding', () => {
-  it('shards are disjoint whole batches that cover the corpus', () => {
+  it('shards are disjoint whole blocks that cover the corpus', () => {
     const all = [1, 2, 3].flatMap((i) => shardRows(50, { index: i, count: 3 }, 8));
     expect(all.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(shardRows(50, { index: 2, count: 3 }, 8).slice(0, 9)).toEqual([8, 9, 10, 11, 12, 13, 14, 15, 32]);
@@ -20,11 +21,17 @@ describe('sharding', () => {
   it('a 4-shard run merged equals the single run: every metric, detail and status', async () => {
     const backends = ['reference', 'cpu-fp32', 'cpu-fp16', 'transformersjs-fp32'];
     const base = tempDir();
-    const single = (await runParity({ out: join(base, 'single'), backends })).report;
+    // Blocks of 32 texts, so each of the 4 shards gets a few of the corpus's 289 texts.
+    const config = JSON.parse(readFileSync(join(ROOT, 'parity.config.json'), 'utf8'));
+    for (const key of ['model', 'corpus', 'golden']) config[key] = join(ROOT, config[key]);
+    config.blockTexts = 32;
+    const configPath = join(base, 'parity.config.json');
+    writeFileSync(configPath, JSON.stringify(config));
+    const single = (await runParity({ config: configPath, out: join(base, 'single'), backends })).report;
     const dirs: string[] = [];
     for (let i = 1; i <= 4; i++) {
       const dir = join(base, `shard-${i}`);
-      const { report } = await runParity({ out: dir, backends, shard: { index: i, count: 4 } });
+      const { report } = await runParity({ config: configPath, out: dir, backends, shard: { index: i, count: 4 } });
       expect(report.corpus.shard!.rows.length).toBeLessThan(single.corpus.ids.length / 2);
       dirs.push(dir);
     }

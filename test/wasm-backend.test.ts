@@ -38,7 +38,8 @@ beforeAll(async () => {
     return (originalInstantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>).call(WebAssembly, source, imports);
   };
   out = tempDir();
-  ({ report } = await runParity({ out, backends: ['cpu-fp32', 'wasm-fp32'] }));
+  // In this process: the test watches WebAssembly.instantiate here.
+  ({ report } = await runParity({ out, backends: ['cpu-fp32', 'wasm-fp32'], isolation: 'none' }));
   [cpu, wasm] = report.backends;
   const m = wasm.metrics!;
   console.log(

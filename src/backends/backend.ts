@@ -43,8 +43,11 @@ export interface Backend {
   availability(): Promise<Availability>;
   /** Load the model/session. Throws BackendError with the cause kept. */
   open(context: BackendContext): Promise<void>;
-  /** Embeddings for `texts`, one row per text, same order. */
-  embed(texts: readonly string[]): Promise<Matrix>;
+  /**
+   * Embeddings for `texts`, one row per text, same order. `rows` gives each text's row in the
+   * corpus, for backends that look vectors up rather than compute them (the `file` runtime).
+   */
+  embed(texts: readonly string[], rows?: readonly number[]): Promise<Matrix>;
   /** Facts about what actually ran (runtime versions, providers, model file hash...). */
   environment(): Record<string, unknown>;
   close(): Promise<void>;

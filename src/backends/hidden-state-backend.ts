@@ -41,7 +41,9 @@ export abstract class HiddenStateBackend implements Backend {
     const ctx = this.context;
     if (!ctx) throw new BackendError(this.name, 'embed() called before open()');
     const encoded = texts.map((t) => ctx.tokenizer.encode(t));
-    const batches = makeBatches(encoded, ctx.batchSize, ctx.tokenizer.padId);
+    // Length-sorted batches: the batch size (and so the batch composition) must not change a
+    // vector beyond rounding anyway, and sorting removes most padding.
+    const batches = makeBatches(encoded, ctx.batchSize, ctx.tokenizer.padId, { sortByLength: true });
     let out: Float32Array | Float64Array | null = null;
     let dim = 0;
     for (const batch of batches) {

@@ -1,25 +1,46 @@
 /** Max |a - b| between every pair of vector sets: shows which backends agree with each other, not only with golden. */
 import type { Matrix } from '../backends/backend.js';
 
-/** Symmetric matrix of max abs differences; NaN where shapes differ or a value is not finite. */
-export function pairwiseMaxAbs(sets: readonly { name: string; vectors: Matrix }[]): { names: string[]; maxAbs: number[][] } {
-  const n = sets.length;
-  const maxAbs = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const a = sets[i].vectors;
-      const b = sets[j].vectors;
-      let m = 0;
-      if (a.rows !== b.rows || a.dim !== b.dim) m = NaN;
-      else {
+/** Accumulates the symmetric max-abs matrix block by block; NaN where a pair has a non-finite difference. */
+export class PairwiseMaxAbs {
+  private readonly maxAbs: number[][];
+
+  constructor(readonly names: readonly string[]) {
+    this.maxAbs = names.map(() => new Array<number>(names.length).fill(0));
+  }
+
+  /** One block of rows for some of the names (same rows for all of them). */
+  add(block: ReadonlyMap<string, Matrix>): void {
+    const n = this.names.length;
+    for (let i = 0; i < n; i++) {
+      const a = block.get(this.names[i]);
+      if (!a) continue;
+      for (let j = i + 1; j < n; j++) {
+        const b = block.get(this.names[j]);
+        if (!b || a.dim !== b.dim || a.rows !== b.rows) continue;
+        let m = this.maxAbs[i][j];
+        if (Number.isNaN(m)) continue;
         for (let k = 0; k < a.data.length; k++) {
           const d = Math.abs(a.data[k] - b.data[k]);
-          if (!(d <= m)) m = Number.isNaN(d) ? NaN : d;
-          if (Number.isNaN(m)) break;
+          if (!(d <= m)) {
+            m = d;
+            if (Number.isNaN(d)) break;
+          }
         }
+        this.maxAbs[i][j] = this.maxAbs[j][i] = m;
       }
-      maxAbs[i][j] = maxAbs[j][i] = m;
     }
   }
-  return { names: sets.map((s) => s.name), maxAbs };
+
+  /** The matrix restricted to `keep` (those that produced every block). */
+  result(keep: readonly string[] = this.names): { names: string[]; maxAbs: number[][] } {
+    const idx = keep.map((name) => this.names.indexOf(name));
+    return { names: [...keep], maxAbs: idx.map((i) => idx.map((j) => this.maxAbs[i][j])) };
+  }
+}
+
+export function pairwiseMaxAbs(sets: readonly { name: string; vectors: Matrix }[]): { names: string[]; maxAbs: number[][] } {
+  const acc = new PairwiseMaxAbs(sets.map((s) => s.name));
+  acc.add(new Map(sets.map((s) => [s.name, s.vectors])));
+  return acc.result();
 }

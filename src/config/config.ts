@@ -32,13 +32,15 @@ export interface ParityConfig {
   corpus: string;
   golden: string;
   batchSize: number;
+  /** Texts per streamed block (rounded up to whole batches); default 16 batches. */
+  blockTexts?: number;
   /** "process": each runtime's backends run in a worker process, so a crash or hang loses only them. */
   isolation: 'process' | 'none';
   backends: BackendConfig[];
 }
 
 export const DEFAULT_CONFIG_FILE = 'parity.config.json';
-const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'timeoutMs', 'isolation', 'backends'];
+const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'backends'];
 const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect'];
 const TOLERANCE_KEYS = ['atol', 'rtol', 'cosine', 'mismatchRatio'];
 
@@ -96,6 +98,7 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
   const golden = resolve(dir, check.string(obj, 'golden', 'golden'));
   const batchSize = obj.batchSize === undefined ? 16 : check.number(obj.batchSize, 'batchSize', { min: 1, integer: true });
   const defaultTimeout = obj.timeoutMs === undefined ? 600_000 : check.number(obj.timeoutMs, 'timeoutMs', { min: 1, integer: true });
+  const blockTexts = obj.blockTexts === undefined ? undefined : check.number(obj.blockTexts, 'blockTexts', { min: 1, integer: true });
   const isolation = obj.isolation ?? 'process';
   if (isolation !== 'process' && isolation !== 'none') check.fail('isolation', '"process" or "none"', obj.isolation);
   const isolationMode = isolation as 'process' | 'none';
@@ -124,7 +127,7 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     const expect = parseExpectation(b.expect, file, `${path}.expect`);
     return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, ...(note ? { note } : {}), ...(expect ? { expect } : {}) };
   });
-  return { path: resolve(file), dir, model, corpus, golden, batchSize, isolation: isolationMode, backends };
+  return { path: resolve(file), dir, model, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, backends };
 }
 
 export function loadConfig(file: string | undefined): ParityConfig {

@@ -4,7 +4,7 @@
  * is computed exactly as a single run's.
  */
 import type { Matrix } from '../backends/backend.js';
-import { compareMatrices, HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10 } from '../compare/metrics.js';
+import { compareMatrices, HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10, type Comparison } from '../compare/metrics.js';
 import { judge } from '../compare/verdict.js';
 import { expectationApplies, type Expectation } from '../config/expectation.js';
 import { serializeDetails, type BackendReport } from '../report/report.js';
@@ -19,7 +19,12 @@ export function judgeBackend(
   timing: BackendReport['timing'],
   vectorsFile: string | null,
 ): BackendReport {
-  const { metrics, details } = compareMatrices(golden, vectors, base.tolerance, ids);
+  return judgeComparison(base, compareMatrices(golden, vectors, base.tolerance, ids), timing, vectorsFile);
+}
+
+/** The report entry for a finished comparison (from compareMatrices or a streamed accumulator). */
+export function judgeComparison(base: BackendBase, comparison: Comparison, timing: BackendReport['timing'], vectorsFile: string | null): BackendReport {
+  const { metrics, details } = comparison;
   const verdict = judge(metrics, base.tolerance);
   return applyExpectation({
     ...base,

@@ -1,15 +1,16 @@
 /**
- * Runs backends in worker processes (see backend-worker.ts), one worker per runtime, reused for the
- * backends of that runtime and replaced when one dies. A backend over its time limit has its worker
- * killed; a worker that exits (crash, out of memory) turns its current backend into an error with
- * the exit code or signal. The other backends' results are never lost.
+ * Backend sessions in worker processes (see backend-worker.ts), one worker per runtime. A request
+ * over its deadline kills the worker; a worker that exits (crash, out of memory) fails the request
+ * in flight with its exit code or signal. The backend that was running is reported as an error;
+ * the other backends of that runtime are reopened in a fresh worker on their next request.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Matrix } from '../backends/backend.js';
 import type { BackendConfig } from '../config/config.js';
-import type { EmbedOutcome } from './embed-with-backend.js';
-import type { FromWorker, ToWorker } from './worker-protocol.js';
+import { beforeDeadline, type BackendSession, type OpenResult } from './session.js';
+import type { FromWorker, ToWorker, WorkerRequest } from './worker-protocol.js';
 
 /** The compiled worker. Under a TypeScript test runner this module is src/run/*.ts: use dist/ then. */
 export function workerScript(): string | null {
@@ -18,29 +19,72 @@ export function workerScript(): string | null {
   return candidates.find((p) => p.endsWith('.js') && existsSync(p)) ?? null;
 }
 
-interface Worker {
-  child: ChildProcess;
-  ready: Promise<void>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+type Reply = Exclude<FromWorker, { type: 'ready' }>;
 
-function startWorker(script: string): Worker {
-  const child = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  // Keep the last lines the worker wrote to stderr: the explanation of a native crash is there.
-  let stderrTail = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderrTail = (stderrTail + chunk.toString()).slice(-2000);
-  });
-  (child as ChildProcess & { stderrTail: () => string }).stderrTail = () => stderrTail;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const ready = new Promise<void>((resolve, reject) => {
-    child.once('message', (m: FromWorker) => (m.type === 'ready' ? resolve() : reject(new Error('worker did not start'))));
-    exited.then(({ code, signal }) => reject(new Error(`worker exited before it was ready (code ${code}, signal ${signal})`)));
-  });
-  ready.catch(() => undefined);
-  return { child, ready, exited };
+class Worker {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  private stderrTail = '';
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private death: string | null = null;
+
+  constructor(script: string) {
+    this.child = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    // The last lines the worker wrote to stderr explain a native crash.
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000);
+    });
+    let markReady: () => void;
+    let failReady: (e: Error) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failReady = reject;
+    });
+    this.ready.catch(() => undefined);
+    this.child.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') return markReady();
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      p?.resolve(m);
+    });
+    this.child.once('exit', (code, signal) => {
+      const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
+      const how = signal === 'SIGKILL' ? 'was killed (SIGKILL: out of memory, or a time limit)' : signal ? `died of ${signal}` : `exited with code ${code}`;
+      this.death = `backend process ${how}${tail ? `: ${tail}` : ''}`;
+      const error = new Error(this.death);
+      failReady(error);
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+    });
+  }
+
+  get alive(): boolean {
+    return this.death === null && !this.child.killed;
+  }
+
+  async request(message: WorkerRequest): Promise<Reply> {
+    await this.ready;
+    if (!this.alive) throw new Error(this.death ?? 'backend process is gone');
+    const id = this.nextId++;
+    return new Promise<Reply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.child.send({ ...message, id } as ToWorker);
+    });
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+
+  async exit(): Promise<void> {
+    if (!this.alive || !this.child.connected) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.send({ type: 'exit' } satisfies ToWorker);
+    const grace = setTimeout(() => this.kill(), 5000);
+    await exited;
+    clearTimeout(grace);
+  }
 }
 
 export class WorkerPool {
@@ -48,66 +92,101 @@ export class WorkerPool {
 
   constructor(private readonly script: string) {}
 
-  async embed(spec: BackendConfig, texts: readonly string[], batchSize: number): Promise<EmbedOutcome> {
-    let worker = this.workers.get(spec.runtime);
-    if (!worker || worker.child.killed || worker.child.exitCode !== null || worker.child.signalCode !== null) {
-      worker = startWorker(this.script);
-      this.workers.set(spec.runtime, worker);
+  /** The live worker for a runtime, started (again) when needed. */
+  worker(runtime: string): Worker {
+    let w = this.workers.get(runtime);
+    if (!w || !w.alive) {
+      w = new Worker(this.script);
+      this.workers.set(runtime, w);
     }
-    const { child } = worker;
-    let timer: NodeJS.Timeout | undefined;
+    return w;
+  }
+
+  session(spec: BackendConfig, batchSize: number): BackendSession {
+    return new WorkerSession(this, spec, batchSize);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.exit()));
+    this.workers.clear();
+  }
+}
+
+class WorkerSession implements BackendSession {
+  /** The worker this backend is open in; a different (new) worker means it must be reopened. */
+  private openIn: Worker | null = null;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly spec: BackendConfig,
+    private readonly batchSize: number,
+  ) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  private async call(message: Parameters<Worker['request']>[0], deadline: number): Promise<Reply> {
+    const worker = this.pool.worker(this.spec.runtime);
+    if (this.openIn && this.openIn !== worker && message.type !== 'open') {
+      // Another backend's crash or timeout took the worker down: open this one again.
+      const reopened = await this.open(deadline);
+      if (reopened.status !== 'ok') throw new Error(`reopening after the worker restarted: ${reopened.reason}`);
+    }
+    const target = this.pool.worker(this.spec.runtime);
+    return beforeDeadline(target.request(message), deadline, `backend ${this.name} did not finish within ${this.spec.timeoutMs} ms (timeoutMs); its process was killed`, () =>
+      target.kill(),
+    );
+  }
+
+  async open(deadline: number): Promise<OpenResult> {
+    const started = performance.now();
     try {
-      await worker.ready;
-      const result = new Promise<FromWorker>((resolve) => {
-        const onMessage = (m: FromWorker) => {
-          if (m.type === 'result' && m.name === spec.name) {
-            child.off('message', onMessage);
-            resolve(m);
-          }
-        };
-        child.on('message', onMessage);
-      });
-      const died = worker.exited.then(({ code, signal }) => {
-        const tail = (child as ChildProcess & { stderrTail?: () => string }).stderrTail?.().trim().split('\n').slice(-3).join(' | ');
-        const how = signal === 'SIGKILL' ? 'was killed (SIGKILL: out of memory?)' : signal ? `died of ${signal}` : `exited with code ${code}`;
-        return { crashed: `backend process ${how}${tail ? `: ${tail}` : ''}` };
-      });
-      const timedOut = new Promise<{ timedOut: true }>((resolve) => {
-        timer = setTimeout(() => resolve({ timedOut: true }), spec.timeoutMs);
-      });
-      child.send({ type: 'embed', spec, texts, batchSize } satisfies ToWorker);
-      const first = await Promise.race([result, died, timedOut]);
-      if ('timedOut' in first) {
-        child.kill('SIGKILL');
-        return { status: 'error', reason: `did not finish within ${spec.timeoutMs} ms (timeoutMs); its process was killed`, error: null, environment: {} };
+      const worker = this.pool.worker(this.spec.runtime);
+      const reply = await beforeDeadline(worker.request({ type: 'open', spec: this.spec, batchSize: this.batchSize }), deadline, `backend ${this.name} did not open within ${this.spec.timeoutMs} ms (timeoutMs); its process was killed`, () => worker.kill());
+      if (reply.type === 'failed') return { status: 'error', reason: reply.reason, environment: {}, detail: reply.detail };
+      if (reply.type !== 'opened') throw new Error(`unexpected worker reply ${reply.type}`);
+      if (reply.result.status === 'ok') {
+        this.openIn = worker;
+        return { ...reply.result, openMs: performance.now() - started };
       }
-      if ('crashed' in first) return { status: 'error', reason: first.crashed, error: null, environment: {} };
-      if (first.type !== 'result') throw new Error(`unexpected worker message ${first.type}`);
-      if (first.status === 'ok') {
-        return { status: 'ok', vectors: { rows: first.rows, dim: first.dim, data: first.data }, environment: first.environment, timing: first.timing };
-      }
-      if (first.status === 'skipped') return { status: 'skipped', reason: first.reason, environment: first.environment };
-      const error = new Error(first.reason);
-      if (first.detail) error.stack = first.detail;
-      return { status: 'error', reason: first.reason, error, environment: first.environment };
+      return reply.result;
     } catch (error) {
-      return { status: 'error', reason: `backend process: ${error instanceof Error ? error.message : String(error)}`, error, environment: {} };
-    } finally {
-      clearTimeout(timer);
+      return { status: 'error', reason: error instanceof Error ? error.message : String(error), environment: {} };
+    }
+  }
+
+  async embed(texts: readonly string[], deadline: number, rows?: readonly number[]): Promise<Matrix> {
+    const reply = await this.call({ type: 'embed', name: this.name, texts, rows }, deadline);
+    if (reply.type === 'failed') {
+      const error = new Error(reply.reason);
+      if (reply.detail) error.stack = reply.detail;
+      throw error;
+    }
+    if (reply.type !== 'embedded') throw new Error(`unexpected worker reply ${reply.type}`);
+    return { rows: reply.rows, dim: reply.dim, data: reply.data };
+  }
+
+  async environment(): Promise<Record<string, unknown>> {
+    try {
+      const worker = this.pool.worker(this.spec.runtime);
+      if (this.openIn !== worker) return {};
+      const reply = await worker.request({ type: 'environment', name: this.name });
+      return reply.type === 'environment' ? reply.environment : {};
+    } catch {
+      return {};
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      [...this.workers.values()].map(async (w) => {
-        if (w.child.exitCode === null && w.child.signalCode === null && w.child.connected) {
-          w.child.send({ type: 'exit' } satisfies ToWorker);
-          const grace = setTimeout(() => w.child.kill('SIGKILL'), 5000);
-          await w.exited;
-          clearTimeout(grace);
-        }
-      }),
-    );
-    this.workers.clear();
+    const worker = this.pool.worker(this.spec.runtime);
+    if (this.openIn === worker && worker.alive) {
+      try {
+        await worker.request({ type: 'close', name: this.name });
+      } catch {
+        /* a worker that died while closing has nothing left to close */
+      }
+    }
+    this.openIn = null;
   }
 }

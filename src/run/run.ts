@@ -1,26 +1,37 @@
 /**
  * `parity run`: corpus → tokenizer → backend runners → vectors → comparator → report.
- * Data flows one way; this file only wires the stages together and never computes a metric itself.
+ * This file wires the stages together and never computes a metric itself.
+ *
+ * The corpus streams through in blocks (`blockTexts` rows, a multiple of the batch size): every open
+ * backend embeds a block, its vectors are appended to vectors/NAME.npy.partial and fed to that
+ * backend's comparison accumulator, and the run state is saved — so memory is bounded by the block,
+ * and an interrupted run continues from the last finished block with --resume. Backends sort texts
+ * by length within a block, and shards are whole blocks, so a text's vector does not depend on how
+ * the corpus was sharded.
  */
 import { join, resolve } from 'node:path';
-import { displayPath } from '../io/display-path.js';
 import type { Matrix } from '../backends/backend.js';
 import { createBackends } from '../backends/registry.js';
-import { pairwiseMaxAbs } from '../compare/pairwise.js';
+import { compareMatrices, ComparisonAccumulator } from '../compare/metrics.js';
+import { PairwiseMaxAbs } from '../compare/pairwise.js';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
 import { loadCorpus } from '../corpus/corpus.js';
+import { BackendError } from '../errors.js';
 import { checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { displayPath } from '../io/display-path.js';
 import { modelFileHashes } from '../model/model-files.js';
-import { encodeNpy } from '../npy/npy.js';
+import { NpyAppendWriter } from '../npy/npy-append.js';
 import { reportToJson } from '../report/json.js';
 import { overallVerdict, REPORT_SCHEMA_VERSION, type BackendReport, type Report } from '../report/report.js';
 import { packageVersions, parityVersion } from '../versions.js';
-import { embedWithBackend, type EmbedOutcome } from './embed-with-backend.js';
+import { judgeComparison, unrunBackend, type BackendBase } from './backend-report.js';
+import { InProcessSession } from './in-process.js';
 import { WorkerPool, workerScript } from './isolated.js';
-import { judgeBackend, unrunBackend, type BackendBase } from './backend-report.js';
-import { selectRows, shardRows, type Shard } from './shard.js';
 import { ModelContexts } from './model-context.js';
+import { clearRunState, loadRunState, saveRunState, type BackendState, type RunState } from './run-state.js';
+import type { BackendSession } from './session.js';
+import { blockTextsFor, selectRows, shardRows, type Shard } from './shard.js';
 
 export interface RunOptions {
   config?: string;
@@ -33,15 +44,30 @@ export interface RunOptions {
   command?: string[];
   /** Called as each backend finishes, for progress output. */
   onBackend?: (b: BackendReport) => void;
+  /** Called after each block a backend embeds. */
+  onProgress?: (p: { backend: string; done: number; total: number }) => void;
   /** An expected failure that passes (xpass) fails the run. */
   strict?: boolean;
   /** Embed and compare only this shard of the corpus (`--shard 2/4`). */
   shard?: Shard;
+  /** Continue an interrupted run in the same --out folder. */
+  resume?: boolean;
+  /** Overrides the config's isolation ("none" runs backends in this process). */
+  isolation?: 'process' | 'none';
 }
 
 export interface RunResult {
   report: Report;
   reportPath: string;
+}
+
+interface Live {
+  spec: BackendConfig;
+  session: BackendSession;
+  state: BackendState;
+  deadline: number;
+  acc: ComparisonAccumulator | null;
+  writer: NpyAppendWriter | null;
 }
 
 export async function runParity(options: RunOptions): Promise<RunResult> {
@@ -67,105 +93,215 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     }
   }
 
-  const reports: BackendReport[] = [];
-  // A shard embeds and compares only its rows; everything downstream sees just those rows.
-  const rows = options.shard ? shardRows(corpus.texts.length, options.shard, config.batchSize) : null;
+  const blockTexts = blockTextsFor(config.batchSize, config.blockTexts);
+  const rows = options.shard ? shardRows(corpus.texts.length, options.shard, blockTexts) : null;
   const texts = rows ? rows.map((r) => corpus.texts[r]) : corpus.texts;
   const ids = rows ? rows.map((r) => corpus.ids[r]) : corpus.ids;
-  const goldenRows = rows ? selectRows(golden.vectors, rows) : golden.vectors;
-  const produced: { name: string; vectors: Matrix }[] = [{ name: 'golden', vectors: goldenRows }];
-  const embed = embedder(config.isolation, contexts, warnings);
+  const goldenBlock = (start: number, end: number): Matrix =>
+    rows
+      ? selectRows(golden.vectors, rows.slice(start, end))
+      : { rows: end - start, dim: golden.vectors.dim, data: golden.vectors.data.subarray(start * golden.vectors.dim, end * golden.vectors.dim) };
+
+  const identity = {
+    corpusSha256: corpus.sha256,
+    golden: golden.path,
+    shard: options.shard ? `${options.shard.index}/${options.shard.count}` : null,
+    blockTexts,
+    batchSize: config.batchSize,
+    backends: selected.map((b) => b.name),
+  };
+  const resumed: RunState | null = options.resume ? loadRunState(outDir, identity) : null;
+  const state: RunState = resumed ?? { version: 1, ...identity, completedRows: 0, perBackend: {} };
+
+  const sessions = openSessions(options.isolation ?? config.isolation, contexts, config.batchSize, warnings);
+  const pairwise = new PairwiseMaxAbs(['golden', ...selected.map((b) => b.name)]);
+  const live: Live[] = [];
   try {
+    // Open every backend (or take over its state from the interrupted run).
     for (const spec of selected) {
-      const outcome = await embed.run(spec, texts, config.batchSize);
-      const base: BackendBase = {
-        name: spec.name,
-        runtime: spec.runtime,
-        precision: spec.precision,
-        ...(spec.note ? { note: spec.note } : {}),
-        ...(spec.expect ? { expect: spec.expect } : {}),
-        tolerance: spec.tolerance,
-        environment: outcome.environment,
-      };
-      let report: BackendReport;
-      if (outcome.status === 'ok') {
-        const vectorsFile = join('vectors', `${spec.name}.npy`);
-        writeFileAtomic(join(outDir, vectorsFile), encodeNpy(outcome.vectors));
-        report = judgeBackend(base, outcome.vectors, goldenRows, ids, outcome.timing, vectorsFile);
-        produced.push({ name: spec.name, vectors: outcome.vectors });
-      } else {
-        report = unrunBackend(base, outcome.status, outcome.reason);
+      const session = sessions.session(spec);
+      const previous = state.perBackend[spec.name];
+      const item: Live = { spec, session, state: previous ?? { status: 'running', environment: {}, openMs: 0, embedMs: 0 }, deadline: 0, acc: null, writer: null };
+      live.push(item);
+      if (previous && previous.status !== 'running') continue;
+      const started = performance.now();
+      item.deadline = started + spec.timeoutMs - (previous?.openMs ?? 0) - (previous?.embedMs ?? 0);
+      const opened = await session.open(item.deadline);
+      item.state.environment = opened.environment;
+      if (opened.status !== 'ok') {
+        item.state = { ...item.state, status: opened.status, reason: opened.reason };
+        continue;
       }
+      item.state.openMs += opened.openMs;
+      if (previous?.dim !== undefined) {
+        item.writer = NpyAppendWriter.resume(vectorsPath(outDir, spec.name), state.completedRows);
+        item.acc = new ComparisonAccumulator(texts.length, previous.dim, spec.tolerance, ids);
+      }
+    }
+    if (resumed) replayFinishedRows(live, state.completedRows, goldenBlock, pairwise, blockTexts);
+
+    for (let start = state.completedRows; start < texts.length; start += blockTexts) {
+      const end = Math.min(start + blockTexts, texts.length);
+      const gold = goldenBlock(start, end);
+      const block = new Map<string, Matrix>([['golden', gold]]);
+      for (const item of live) {
+        if (item.state.status !== 'running') continue;
+        const corpusRows = rows ? rows.slice(start, end) : Array.from({ length: end - start }, (_, k) => start + k);
+        const vectors = await embedBlock(item, texts.slice(start, end), corpusRows, gold.dim);
+        if (!vectors) continue;
+        if (!item.acc) {
+          item.state.dim = vectors.dim;
+          item.acc = new ComparisonAccumulator(texts.length, vectors.dim, item.spec.tolerance, ids);
+          item.writer = NpyAppendWriter.create(vectorsPath(outDir, item.spec.name), vectors.data instanceof Float64Array ? '<f8' : '<f4', vectors.dim);
+        }
+        item.writer!.append(vectors.data);
+        item.acc.add(gold.data, vectors.data, start, end - start);
+        block.set(item.spec.name, vectors);
+        options.onProgress?.({ backend: item.spec.name, done: end, total: texts.length });
+      }
+      pairwise.add(block);
+      state.completedRows = end;
+      for (const item of live) state.perBackend[item.spec.name] = item.state;
+      saveRunState(outDir, state);
+    }
+
+    const reports: BackendReport[] = [];
+    for (const item of live) {
+      const report = await finishBackend(item, texts.length, golden.vectors.dim, ids);
       reports.push(report);
       options.onBackend?.(report);
     }
+    const producedAll = ['golden', ...reports.filter((r) => r.vectors).map((r) => r.name)];
+    const ctx = await contexts.get(config.model).catch(() => null);
+    const report: Report = {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      tool: { name: 'parity', version: parityVersion() },
+      createdAt: new Date().toISOString(),
+      command: options.command ?? [],
+      verdict: overallVerdict(reports, { strict: options.strict }),
+      config: displayPath(config.path),
+      model: ctx
+        ? {
+            dir: displayPath(config.model),
+            files: modelFiles,
+            pooling: ctx.model.pooling.mode,
+            normalize: ctx.model.pooling.normalize,
+            maxSeqLength: ctx.model.maxSeqLength,
+            tokenizer: ctx.tokenizer.description,
+          }
+        : null,
+      corpus: {
+        path: displayPath(corpus.path),
+        sha256: corpus.sha256,
+        count: corpus.texts.length,
+        ids,
+        texts,
+        ...(rows && options.shard ? { shard: { ...options.shard, rows } } : {}),
+      },
+      golden: {
+        path: displayPath(golden.path),
+        dtype: golden.vectors.dtype,
+        shape: [golden.vectors.rows, golden.vectors.dim],
+        backend: golden.meta?.backend.name ?? null,
+        createdAt: golden.meta?.createdAt ?? null,
+      },
+      backends: reports,
+      pairwise: pairwise.result(producedAll),
+      warnings,
+      packages: packageVersions(),
+    };
+    const reportPath = join(outDir, 'report.json');
+    writeFileAtomic(reportPath, reportToJson(report));
+    clearRunState(outDir);
+    return { report, reportPath: displayPath(reportPath) };
   } finally {
-    await embed.close();
+    for (const item of live) item.writer?.close();
+    await Promise.all(live.map((item) => item.session.close()));
+    await sessions.close();
   }
+}
 
-  const ctx = await contexts.get(config.model).catch(() => null);
-  const report: Report = {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'parity', version: parityVersion() },
-    createdAt: new Date().toISOString(),
-    command: options.command ?? [],
-    verdict: overallVerdict(reports, { strict: options.strict }),
-    config: displayPath(config.path),
-    model: ctx
-      ? {
-          dir: displayPath(config.model),
-          files: modelFiles,
-          pooling: ctx.model.pooling.mode,
-          normalize: ctx.model.pooling.normalize,
-          maxSeqLength: ctx.model.maxSeqLength,
-          tokenizer: ctx.tokenizer.description,
-        }
-      : null,
-    corpus: {
-      path: displayPath(corpus.path),
-      sha256: corpus.sha256,
-      count: corpus.texts.length,
-      ids,
-      texts,
-      ...(rows && options.shard ? { shard: { ...options.shard, rows } } : {}),
-    },
-    golden: {
-      path: displayPath(golden.path),
-      dtype: golden.vectors.dtype,
-      shape: [golden.vectors.rows, golden.vectors.dim],
-      backend: golden.meta?.backend.name ?? null,
-      createdAt: golden.meta?.createdAt ?? null,
-    },
-    backends: reports,
-    pairwise: pairwiseMaxAbs(produced),
-    warnings,
-    packages: packageVersions(),
+function vectorsPath(outDir: string, name: string): string {
+  return join(outDir, 'vectors', `${name}.npy`);
+}
+
+/** One block from one backend, or null after recording why it stopped (error, wrong shape). */
+async function embedBlock(item: Live, texts: readonly string[], corpusRows: readonly number[], goldenDim: number): Promise<Matrix | null> {
+  const started = performance.now();
+  try {
+    const vectors = await item.session.embed(texts, item.deadline, corpusRows);
+    item.state.embedMs += performance.now() - started;
+    if (vectors.rows !== texts.length) {
+      throw new BackendError(item.spec.name, `returned ${vectors.rows} vectors for ${texts.length} texts`);
+    }
+    if (vectors.dim !== goldenDim) {
+      item.state = { ...item.state, status: 'shape', dim: vectors.dim };
+      return null;
+    }
+    return vectors;
+  } catch (error) {
+    item.state = { ...item.state, status: 'error', reason: error instanceof Error ? error.message : String(error) };
+    item.state.environment = { ...item.state.environment, ...(await item.session.environment()) };
+    return null;
+  }
+}
+
+/** After --resume: feed the rows already on disk to the accumulators and the pairwise matrix. */
+function replayFinishedRows(live: Live[], done: number, goldenBlock: (s: number, e: number) => Matrix, pairwise: PairwiseMaxAbs, blockTexts: number): void {
+  for (let start = 0; start < done; start += blockTexts) {
+    const end = Math.min(start + blockTexts, done);
+    const gold = goldenBlock(start, end);
+    const block = new Map<string, Matrix>([['golden', gold]]);
+    for (const item of live) {
+      if (!item.acc || !item.writer) continue;
+      const data = item.writer.read(start, end - start);
+      item.acc.add(gold.data, data, start, end - start);
+      block.set(item.spec.name, { rows: end - start, dim: item.writer.dim, data });
+    }
+    pairwise.add(block);
+  }
+}
+
+async function finishBackend(item: Live, total: number, goldenDim: number, ids: readonly string[]): Promise<BackendReport> {
+  const { spec, state } = item;
+  const environment = state.status === 'running' ? { ...state.environment, ...(await item.session.environment()) } : state.environment;
+  const base: BackendBase = {
+    name: spec.name,
+    runtime: spec.runtime,
+    precision: spec.precision,
+    ...(spec.note ? { note: spec.note } : {}),
+    ...(spec.expect ? { expect: spec.expect } : {}),
+    tolerance: spec.tolerance,
+    environment,
   };
-  const reportPath = join(outDir, 'report.json');
-  writeFileAtomic(reportPath, reportToJson(report));
-  return { report, reportPath: displayPath(reportPath) };
+  const timing = { openMs: state.openMs, embedMs: state.embedMs, textsPerSecond: state.embedMs > 0 ? (total * 1000) / state.embedMs : 0 };
+  if (state.status === 'skipped' || state.status === 'error') return unrunBackend(base, state.status, state.reason ?? 'unknown');
+  if (state.status === 'shape') {
+    // A shape mismatch is a failed comparison that names both shapes, not a crash.
+    const mismatch = compareMatrices({ rows: total, dim: goldenDim, data: new Float32Array(0) }, { rows: total, dim: state.dim!, data: new Float32Array(0) }, spec.tolerance, ids);
+    return judgeComparison(base, mismatch, timing, null);
+  }
+  item.writer!.finish();
+  item.writer = null;
+  return judgeComparison(base, item.acc!.result(), timing, join('vectors', `${spec.name}.npy`));
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-interface Embedder {
-  run(spec: BackendConfig, texts: readonly string[], batchSize: number): Promise<EmbedOutcome>;
+interface SessionFactory {
+  session(spec: BackendConfig): BackendSession;
   close(): Promise<void>;
 }
 
 /** Backends run in worker processes (crash/OOM/hang isolation) unless the config says "none". */
-function embedder(isolation: 'process' | 'none', contexts: ModelContexts, warnings: string[]): Embedder {
+function openSessions(isolation: 'process' | 'none', contexts: ModelContexts, batchSize: number, warnings: string[]): SessionFactory {
   const script = isolation === 'process' ? workerScript() : null;
   if (script) {
     const pool = new WorkerPool(script);
-    return { run: (spec, texts, batchSize) => pool.embed(spec, texts, batchSize), close: () => pool.close() };
+    return { session: (spec) => pool.session(spec, batchSize), close: () => pool.close() };
   }
   if (isolation === 'process') warnings.push('backends ran in-process: the compiled worker (dist/run/backend-worker.js) is missing; run `npm run build`');
-  return {
-    run: (spec, texts, batchSize) =>
-      embedWithBackend({ backend: createBackends([spec])[0], modelDir: spec.modelDir, texts, batchSize, timeoutMs: spec.timeoutMs, contexts }),
-    close: async () => undefined,
-  };
+  return { session: (spec) => new InProcessSession(spec, batchSize, contexts), close: async () => undefined };
 }

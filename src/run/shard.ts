@@ -1,9 +1,10 @@
 /**
  * Sharding over CI jobs (`--shard 2/4`, like vitest and playwright): shard i of n takes whole
- * batches — batch k (corpus rows k·B … k·B+B−1) goes to shard (k mod n) + 1. Whole batches keep
- * every text padded next to the same neighbours as in a single run, so each vector is bit-for-bit
- * what the single run computes (padding changes fp16 results in the last bits) and a merged report
- * equals the single run's exactly; interleaving batches keeps the shards' run times alike.
+ * blocks — block k (corpus rows k·B … k·B+B−1, B = blockTexts) goes to shard (k mod n) + 1. Backends
+ * batch (and sort by length) within a block, so whole blocks keep every text padded next to the
+ * same neighbours as in a single run: each vector is bit-for-bit what the single run computes
+ * (padding changes fp16 results in the last bits) and a merged report equals the single run's
+ * exactly. Interleaving blocks keeps the shards' run times alike.
  */
 import type { Matrix } from '../backends/backend.js';
 import { InputError } from '../errors.js';
@@ -23,10 +24,10 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-export function shardRows(total: number, shard: Shard, batchSize: number): number[] {
+export function shardRows(total: number, shard: Shard, blockTexts: number): number[] {
   const rows: number[] = [];
-  for (let start = (shard.index - 1) * batchSize; start < total; start += shard.count * batchSize) {
-    for (let r = start; r < Math.min(start + batchSize, total); r++) rows.push(r);
+  for (let start = (shard.index - 1) * blockTexts; start < total; start += shard.count * blockTexts) {
+    for (let r = start; r < Math.min(start + blockTexts, total); r++) rows.push(r);
   }
   return rows;
 }
@@ -36,4 +37,14 @@ export function selectRows<M extends Matrix>(m: M, rows: readonly number[]): Mat
   const data = m.data instanceof Float64Array ? new Float64Array(rows.length * m.dim) : new Float32Array(rows.length * m.dim);
   rows.forEach((r, i) => data.set(m.data.subarray(r * m.dim, (r + 1) * m.dim), i * m.dim));
   return { rows: rows.length, dim: m.dim, data };
+}
+
+/**
+ * Texts per block: the config's blockTexts rounded up to whole batches, default 16 batches — big
+ * enough that sorting by length removes most padding, small enough to bound memory and to make
+ * shards and --resume fine-grained.
+ */
+export function blockTextsFor(batchSize: number, blockTexts?: number): number {
+  const wanted = blockTexts ?? batchSize * 16;
+  return Math.max(1, Math.ceil(wanted / batchSize)) * batchSize;
 }

@@ -4,6 +4,7 @@
  * run: the file must hold one row per corpus text, in corpus order. `path` is relative to the
  * config file's folder.
  */
+import { selectRows } from '../../run/shard.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BackendError, describeCause, InputError } from '../../errors.js';
@@ -50,9 +51,21 @@ export class FileBackend implements Backend {
     }
   }
 
-  async embed(texts: readonly string[]): Promise<Matrix> {
+  async embed(texts: readonly string[], rows?: readonly number[]): Promise<Matrix> {
     if (!this.loaded) throw new BackendError(this.name, 'embed() called before open()');
     const { vectors } = this.loaded;
+    if (rows) {
+      // A block (or shard) of the corpus: the file holds the whole corpus, so pick those rows.
+      const last = Math.max(...rows);
+      if (last >= vectors.rows) {
+        throw new BackendError(
+          this.name,
+          `${displayPath(this.path)} has ${vectors.rows} rows but the corpus has at least ${last + 1} texts; ` +
+            `the file must hold one vector per corpus text, in corpus order`,
+        );
+      }
+      return selectRows(vectors, rows);
+    }
     if (vectors.rows !== texts.length) {
       throw new BackendError(
         this.name,

@@ -1,0 +1,62 @@
+/** A backend session in this process: no crash isolation, used with `"isolation": "none"` and by workers. */
+import type { Backend, Matrix } from '../backends/backend.js';
+import { createBackends } from '../backends/registry.js';
+import type { BackendConfig } from '../config/config.js';
+import { describeCause } from '../errors.js';
+import type { ModelContexts } from './model-context.js';
+import { beforeDeadline, type BackendSession, type OpenResult } from './session.js';
+
+export class InProcessSession implements BackendSession {
+  private readonly backend: Backend;
+
+  constructor(
+    private readonly spec: BackendConfig,
+    private readonly batchSize: number,
+    private readonly contexts: ModelContexts,
+  ) {
+    this.backend = createBackends([spec])[0];
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  async open(deadline: number): Promise<OpenResult> {
+    const started = performance.now();
+    try {
+      const availability = await this.backend.availability();
+      if (!availability.available) return { status: 'skipped', reason: availability.reason, environment: await this.environment() };
+      await beforeDeadline(
+        (async () => {
+          const ctx = await this.contexts.get(this.spec.modelDir);
+          await this.backend.open({ model: ctx.model, tokenizer: ctx.tokenizer, batchSize: this.batchSize });
+        })(),
+        deadline,
+        `backend ${this.name} did not open within its timeoutMs`,
+      );
+      return { status: 'ok', environment: await this.environment(), openMs: performance.now() - started };
+    } catch (error) {
+      return { status: 'error', reason: describeCause(error), environment: await this.environment(), detail: error instanceof Error ? error.stack : undefined };
+    }
+  }
+
+  embed(texts: readonly string[], deadline: number, rows?: readonly number[]): Promise<Matrix> {
+    return beforeDeadline(this.backend.embed(texts, rows), deadline, `backend ${this.name} did not finish within its timeoutMs`);
+  }
+
+  async environment(): Promise<Record<string, unknown>> {
+    try {
+      return this.backend.environment();
+    } catch (error) {
+      return { environmentError: describeCause(error) };
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.backend.close();
+    } catch {
+      /* closing a broken backend must not hide its outcome */
+    }
+  }
+}
