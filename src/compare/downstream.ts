@@ -1,0 +1,375 @@
+/**
+ * Downstream impact: does a backend's numeric drift change what an application would *do* with the
+ * vectors? Within the corpus itself, golden vs backend: the nearest neighbours of every text, the
+ * ordering of all pairwise similarities, and the largest change of any pairwise cosine.
+ *
+ * Pure functions over typed arrays (like metrics.ts); no backend imports.
+ *
+ * Definitions (n texts, after sampling; rows are L2-normalized first, so similarity = cosine; a zero
+ * row stays zero and has cosine 0 with everything):
+ * - topKOverlap: for each anchor text i, the golden top-k neighbours of i within the corpus (self
+ *   excluded) and the backend's top-k; |G ∩ A| / k, averaged over anchors (k capped at n - 1).
+ *   Ties are broken by the lower row index, on both sides the same way.
+ * - spearman: Spearman rank correlation of the n(n-1)/2 pairwise cosines (i < j), golden vs backend:
+ *   Pearson correlation of their ranks, ties given their average rank. The cosines are ranked as
+ *   float32 (differences below float32 resolution rank as ties, on both sides alike). 1 when there are
+ *   fewer than 2 pairs or both sides are constant; 0 when only one side is constant.
+ * - maxPairwiseDelta: max over i < j of |cos_golden(i,j) - cos_backend(i,j)| in float64;
+ *   maxPairwiseDeltaAt names (i, j) as corpus rows. A NaN cosine counts as Infinity.
+ * - rankFlips: for each anchor i, take its golden top-10 list (k = min(10, n-1)) in golden order and
+ *   count the pairs (u, v) of that list with cos_g(i,u) > cos_g(i,v) but cos_a(i,u) < cos_a(i,v):
+ *   the Kendall distance of the backend's ordering of the golden top-10 (the number of adjacent swaps
+ *   that restore golden order), summed over anchors. Ties on either side are not flips.
+ *   rankFlipsPossible = Σ C(k, 2) = n·k(k-1)/2 is the maximum. O(n·k²), on top of O(n²·d).
+ *
+ * Cost: O(n²·d) time, in row blocks of `blockRows` so both row blocks stay in cache; the top-k lists
+ * are k-element insertion lists per row. Memory: ~20 bytes per pair (two float32 cosine arrays, then
+ * index and rank arrays for the radix sort), i.e. ~250 MB at n = 5000 (12.5M pairs). Above `maxN`
+ * texts, `maxN` rows are sampled deterministically (seeded, `sampleSeed`) and every figure is over the
+ * sample: neighbours are searched within the sample, and `sampled` is true.
+ */
+import type { Matrix } from '../backends/backend.js';
+
+export interface DownstreamOptions {
+  /** Most texts compared; larger corpora are sampled down to this many rows. Default 5000. */
+  maxN?: number;
+  /** Seed of the deterministic row sample (only used when rows > maxN). Default 1. */
+  sampleSeed?: number;
+  /** Rows per block of the pairwise-similarity loop. Default 64. */
+  blockRows?: number;
+}
+
+export interface DownstreamImpact {
+  /** Texts compared (the sample size when sampled). */
+  n: number;
+  /** Rows in the inputs. */
+  rows: number;
+  sampled: boolean;
+  top1Overlap: number;
+  top5Overlap: number;
+  top10Overlap: number;
+  spearman: number;
+  maxPairwiseDelta: number;
+  /** Corpus rows of the pair with the largest cosine change; null when there is no pair. */
+  maxPairwiseDeltaAt: { i: number; j: number } | null;
+  meanPairwiseDelta: number;
+  rankFlips: number;
+  rankFlipsPossible: number;
+  /** Anchors whose golden top-10 is reordered at all. */
+  anchorsWithFlips: number;
+  /** Pairs i < j compared: n(n-1)/2. */
+  pairs: number;
+}
+
+export const DOWNSTREAM_DEFAULT_MAX_N = 5000;
+const TOP_K = 10;
+/** Above this many pairs the doubled ranks no longer fit a Uint32Array (and memory is ~40 GB). */
+const MAX_PAIRS = 2 ** 31 - 1;
+
+export function downstreamImpact(golden: Matrix, actual: Matrix, options: DownstreamOptions = {}): DownstreamImpact {
+  if (golden.rows !== actual.rows) {
+    throw new RangeError(`downstreamImpact: golden has ${golden.rows} rows, actual ${actual.rows}; the texts must be the same`);
+  }
+  const maxN = options.maxN ?? DOWNSTREAM_DEFAULT_MAX_N;
+  const blockRows = Math.max(1, Math.floor(options.blockRows ?? 64));
+  if (!Number.isInteger(maxN) || maxN < 1) throw new RangeError(`downstreamImpact: maxN must be a positive integer, got ${maxN}`);
+  const wanted = Math.min(maxN, golden.rows);
+  if ((wanted * (wanted - 1)) / 2 > MAX_PAIRS) {
+    throw new RangeError(`downstreamImpact: ${wanted} texts means more than 2^31 pairs; set maxN to at most 65536`);
+  }
+  const sampled = golden.rows > maxN;
+  const rows = sampled ? sampleRows(golden.rows, maxN, options.sampleSeed ?? 1) : identity(golden.rows);
+  const n = rows.length;
+  const g = normalizedRows(golden, rows);
+  const a = normalizedRows(actual, rows);
+  const pairs = (n * (n - 1)) / 2;
+  const k = Math.min(TOP_K, Math.max(n - 1, 0));
+
+  const simsG = new Float32Array(pairs);
+  const simsA = new Float32Array(pairs);
+  const topG = new TopK(n, k);
+  const topA = new TopK(n, k);
+  let maxDelta = 0;
+  let maxAt: { i: number; j: number } | null = null;
+  let sumDelta = 0;
+
+  const dg = golden.dim;
+  const da = actual.dim;
+  for (let ib = 0; ib < n; ib += blockRows) {
+    const ie = Math.min(ib + blockRows, n);
+    for (let jb = ib; jb < n; jb += blockRows) {
+      const je = Math.min(jb + blockRows, n);
+      for (let i = ib; i < ie; i++) {
+        const rowStart = (i * (2 * n - i - 1)) / 2 - i - 1; // pair index of (i, j) = rowStart + j
+        const gi = i * dg;
+        const ai = i * da;
+        for (let j = Math.max(jb, i + 1); j < je; j++) {
+          const sg = dot(g, gi, j * dg, dg);
+          const sa = dot(a, ai, j * da, da);
+          const p = rowStart + j;
+          simsG[p] = sg + 0; // + 0 turns -0 into +0, so the two zeros rank as one value
+          simsA[p] = sa + 0;
+          let delta = Math.abs(sg - sa);
+          if (Number.isNaN(delta)) delta = Infinity;
+          sumDelta += delta;
+          if (delta > maxDelta || maxAt === null) {
+            maxDelta = Math.max(delta, maxDelta);
+            maxAt = { i: rows[i], j: rows[j] };
+          }
+          topG.offer(i, j, sg);
+          topG.offer(j, i, sg);
+          topA.offer(i, j, sa);
+          topA.offer(j, i, sa);
+        }
+      }
+    }
+  }
+
+  const overlap = (kk: number) => (n < 2 ? 1 : topG.meanOverlap(topA, Math.min(kk, n - 1)));
+  const { flips, anchorsWithFlips } = countRankFlips(topG, a, da, n);
+  const spearman = spearmanOfPairs(simsG, simsA);
+
+  return {
+    n,
+    rows: golden.rows,
+    sampled,
+    top1Overlap: overlap(1),
+    top5Overlap: overlap(5),
+    top10Overlap: overlap(10),
+    spearman,
+    maxPairwiseDelta: maxDelta,
+    maxPairwiseDeltaAt: maxAt,
+    meanPairwiseDelta: pairs ? sumDelta / pairs : 0,
+    rankFlips: flips,
+    rankFlipsPossible: (n * k * (k - 1)) / 2,
+    anchorsWithFlips,
+    pairs,
+  };
+}
+
+/** Dot product of x[i..i+len) and x[j..j+len); four accumulators run faster in V8 than one. */
+function dot(x: Float64Array, i: number, j: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let d = 0;
+  for (; d + 3 < len; d += 4) {
+    s0 += x[i + d] * x[j + d];
+    s1 += x[i + d + 1] * x[j + d + 1];
+    s2 += x[i + d + 2] * x[j + d + 2];
+    s3 += x[i + d + 3] * x[j + d + 3];
+  }
+  for (; d < len; d++) s0 += x[i + d] * x[j + d];
+  return s0 + s1 + (s2 + s3);
+}
+
+function identity(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** `count` distinct rows of `total`, ascending: a seeded partial Fisher-Yates shuffle (mulberry32). */
+export function sampleRows(total: number, count: number, seed: number): number[] {
+  let state = seed >>> 0;
+  const next = () => {
+    let t = (state = (state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const perm = new Uint32Array(total);
+  for (let i = 0; i < total; i++) perm[i] = i;
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(next() * (total - i));
+    const t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  return Array.from(perm.subarray(0, count)).sort((x, y) => x - y);
+}
+
+/** The chosen rows, each scaled to unit L2 norm in float64 (zero rows stay zero). */
+function normalizedRows(m: Matrix, rows: readonly number[]): Float64Array {
+  const dim = m.dim;
+  const out = new Float64Array(rows.length * dim);
+  rows.forEach((row, r) => {
+    const base = row * dim;
+    let scale = 0;
+    for (let d = 0; d < dim; d++) {
+      const x = Math.abs(m.data[base + d]);
+      if (x > scale) scale = x; // NaN never wins: a NaN row stays NaN below
+    }
+    let sq = 0;
+    for (let d = 0; d < dim; d++) {
+      const x = scale > 0 ? m.data[base + d] / scale : m.data[base + d];
+      sq += x * x;
+    }
+    const norm = Math.sqrt(sq);
+    for (let d = 0; d < dim; d++) {
+      out[r * dim + d] = norm > 0 && scale > 0 ? m.data[base + d] / scale / norm : m.data[base + d] === 0 ? 0 : NaN;
+    }
+  });
+  return out;
+}
+
+/** Per-row top-k neighbour lists, best first; ties go to the lower index; NaN ranks last. */
+class TopK {
+  readonly idx: Int32Array;
+  readonly sim: Float64Array;
+  readonly count: Int32Array;
+
+  constructor(
+    readonly n: number,
+    readonly k: number,
+  ) {
+    this.idx = new Int32Array(n * k);
+    this.sim = new Float64Array(n * k);
+    this.count = new Int32Array(n);
+  }
+
+  offer(row: number, j: number, s: number): void {
+    const k = this.k;
+    if (k === 0) return;
+    if (Number.isNaN(s)) s = -Infinity;
+    const base = row * k;
+    let c = this.count[row];
+    if (c === k) {
+      const ls = this.sim[base + k - 1];
+      if (s < ls || (s === ls && j > this.idx[base + k - 1])) return;
+      c = k - 1; // drop the last
+    } else {
+      this.count[row] = c + 1;
+    }
+    let pos = c;
+    while (pos > 0) {
+      const ps = this.sim[base + pos - 1];
+      if (ps > s || (ps === s && this.idx[base + pos - 1] < j)) break;
+      this.sim[base + pos] = ps;
+      this.idx[base + pos] = this.idx[base + pos - 1];
+      pos--;
+    }
+    this.sim[base + pos] = s;
+    this.idx[base + pos] = j;
+  }
+
+  meanOverlap(other: TopK, kk: number): number {
+    let sum = 0;
+    for (let r = 0; r < this.n; r++) {
+      const base = r * this.k;
+      let common = 0;
+      for (let x = 0; x < kk; x++) {
+        const v = this.idx[base + x];
+        for (let y = 0; y < kk; y++) {
+          if (other.idx[base + y] === v) {
+            common++;
+            break;
+          }
+        }
+      }
+      sum += common / kk;
+    }
+    return sum / this.n;
+  }
+}
+
+/** Kendall distance of the backend's order of each anchor's golden top-k; see the file comment. */
+function countRankFlips(topG: TopK, a: Float64Array, da: number, n: number) {
+  const k = topG.k;
+  const actualSims = new Float64Array(k);
+  let flips = 0;
+  let anchorsWithFlips = 0;
+  for (let i = 0; i < n; i++) {
+    const base = i * k;
+    for (let t = 0; t < k; t++) {
+      const j = topG.idx[base + t];
+      let s = 0;
+      for (let d = 0; d < da; d++) s += a[i * da + d] * a[j * da + d];
+      actualSims[t] = s;
+    }
+    let here = 0;
+    for (let t = 0; t < k; t++) {
+      for (let u = t + 1; u < k; u++) {
+        if (topG.sim[base + t] > topG.sim[base + u] && actualSims[t] < actualSims[u]) here++;
+      }
+    }
+    flips += here;
+    if (here) anchorsWithFlips++;
+  }
+  return { flips, anchorsWithFlips };
+}
+
+/**
+ * Spearman correlation of two equally long float32 arrays. Consumes both arrays (their buffers are
+ * reused for sort keys and ranks). Ranks are doubled average ranks (start + end of a tie run, an
+ * integer), sorted by a 4-pass 8-bit LSD radix sort over order-preserving uint32 keys.
+ */
+export function spearmanOfPairs(x: Float32Array, y: Float32Array): number {
+  const P = x.length;
+  if (y.length !== P) throw new RangeError('spearmanOfPairs: arrays differ in length');
+  if (P < 2) return 1;
+  const idx = new Uint32Array(P);
+  const idxTmp = new Uint32Array(P);
+  const rx = doubledRanks(x, new Uint32Array(P), idx, idxTmp);
+  // x's buffer is free now: it becomes the scratch and the rank array for y.
+  const ry = doubledRanks(y, new Uint32Array(x.buffer, x.byteOffset, P), idx, idxTmp);
+  const mean = P - 1; // Σ doubled ranks = P(P-1)
+  let cov = 0;
+  let vx = 0;
+  let vy = 0;
+  for (let p = 0; p < P; p++) {
+    const dx = rx[p] - mean;
+    const dy = ry[p] - mean;
+    cov += dx * dy;
+    vx += dx * dx;
+    vy += dy * dy;
+  }
+  if (vx === 0 || vy === 0) return vx === vy ? 1 : 0;
+  return cov / Math.sqrt(vx * vy);
+}
+
+/** Doubled average ranks of `values` written into `out` (which may not alias values or idx). */
+function doubledRanks(values: Float32Array, out: Uint32Array, idx: Uint32Array, idxTmp: Uint32Array): Uint32Array {
+  const P = values.length;
+  const keys = new Uint32Array(values.buffer, values.byteOffset, P);
+  for (let p = 0; p < P; p++) {
+    const bits = keys[p];
+    // Order-preserving map of IEEE bits: flip all bits of negatives, set the sign bit of positives.
+    keys[p] = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
+    idx[p] = p;
+  }
+  // out doubles as the radix scratch for keys; it is overwritten with ranks afterwards.
+  radixPass(keys, idx, out, idxTmp, 0);
+  radixPass(out, idxTmp, keys, idx, 8);
+  radixPass(keys, idx, out, idxTmp, 16);
+  radixPass(out, idxTmp, keys, idx, 24);
+  let s = 0;
+  while (s < P) {
+    let e = s + 1;
+    while (e < P && keys[e] === keys[s]) e++;
+    const r = s + e - 1;
+    for (let q = s; q < e; q++) out[idx[q]] = r;
+    s = e;
+  }
+  return out;
+}
+
+const counts = new Uint32Array(256);
+
+/** One stable LSD pass on the byte at `shift` (8-bit digits: 4 passes beat 2×16-bit by 2x, cache-wise). */
+function radixPass(keys: Uint32Array, idx: Uint32Array, keysOut: Uint32Array, idxOut: Uint32Array, shift: number): void {
+  counts.fill(0);
+  const P = keys.length;
+  for (let p = 0; p < P; p++) counts[(keys[p] >>> shift) & 0xff]++;
+  let sum = 0;
+  for (let b = 0; b < 256; b++) {
+    const c = counts[b];
+    counts[b] = sum;
+    sum += c;
+  }
+  for (let p = 0; p < P; p++) {
+    const key = keys[p];
+    const dst = counts[(key >>> shift) & 0xff]++;
+    keysOut[dst] = key;
+    idxOut[dst] = idx[p];
+  }
+}
