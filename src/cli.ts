@@ -9,6 +9,10 @@ import { compareFiles } from './commands/compare.js';
 import { makeGolden } from './commands/golden.js';
 import { mergeShardReports } from './commands/merge.js';
 import { parseShard } from './run/shard.js';
+import { rerenderReport } from './commands/report.js';
+import { reportToJson } from './report/json.js';
+import { createProgress } from './report/progress.js';
+import { appendStepSummary } from './report/write-all.js';
 import { ParityError, ParityFailure } from './errors.js';
 import { renderTerminal, wantsColor } from './report/terminal.js';
 import { runParity } from './run/run.js';
@@ -59,7 +63,14 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--shard <i/n>', 'embed and compare only shard i of n of the corpus (merge with `parity merge`)')
     .option('--resume', 'continue an interrupted run in the same --out folder from its last finished block')
     .action(async (opts) => {
+      const progress = createProgress(process.stderr);
+      let started = false;
       const { report, reportPath } = await runParity({
+        onProgress: ({ done, total, running }) => {
+          if (!started) progress.start(`${running} backend${running === 1 ? '' : 's'}`, total);
+          started = true;
+          progress.tick(done);
+        },
         resume: Boolean(opts.resume),
         strict: Boolean(opts.strict),
         shard: opts.shard === undefined ? undefined : parseShard(opts.shard),
@@ -71,8 +82,10 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
         tolerance: { atol: opts.atol, rtol: opts.rtol, cosine: opts.cosine },
         command: ['parity', ...argv],
       });
-      if (opts.json) io.stdout((await import('./report/json.js')).reportToJson(report));
-      else io.stdout(renderTerminal(report, { color: wantsColor(process.stdout) }) + `report: ${reportPath}\n`);
+      progress.end();
+      appendStepSummary(report);
+      if (opts.json) io.stdout(reportToJson(report));
+      else io.stdout(renderTerminal(report, { color: wantsColor(process.stdout) }) + `report: ${reportPath} (and report.html, junit.xml, summary.md beside it)\n`);
       exitCode = EXIT[report.verdict];
     });
 
@@ -87,6 +100,15 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
       const { report, reportPath } = mergeShardReports(dirs, { out: opts.out, golden: opts.golden, strict: Boolean(opts.strict), command: ['parity', ...argv] });
       io.stdout(renderTerminal(report, { color: wantsColor(process.stdout) }) + `report: ${reportPath}\n`);
       exitCode = EXIT[report.verdict];
+    });
+
+  program
+    .command('report')
+    .description('re-render report.html, junit.xml and summary.md (and report.json) from a report.json')
+    .argument('<report>', 'a report.json, or the folder holding it')
+    .option('-o, --out <dir>', 'where to write (default: beside the report.json)')
+    .action(async (path: string, opts) => {
+      for (const written of rerenderReport(path, opts.out)) io.stdout(`wrote ${written}\n`);
     });
 
   program

@@ -14,7 +14,8 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { displayPath } from '../io/display-path.js';
 import { corpusHash } from '../corpus/corpus.js';
 import { encodeNpy, readNpy } from '../npy/npy.js';
-import { reportToJson } from '../report/json.js';
+import { REPORT_FILES, writeReportFiles } from '../report/write-all.js';
+import { readReport } from './report.js';
 import { overallVerdict, type BackendReport, type Report } from '../report/report.js';
 import { judgeBackend, unrunBackend, type BackendBase } from '../run/backend-report.js';
 
@@ -35,12 +36,7 @@ interface ShardReport {
 function readShardReport(dir: string): ShardReport {
   const path = join(resolve(dir), 'report.json');
   if (!existsSync(path)) throw new InputError(`${path} does not exist: pass the --out folders of \`parity run --shard i/n\``);
-  let report: Report;
-  try {
-    report = JSON.parse(readFileSync(path, 'utf8')) as Report;
-  } catch (error) {
-    throw new InputError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
+  const report = readReport(path);
   const shard = report.corpus?.shard;
   if (!shard) throw new InputError(`${path} is not a shard report (it was not made with --shard i/n)`);
   return { dir: resolve(dir), report, shard };
@@ -130,7 +126,7 @@ export function mergeShardReports(dirs: readonly string[], options: MergeOptions
     pairwise: pairwiseMaxAbs(produced),
     warnings: [...new Set(shards.flatMap((s) => s.report.warnings))],
   };
-  const reportPath = join(outDir, 'report.json');
-  writeFileAtomic(reportPath, reportToJson(report));
+  writeReportFiles(report, outDir);
+  const reportPath = join(outDir, REPORT_FILES.json);
   return { report, reportPath: displayPath(reportPath) };
 }

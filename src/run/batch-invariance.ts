@@ -4,9 +4,8 @@
  * every batch is padded to (nearly) the longest length and short texts sit next to hundreds of pad
  * tokens. The comparison is compare/batch-invariance.ts.
  *
- * The backend must already be open, with the batch size given here: the batched call relies on the
- * backend cutting its input into consecutive batches of exactly `batchSize` texts (as every
- * HiddenStateBackend does), so each batch is [longest, s1, ..., s(batchSize-1)].
+ * The backend must already be open, with the batch size given here; each batched call holds exactly
+ * one batch, [longest, s1, ..., s(batchSize-1)].
  */
 import type { Backend, Matrix } from '../backends/backend.js';
 import { compareBatchInvariance, type BatchInvariance } from '../compare/batch-invariance.js';
@@ -71,23 +70,21 @@ export async function measureBatchInvariance(
   const alone: Matrix = { rows: sampleRows.length, dim, data: new Float64Array(sampleRows.length * dim) };
   aloneRows.forEach((m, k) => alone.data.set(m.data.subarray(0, dim), k * dim));
 
-  // Batched: [longest, s1, ..., s(B-1)], [longest, ...], ... in one call.
+  // Batched: [longest, s1, ..., s(B-1)], one call per batch — backends may reorder texts within a
+  // call (by length), so only a call of at most batchSize texts pins the batch's composition.
   const perBatch = batchSize - 1;
-  const list: string[] = [];
-  const position: number[] = []; // index in `list` of each sampled text
-  for (let k = 0; k < sampleRows.length; k += perBatch) {
-    list.push(texts[longest]);
-    for (const r of sampleRows.slice(k, k + perBatch)) {
-      position.push(list.length);
-      list.push(texts[r]);
-    }
-  }
-  const all = await backend.embed(list);
-  if (all.rows !== list.length || all.dim !== dim) {
-    throw new InputError(`backend ${backend.name} returned ${all.rows}×${all.dim} for ${list.length} texts of dim ${dim}`);
-  }
   const batched: Matrix = { rows: sampleRows.length, dim, data: new Float64Array(sampleRows.length * dim) };
-  position.forEach((p, k) => batched.data.set(all.data.subarray(p * dim, (p + 1) * dim), k * dim));
+  let batches = 0;
+  for (let k = 0; k < sampleRows.length; k += perBatch) {
+    const members = sampleRows.slice(k, k + perBatch);
+    const list = [texts[longest], ...members.map((r) => texts[r])];
+    const out = await backend.embed(list);
+    batches++;
+    if (out.rows !== list.length || out.dim !== dim) {
+      throw new InputError(`backend ${backend.name} returned ${out.rows}×${out.dim} for ${list.length} texts of dim ${dim}`);
+    }
+    members.forEach((_, m) => batched.data.set(out.data.subarray((m + 1) * dim, (m + 2) * dim), (k + m) * dim));
+  }
 
   const result = compareBatchInvariance(alone, batched, sampleRows, ids, lengths);
   return {
@@ -95,7 +92,7 @@ export async function measureBatchInvariance(
     batchSize,
     sampleRows,
     longest: { row: longest, id: ids[longest] ?? String(longest), length: lengths[longest] },
-    batches: Math.ceil(list.length / batchSize),
+    batches,
     lengthUnit: options.lengths ? 'tokens' : 'characters',
   };
 }

@@ -18,11 +18,10 @@ import { loadConfig, selectBackends, type BackendConfig } from '../config/config
 import { loadCorpus } from '../corpus/corpus.js';
 import { BackendError } from '../errors.js';
 import { checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
 import { displayPath } from '../io/display-path.js';
 import { modelFileHashes } from '../model/model-files.js';
 import { NpyAppendWriter } from '../npy/npy-append.js';
-import { reportToJson } from '../report/json.js';
+import { REPORT_FILES, writeReportFiles } from '../report/write-all.js';
 import { overallVerdict, REPORT_SCHEMA_VERSION, type BackendReport, type Report } from '../report/report.js';
 import { packageVersions, parityVersion } from '../versions.js';
 import { judgeComparison, unrunBackend, type BackendBase } from './backend-report.js';
@@ -44,8 +43,8 @@ export interface RunOptions {
   command?: string[];
   /** Called as each backend finishes, for progress output. */
   onBackend?: (b: BackendReport) => void;
-  /** Called after each block a backend embeds. */
-  onProgress?: (p: { backend: string; done: number; total: number }) => void;
+  /** Called after each block: texts done by every running backend. */
+  onProgress?: (p: { done: number; total: number; running: number }) => void;
   /** An expected failure that passes (xpass) fails the run. */
   strict?: boolean;
   /** Embed and compare only this shard of the corpus (`--shard 2/4`). */
@@ -157,8 +156,8 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
         item.writer!.append(vectors.data);
         item.acc.add(gold.data, vectors.data, start, end - start);
         block.set(item.spec.name, vectors);
-        options.onProgress?.({ backend: item.spec.name, done: end, total: texts.length });
       }
+      options.onProgress?.({ done: end, total: texts.length, running: live.filter((l) => l.state.status === 'running').length });
       pairwise.add(block);
       state.completedRows = end;
       for (const item of live) state.perBackend[item.spec.name] = item.state;
@@ -210,8 +209,8 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       warnings,
       packages: packageVersions(),
     };
-    const reportPath = join(outDir, 'report.json');
-    writeFileAtomic(reportPath, reportToJson(report));
+    writeReportFiles(report, outDir);
+    const reportPath = join(outDir, REPORT_FILES.json);
     clearRunState(outDir);
     return { report, reportPath: displayPath(reportPath) };
   } finally {
