@@ -97,7 +97,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--golden <file>', 'golden .npy (default: the one the shard reports name)')
     .option('--strict', 'a backend expected to fail that passes (xpass) fails the run')
     .action(async (dirs: string[], opts) => {
-      const { report, reportPath } = mergeShardReports(dirs, { out: opts.out, golden: opts.golden, strict: Boolean(opts.strict), command: ['parity', ...argv] });
+      const { report, reportPath } = await mergeShardReports(dirs, { out: opts.out, golden: opts.golden, strict: Boolean(opts.strict), command: ['parity', ...argv] });
       io.stdout(renderTerminal(report, { color: wantsColor(process.stdout) }) + `report: ${reportPath}\n`);
       exitCode = EXIT[report.verdict];
     });

@@ -139,5 +139,5 @@ describe('parity backends', () => {
     expect(byName['cpu-fp32'].available).toBe(true);
     expect(byName['reference'].available).toBe(true);
     if (!byName['cuda-fp16'].available) expect(byName['cuda-fp16'].reason).toMatch(/NVIDIA GPU|CUDA provider/);
-  });
+  }, 60_000); // the WebGPU entries start Chromium to read the adapter's features
 });

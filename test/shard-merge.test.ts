@@ -35,7 +35,7 @@ describe('sharding', () => {
       expect(report.corpus.shard!.rows.length).toBeLessThan(single.corpus.ids.length / 2);
       dirs.push(dir);
     }
-    const merged = mergeShardReports(dirs.reverse(), { out: join(base, 'merged') }).report;
+    const merged = (await mergeShardReports(dirs.reverse(), { out: join(base, 'merged') })).report;
     expect(merged.verdict).toBe(single.verdict);
     expect(merged.corpus.ids).toEqual(single.corpus.ids);
     expect(merged.corpus.shard).toBeUndefined();
@@ -45,7 +45,9 @@ describe('sharding', () => {
       expect(merged.backends[k].status).toBe(single.backends[k].status);
       expect(merged.backends[k].metrics).toEqual(single.backends[k].metrics);
       expect(merged.backends[k].details).toEqual(single.backends[k].details);
+      expect(merged.backends[k].downstream).toEqual(single.backends[k].downstream);
+      expect(merged.backends[k].diagnosis).toEqual(single.backends[k].diagnosis);
     }
-    expect(() => mergeShardReports(dirs.slice(0, 3), { out: join(base, 'bad') })).toThrow(/missing shard 1\/4/);
+    await expect(mergeShardReports(dirs.slice(0, 3), { out: join(base, 'bad') })).rejects.toThrow(/missing shard 1\/4/);
   }, 300_000);
 });

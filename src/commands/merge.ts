@@ -17,7 +17,17 @@ import { encodeNpy, readNpy } from '../npy/npy.js';
 import { REPORT_FILES, writeReportFiles } from '../report/write-all.js';
 import { readReport } from './report.js';
 import { overallVerdict, type BackendReport, type Report } from '../report/report.js';
-import { judgeBackend, unrunBackend, type BackendBase } from '../run/backend-report.js';
+import { judgeComparison, unrunBackend, type BackendBase } from '../run/backend-report.js';
+import { compareMatrices } from '../compare/metrics.js';
+import { downstreamImpact } from '../compare/downstream.js';
+import { diagnose } from '../compare/diagnosis.js';
+import { DEFAULT_CHECKS } from '../config/checks.js';
+import { ModelContexts } from '../run/model-context.js';
+
+async function tokenLengths(modelDir: string, texts: readonly string[]): Promise<number[]> {
+  const { tokenizer } = await new ModelContexts().get(modelDir);
+  return texts.map((t) => tokenizer.encode(t).ids.length);
+}
 
 export interface MergeOptions {
   out: string;
@@ -42,7 +52,7 @@ function readShardReport(dir: string): ShardReport {
   return { dir: resolve(dir), report, shard };
 }
 
-export function mergeShardReports(dirs: readonly string[], options: MergeOptions): { report: Report; reportPath: string } {
+export async function mergeShardReports(dirs: readonly string[], options: MergeOptions): Promise<{ report: Report; reportPath: string }> {
   if (dirs.length === 0) throw new InputError('parity merge needs the report folders of every shard');
   const shards = dirs.map(readShardReport).sort((a, b) => a.shard.index - b.shard.index);
   const first = shards[0].report;
@@ -77,6 +87,9 @@ export function mergeShardReports(dirs: readonly string[], options: MergeOptions
   checkGoldenMatchesCorpus(golden, { path: first.corpus.path, ids, texts, sha256: first.corpus.sha256 });
 
   const outDir = resolve(options.out);
+  // The same checks as a single run: token lengths from the model's tokenizer, sizes from the shards.
+  const settings = first.checks ?? DEFAULT_CHECKS;
+  const lengths = first.model ? await tokenLengths(resolve(first.model.dir), texts).catch(() => undefined) : undefined;
   const produced: { name: string; vectors: Matrix }[] = [{ name: 'golden', vectors: golden.vectors }];
   const backends: BackendReport[] = first.backends.map((b0) => {
     const parts = shards.map((s) => ({ s, b: s.report.backends.find((b) => b.name === b0.name) }));
@@ -86,6 +99,7 @@ export function mergeShardReports(dirs: readonly string[], options: MergeOptions
       precision: b0.precision,
       ...(b0.note ? { note: b0.note } : {}),
       ...(b0.expect ? { expect: b0.expect } : {}),
+      ...(b0.limits ? { limits: b0.limits } : {}),
       tolerance: b0.tolerance,
       environment: { ...b0.environment, mergedFromShards: count },
     };
@@ -111,7 +125,14 @@ export function mergeShardReports(dirs: readonly string[], options: MergeOptions
     writeFileAtomic(join(outDir, vectorsFile), encodeNpy(vectors!));
     produced.push({ name: b0.name, vectors: vectors! });
     const timing = { openMs, embedMs, textsPerSecond: embedMs > 0 ? (total * 1000) / embedMs : 0 };
-    return judgeBackend(base, vectors!, golden.vectors, ids, timing, vectorsFile);
+    const comparison = compareMatrices(golden.vectors, vectors!, base.tolerance, ids);
+    const downstream = settings.downstreamMaxN > 0 && total >= 2 ? { ...downstreamImpact(golden.vectors, vectors!, { maxN: settings.downstreamMaxN }), rows: total } : null;
+    const sampled = total > settings.downstreamMaxN;
+    const diagnosis = diagnose(comparison.metrics, comparison.details, sampled ? { lengths } : { golden: golden.vectors, actual: vectors!, lengths });
+    // Batch invariance was measured per shard on different texts: keep the worst shard's.
+    const invariances = parts.map((p) => p.b!.batchInvariance).filter((b): b is NonNullable<typeof b> => Boolean(b));
+    const batchInvariance = invariances.sort((a, b) => b.maxAbs - a.maxAbs)[0] ?? null;
+    return judgeComparison(base, comparison, timing, vectorsFile, { downstream, batchInvariance, diagnosis });
   });
 
   const { shard: _shard, ...corpusRest } = first.corpus;

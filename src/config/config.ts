@@ -11,6 +11,7 @@ import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { InputError } from '../errors.js';
 import { readJson } from '../model/model-folder.js';
 import { parseExpectation, type Expectation } from './expectation.js';
+import { parseBatchInvarianceThresholds, parseChecks, parseDownstreamThresholds, type BatchInvarianceThresholds, type ChecksConfig, type DownstreamThresholds } from './checks.js';
 
 export type Precision = 'fp64' | 'fp32' | 'fp16';
 
@@ -23,6 +24,10 @@ export interface BackendConfig extends BackendSpec {
   note?: string;
   /** A known divergence: failing is expected (xfail) while the `when` conditions hold. */
   expect?: Expectation;
+  /** Optional limits on the downstream-impact figures (reported either way). */
+  downstream?: DownstreamThresholds;
+  /** Optional limit on how much a padded batch may change a vector (reported either way). */
+  batchInvariance?: BatchInvarianceThresholds;
 }
 
 export interface ParityConfig {
@@ -36,12 +41,14 @@ export interface ParityConfig {
   blockTexts?: number;
   /** "process": each runtime's backends run in a worker process, so a crash or hang loses only them. */
   isolation: 'process' | 'none';
+  /** Sizes of the diagnosis checks (downstream impact, batch invariance). */
+  checks: ChecksConfig;
   backends: BackendConfig[];
 }
 
 export const DEFAULT_CONFIG_FILE = 'parity.config.json';
-const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'backends'];
-const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect'];
+const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'checks', 'backends'];
+const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect', 'downstream', 'batchInvariance'];
 const TOLERANCE_KEYS = ['atol', 'rtol', 'cosine', 'mismatchRatio'];
 
 class Checker {
@@ -125,9 +132,11 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     for (const key of entryRuntime.optionKeys) if (b[key] !== undefined) options[key] = b[key];
     const note = b.note === undefined ? undefined : check.string(b, 'note', `${path}.note`);
     const expect = parseExpectation(b.expect, file, `${path}.expect`);
-    return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, ...(note ? { note } : {}), ...(expect ? { expect } : {}) };
+    const downstream = parseDownstreamThresholds(b.downstream, file, `${path}.downstream`);
+    const batchInvariance = parseBatchInvarianceThresholds(b.batchInvariance, file, `${path}.batchInvariance`);
+    return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, ...(note ? { note } : {}), ...(expect ? { expect } : {}), ...(downstream ? { downstream } : {}), ...(batchInvariance ? { batchInvariance } : {}) };
   });
-  return { path: resolve(file), dir, model, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, backends };
+  return { path: resolve(file), dir, model, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, checks: parseChecks(obj.checks, file), backends };
 }
 
 export function loadConfig(file: string | undefined): ParityConfig {

@@ -6,6 +6,9 @@
 import type { Details, Metrics } from '../compare/metrics.js';
 import type { Tolerance } from '../compare/tolerance.js';
 import type { Expectation } from '../config/expectation.js';
+import type { BatchInvarianceThresholds, ChecksConfig, DownstreamThresholds } from '../config/checks.js';
+import type { DownstreamImpact } from '../compare/downstream.js';
+import type { BatchInvarianceResult } from '../run/batch-invariance.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -37,6 +40,14 @@ export interface BackendReport {
   expected?: { status: 'fail'; reason: string };
   /** The config's expectation as written (kept so `parity merge` can apply it again). */
   expect?: Expectation;
+  /** The config's limits on the diagnosis checks, if any (kept so `parity merge` can apply them again). */
+  limits?: { downstream?: DownstreamThresholds; batchInvariance?: BatchInvarianceThresholds };
+  /** Does the difference matter: nearest neighbours and pairwise similarities, golden vs this backend. */
+  downstream?: DownstreamImpact | null;
+  /** The same texts alone and padded next to the longest text. */
+  batchInvariance?: BatchInvarianceResult | null;
+  /** Plain-language patterns recognised in the error (see src/compare/diagnosis.ts). */
+  diagnosis?: string[];
   /** Why it failed, was skipped or errored (first line); null on pass. */
   reason: string | null;
   reasons: string[];
@@ -82,6 +93,8 @@ export interface Report {
   pairwise: { names: string[]; maxAbs: number[][] };
   warnings: string[];
   packages: Record<string, string>;
+  /** Sizes of the diagnosis checks this run used. */
+  checks?: ChecksConfig;
 }
 
 /**

@@ -41,12 +41,15 @@ export function renderTerminal(report: Report, { color }: TerminalOptions): stri
     ]);
   }
   const lines = [table.toString()];
+  const impact = impactTable(report, color);
+  if (impact) lines.push('Does it matter? (neighbours within the corpus, golden vs backend; the same texts alone vs padded)', impact);
   for (const b of report.backends) {
     if (b.status === 'pass') continue;
     const label = paint(`${b.name} ${b.status}:`, b.status === 'fail' || b.status === 'error' ? 'red' : 'yellow', color);
     const reasons = b.reasons.length ? b.reasons : [b.reason ?? ''];
     for (const r of reasons) lines.push(`${label} ${r}`);
   }
+  for (const b of report.backends) for (const d of b.diagnosis ?? []) lines.push(`${paint(`${b.name} diagnosis:`, 'yellow', color)} ${d}`);
   for (const w of report.warnings) lines.push(paint(`warning: ${w}`, 'yellow', color));
   const verdictColor = report.verdict === 'pass' ? 'green' : 'red';
   lines.push(
@@ -54,6 +57,30 @@ export function renderTerminal(report: Report, { color }: TerminalOptions): stri
       `${report.golden.path} (${report.golden.shape.join('×')} ${report.golden.dtype}, golden from ${report.golden.backend ?? 'unknown'})`,
   );
   return lines.join('\n') + '\n';
+}
+
+function impactTable(report: Report, color: boolean): string | null {
+  const rows = report.backends.filter((b) => b.downstream || b.batchInvariance);
+  if (!rows.length) return null;
+  const table = new Table({
+    head: ['backend', 'top-1 kept', 'top-10 kept', 'spearman', 'max Δ similarity', 'rank flips', 'batch inv. max abs'],
+    style: { head: color ? ['bold'] : [], border: color ? ['gray'] : [] },
+  });
+  const pct = (x: number) => `${(x * 100).toFixed(x === 1 ? 0 : 2)}%`;
+  for (const b of rows) {
+    const d = b.downstream;
+    const bi = b.batchInvariance;
+    table.push([
+      b.name,
+      d ? pct(d.top1Overlap) : '',
+      d ? pct(d.top10Overlap) : '',
+      d ? (d.spearman === 1 ? '1' : d.spearman.toFixed(6)) : '',
+      d ? fmt(d.maxPairwiseDelta) : '',
+      d ? `${d.rankFlips}${d.sampled ? ` (${d.n} sampled)` : ''}` : '',
+      bi ? `${fmt(bi.maxAbs)}${bi.maxAbs > 0 && bi.worstText ? ` (${truncate(bi.worstText.id, 14)})` : ''}` : '',
+    ]);
+  }
+  return table.toString();
 }
 
 function truncate(s: string, n: number): string {

@@ -8,8 +8,18 @@ import { compareMatrices, HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10, type C
 import { judge } from '../compare/verdict.js';
 import { expectationApplies, type Expectation } from '../config/expectation.js';
 import { serializeDetails, type BackendReport } from '../report/report.js';
+import { downstreamReasons } from '../config/checks.js';
+import type { DownstreamImpact } from '../compare/downstream.js';
+import type { BatchInvarianceResult } from './batch-invariance.js';
 
-export type BackendBase = Pick<BackendReport, 'name' | 'runtime' | 'precision' | 'note' | 'tolerance' | 'environment' | 'expect'>;
+export type BackendBase = Pick<BackendReport, 'name' | 'runtime' | 'precision' | 'note' | 'tolerance' | 'environment' | 'expect' | 'limits'>;
+
+/** What the diagnosis checks found for a backend; thresholds in `base.limits` may turn them into failures. */
+export interface CheckResults {
+  downstream?: DownstreamImpact | null;
+  batchInvariance?: BatchInvarianceResult | null;
+  diagnosis?: string[];
+}
 
 export function judgeBackend(
   base: BackendBase,
@@ -22,15 +32,34 @@ export function judgeBackend(
   return judgeComparison(base, compareMatrices(golden, vectors, base.tolerance, ids), timing, vectorsFile);
 }
 
+/** Reasons the checks fail the backend's configured limits (none when no limit is set). */
+function checkReasons(limits: BackendBase['limits'], checks: CheckResults): string[] {
+  const reasons = checks.downstream ? downstreamReasons(checks.downstream, limits?.downstream) : [];
+  const max = limits?.batchInvariance?.maxAbs;
+  const bi = checks.batchInvariance;
+  if (bi && max !== undefined && !(bi.maxAbs <= max)) {
+    reasons.push(`batch invariance: text '${bi.worstText?.id}' changes by ${bi.maxAbs.toPrecision(3)} (> ${max}) when padded next to '${bi.longest.id}'`);
+  }
+  return reasons;
+}
+
 /** The report entry for a finished comparison (from compareMatrices or a streamed accumulator). */
-export function judgeComparison(base: BackendBase, comparison: Comparison, timing: BackendReport['timing'], vectorsFile: string | null): BackendReport {
+export function judgeComparison(
+  base: BackendBase,
+  comparison: Comparison,
+  timing: BackendReport['timing'],
+  vectorsFile: string | null,
+  checks: CheckResults = {},
+): BackendReport {
   const { metrics, details } = comparison;
   const verdict = judge(metrics, base.tolerance);
+  const reasons = [...verdict.reasons, ...checkReasons(base.limits, checks)];
   return applyExpectation({
     ...base,
-    status: verdict.status,
-    reason: verdict.reasons[0] ?? null,
-    reasons: verdict.reasons,
+    ...checks,
+    status: reasons.length ? 'fail' : 'pass',
+    reason: reasons[0] ?? null,
+    reasons,
     message: verdict.message,
     metrics,
     details: metrics.total ? serializeDetails(details, HISTOGRAM_MIN_LOG10, HISTOGRAM_BINS_PER_DECADE) : null,

@@ -30,6 +30,8 @@ import { WorkerPool, workerScript } from './isolated.js';
 import { ModelContexts } from './model-context.js';
 import { clearRunState, loadRunState, saveRunState, type BackendState, type RunState } from './run-state.js';
 import type { BackendSession } from './session.js';
+import { batchInvarianceFor, downstreamAndDiagnosis } from './checks.js';
+import type { ChecksConfig } from '../config/checks.js';
 import { blockTextsFor, selectRows, shardRows, type Shard } from './shard.js';
 
 export interface RunOptions {
@@ -164,14 +166,26 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       saveRunState(outDir, state);
     }
 
+    // Token counts for the checks (error vs length); the harness tokenizer of the configured model.
+    const ctx = await contexts.get(config.model).catch(() => null);
+    const lengths = ctx ? texts.map((t) => ctx.tokenizer.encode(t).ids.length) : undefined;
+    const checks: ChecksInput = {
+      texts,
+      ids,
+      lengths,
+      goldenPath: golden.path,
+      goldenRowOf: rows ? (k: number) => rows[k] : (k: number) => k,
+      batchSize: config.batchSize,
+      settings: config.checks,
+      warnings,
+    };
     const reports: BackendReport[] = [];
     for (const item of live) {
-      const report = await finishBackend(item, texts.length, golden.vectors.dim, ids);
+      const report = await finishBackend(item, texts.length, golden.vectors.dim, ids, outDir, checks);
       reports.push(report);
       options.onBackend?.(report);
     }
     const producedAll = ['golden', ...reports.filter((r) => r.vectors).map((r) => r.name)];
-    const ctx = await contexts.get(config.model).catch(() => null);
     const report: Report = {
       schemaVersion: REPORT_SCHEMA_VERSION,
       tool: { name: 'parity', version: parityVersion() },
@@ -208,6 +222,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       pairwise: pairwise.result(producedAll),
       warnings,
       packages: packageVersions(),
+      checks: config.checks,
     };
     writeReportFiles(report, outDir);
     const reportPath = join(outDir, REPORT_FILES.json);
@@ -261,7 +276,18 @@ function replayFinishedRows(live: Live[], done: number, goldenBlock: (s: number,
   }
 }
 
-async function finishBackend(item: Live, total: number, goldenDim: number, ids: readonly string[]): Promise<BackendReport> {
+interface ChecksInput {
+  texts: readonly string[];
+  ids: readonly string[];
+  lengths: readonly number[] | undefined;
+  goldenPath: string;
+  goldenRowOf: (k: number) => number;
+  batchSize: number;
+  settings: ChecksConfig;
+  warnings: string[];
+}
+
+async function finishBackend(item: Live, total: number, goldenDim: number, ids: readonly string[], outDir: string, checks: ChecksInput): Promise<BackendReport> {
   const { spec, state } = item;
   const environment = state.status === 'running' ? { ...state.environment, ...(await item.session.environment()) } : state.environment;
   const base: BackendBase = {
@@ -270,6 +296,7 @@ async function finishBackend(item: Live, total: number, goldenDim: number, ids: 
     precision: spec.precision,
     ...(spec.note ? { note: spec.note } : {}),
     ...(spec.expect ? { expect: spec.expect } : {}),
+    ...(spec.downstream || spec.batchInvariance ? { limits: { downstream: spec.downstream, batchInvariance: spec.batchInvariance } } : {}),
     tolerance: spec.tolerance,
     environment,
   };
@@ -282,7 +309,13 @@ async function finishBackend(item: Live, total: number, goldenDim: number, ids: 
   }
   item.writer!.finish();
   item.writer = null;
-  return judgeComparison(base, item.acc!.result(), timing, join('vectors', `${spec.name}.npy`));
+  const problems: string[] = [];
+  const s = checks.settings;
+  const batchInvariance = await batchInvarianceFor(item.session, item.deadline, checks.texts, checks.ids, checks.lengths, s.batchInvarianceSample, checks.batchSize, problems);
+  const comparison = item.acc!.result();
+  const { downstream, diagnosis } = downstreamAndDiagnosis(vectorsPath(outDir, spec.name), checks.goldenPath, checks.goldenRowOf, total, comparison, checks.lengths, s.downstreamMaxN, problems);
+  checks.warnings.push(...problems.map((p) => `${spec.name}: ${p}`));
+  return judgeComparison(base, comparison, timing, join('vectors', `${spec.name}.npy`), { downstream, batchInvariance, diagnosis });
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

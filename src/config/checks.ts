@@ -1,0 +1,72 @@
+/**
+ * Thresholds for the diagnosis checks that run beside the elementwise comparison. They are off by
+ * default — the figures are always reported as information — and a backend that sets one fails when
+ * its measurement is past it, with a reason naming the check.
+ */
+import { InputError } from '../errors.js';
+
+export interface DownstreamThresholds {
+  minTop1Overlap?: number;
+  minTop5Overlap?: number;
+  minTop10Overlap?: number;
+  minSpearman?: number;
+  maxPairwiseDelta?: number;
+  maxRankFlips?: number;
+}
+
+export interface BatchInvarianceThresholds {
+  /** Largest allowed |batched − alone| for any sampled text. */
+  maxAbs?: number;
+}
+
+export interface ChecksConfig {
+  /** Texts compared for downstream impact; larger corpora are sampled. 0 turns the check off. */
+  downstreamMaxN: number;
+  /** Texts embedded alone and in padded batches per backend. 0 turns the check off. */
+  batchInvarianceSample: number;
+}
+
+export const DEFAULT_CHECKS: ChecksConfig = { downstreamMaxN: 5000, batchInvarianceSample: 32 };
+
+const DOWNSTREAM_KEYS: (keyof DownstreamThresholds)[] = ['minTop1Overlap', 'minTop5Overlap', 'minTop10Overlap', 'minSpearman', 'maxPairwiseDelta', 'maxRankFlips'];
+
+function numbers<T extends object>(raw: unknown, keys: readonly string[], file: string, path: string): T | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${file}: "${path}" must be an object with any of ${keys.join(', ')}`);
+  for (const [key, value] of Object.entries(raw)) {
+    if (!keys.includes(key)) throw new InputError(`${file}: unknown key "${path}.${key}" (allowed: ${keys.join(', ')})`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new InputError(`${file}: "${path}.${key}" must be a number >= 0, got ${JSON.stringify(value)}`);
+    }
+  }
+  return raw as T;
+}
+
+export const parseDownstreamThresholds = (raw: unknown, file: string, path: string) => numbers<DownstreamThresholds>(raw, DOWNSTREAM_KEYS, file, path);
+export const parseBatchInvarianceThresholds = (raw: unknown, file: string, path: string) => numbers<BatchInvarianceThresholds>(raw, ['maxAbs'], file, path);
+
+export function parseChecks(raw: unknown, file: string): ChecksConfig {
+  const given = numbers<Partial<ChecksConfig>>(raw, Object.keys(DEFAULT_CHECKS), file, 'checks') ?? {};
+  for (const [key, value] of Object.entries(given)) {
+    if (!Number.isInteger(value)) throw new InputError(`${file}: "checks.${key}" must be a whole number of texts, got ${value}`);
+  }
+  return { ...DEFAULT_CHECKS, ...given };
+}
+
+/** Reasons a backend's downstream figures fail its thresholds (empty when none is set or all hold). */
+export function downstreamReasons(d: { top1Overlap: number; top5Overlap: number; top10Overlap: number; spearman: number; maxPairwiseDelta: number; rankFlips: number }, t: DownstreamThresholds | undefined): string[] {
+  if (!t) return [];
+  const out: string[] = [];
+  const min = (value: number, limit: number | undefined, what: string) => {
+    if (limit !== undefined && !(value >= limit)) out.push(`downstream: ${what} ${value.toPrecision(4)} below ${limit}`);
+  };
+  min(d.top1Overlap, t.minTop1Overlap, 'top-1 neighbour overlap');
+  min(d.top5Overlap, t.minTop5Overlap, 'top-5 neighbour overlap');
+  min(d.top10Overlap, t.minTop10Overlap, 'top-10 neighbour overlap');
+  min(d.spearman, t.minSpearman, 'spearman of pairwise similarities');
+  if (t.maxPairwiseDelta !== undefined && !(d.maxPairwiseDelta <= t.maxPairwiseDelta)) {
+    out.push(`downstream: a pairwise similarity changed by ${d.maxPairwiseDelta.toPrecision(3)} (> ${t.maxPairwiseDelta})`);
+  }
+  if (t.maxRankFlips !== undefined && !(d.rankFlips <= t.maxRankFlips)) out.push(`downstream: ${d.rankFlips} neighbour rank flips (> ${t.maxRankFlips})`);
+  return out;
+}
