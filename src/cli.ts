@@ -13,7 +13,9 @@ import { rerenderReport } from './commands/report.js';
 import { reportToJson } from './report/json.js';
 import { createProgress } from './report/progress.js';
 import { appendStepSummary } from './report/write-all.js';
-import { ParityError, ParityFailure } from './errors.js';
+import { InputError, ParityError, ParityFailure } from './errors.js';
+import { runBisect } from './bisect/bisect.js';
+import { renderBisectTable } from './bisect/render.js';
 import { renderTerminal, wantsColor } from './report/terminal.js';
 import { runParity } from './run/run.js';
 import { parityVersion } from './versions.js';
@@ -100,6 +102,34 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
       const { report, reportPath } = await mergeShardReports(dirs, { out: opts.out, golden: opts.golden, strict: Boolean(opts.strict), command: ['parity', ...argv] });
       io.stdout(renderTerminal(report, { color: wantsColor(process.stdout) }) + `report: ${reportPath}\n`);
       exitCode = EXIT[report.verdict];
+    });
+
+  program
+    .command('bisect')
+    .description('find the first ONNX node where backend A departs from backend B (every intermediate tensor compared)')
+    .requiredOption('-b, --backend <name>', 'the backend under suspicion (e.g. cpu-fp16)')
+    .requiredOption('--against <name>', 'the reference backend (e.g. cpu-fp32)')
+    .option('-c, --config <file>', 'config file', 'parity.config.json')
+    .option('--corpus <file>', 'corpus instead of the config\'s')
+    .option('--texts <n>', 'how many corpus texts, as one padded batch', (v) => Number(v), 16)
+    .option('--atol <x>', 'absolute tolerance per element (default: the backend\'s)', nonNegative('--atol'))
+    .option('--rtol <x>', 'relative tolerance per element (default: the backend\'s)', nonNegative('--rtol'))
+    .option('--mapping <how>', 'pair outputs by "name", "position" or "auto"', 'auto')
+    .option('--all', 'list every node, not only the ones around the divergence')
+    .option('--json', 'print {"firstDivergent", "nodes", ...} as JSON')
+    .action(async (opts) => {
+      if (!['auto', 'name', 'position'].includes(opts.mapping)) throw new InputError(`--mapping must be auto, name or position, got "${opts.mapping}"`);
+      const result = await runBisect({
+        config: opts.config,
+        backendA: opts.backend,
+        backendB: opts.against,
+        corpus: opts.corpus,
+        texts: opts.texts,
+        tolerance: { ...(opts.atol !== undefined ? { atol: opts.atol } : {}), ...(opts.rtol !== undefined ? { rtol: opts.rtol } : {}) },
+        mapping: opts.mapping,
+      });
+      io.stdout(opts.json ? JSON.stringify(result, nonFiniteAsString, 2) + '\n' : renderBisectTable(result, { all: Boolean(opts.all) }));
+      exitCode = result.firstDivergent ? EXIT.fail : EXIT.pass;
     });
 
   program

@@ -141,3 +141,20 @@ describe('parity backends', () => {
     if (!byName['cuda-fp16'].available) expect(byName['cuda-fp16'].reason).toMatch(/NVIDIA GPU|CUDA provider/);
   }, 60_000); // the WebGPU entries start Chromium to read the adapter's features
 });
+
+describe('parity bisect', () => {
+  it('names the first node where fp16 departs from fp32, with a per-node table in topological order', () => {
+    const r = parity(['bisect', '--backend', 'cpu-fp16', '--against', 'cpu-fp32', '--json']);
+    expect(r.code).toBe(1);
+    const result = JSON.parse(r.stdout);
+    expect(result.firstDivergent.opType).toBe('LayerNormalization');
+    expect(result.firstDivergent.node).toBe('/embeddings/LayerNorm/LayerNormalization');
+    expect(result.firstDivergent.maxAbs).toBeGreaterThan(5e-3);
+    const indexes = result.nodes.map((n: { index: number }) => n.index);
+    expect(indexes).toEqual([...indexes].sort((a: number, b: number) => a - b));
+    const table = parity(['bisect', '--backend', 'cpu-fp16', '--against', 'cpu-fp32']);
+    expect(table.stdout).toMatch(/first divergent node: \/embeddings\/LayerNorm\/LayerNormalization/);
+    const bad = parity(['bisect', '--backend', 'cpu-fp16', '--against', 'cpu-fp16']);
+    expect(bad.code).toBe(2);
+  }, 60_000);
+});
