@@ -12,6 +12,7 @@ import { createOrtNodeBackend } from './onnxruntime-node/runner.js';
 import { createOrtWebBackend } from './onnxruntime-web/runner.js';
 import { createReferenceBackend } from './reference/runner.js';
 import { createTransformersJsBackend } from './transformersjs/runner.js';
+import { createWebGpuBackend, WEBGPU_OPTION_KEYS } from './webgpu/runner.js';
 
 export interface RuntimeEntry {
   factory: BackendFactory;
@@ -45,6 +46,11 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
     factory: createHttpBackend,
     optionKeys: HTTP_OPTION_KEYS,
     description: 'OpenAI-compatible embeddings endpoint (Infinity, TEI, vLLM, OpenAI); the server tokenizes and pools',
+  },
+  'webgpu-browser': {
+    factory: createWebGpuBackend,
+    optionKeys: WEBGPU_OPTION_KEYS,
+    description: "onnxruntime-web's WebGPU execution provider in headless Chromium (playwright-core), default or native webgpu bundle",
   },
   file: {
     factory: createFileBackend,
