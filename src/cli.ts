@@ -15,6 +15,7 @@ import { createProgress } from './report/progress.js';
 import { appendStepSummary } from './report/write-all.js';
 import { InputError, ParityError, ParityFailure } from './errors.js';
 import { runBisect } from './bisect/bisect.js';
+import { renderBench, runBench } from './bench/bench.js';
 import { renderBisectTable } from './bisect/render.js';
 import { renderTerminal, wantsColor } from './report/terminal.js';
 import { runParity } from './run/run.js';
@@ -130,6 +131,25 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
       });
       io.stdout(opts.json ? JSON.stringify(result, nonFiniteAsString, 2) + '\n' : renderBisectTable(result, { all: Boolean(opts.all) }));
       exitCode = result.firstDivergent ? EXIT.fail : EXIT.pass;
+    });
+
+  program
+    .command('bench')
+    .description('texts/s, tokens/s, batch latency and peak RSS per backend, beside a raw onnxruntime-node loop and transformers.js')
+    .option('-c, --config <file>', 'config file', 'parity.config.json')
+    .option('-b, --backend <name>', 'measure this backend (repeatable; default: the CPU ONNX backends)', collect)
+    .option('--model <dir>', 'model folder instead of the config\'s (e.g. fixtures/models/minilm-random)')
+    .option('--corpus <file>', 'corpus instead of the config\'s')
+    .option('--batch-size <n>', 'texts per batch (default: the config\'s)', (v) => Number(v))
+    .option('--threads <n>', 'intra-op threads for every measurement (default: the runtime\'s)', (v) => Number(v))
+    .option('--repeats <n>', 'timed passes after the warm-up; the median is reported', (v) => Number(v), 3)
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      for (const [flag, v] of [['--batch-size', opts.batchSize], ['--threads', opts.threads], ['--repeats', opts.repeats]] as const) {
+        if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InputError(`${flag} must be a positive integer`);
+      }
+      const result = await runBench({ config: opts.config, backends: opts.backend, model: opts.model, corpus: opts.corpus, batchSize: opts.batchSize, threads: opts.threads, repeats: opts.repeats });
+      io.stdout(opts.json ? JSON.stringify(result, null, 2) + '\n' : renderBench(result));
     });
 
   program

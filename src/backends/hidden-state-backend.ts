@@ -18,6 +18,8 @@ export interface HiddenState {
 
 export abstract class HiddenStateBackend implements Backend {
   protected context: BackendContext | null = null;
+  /** Sees every forward pass with its wall time (for `parity bench`'s batch latencies). */
+  forwardObserver: ((ms: number, batch: PaddedBatch) => void) | null = null;
 
   constructor(readonly name: string) {}
 
@@ -47,7 +49,9 @@ export abstract class HiddenStateBackend implements Backend {
     let out: Float32Array | Float64Array | null = null;
     let dim = 0;
     for (const batch of batches) {
+      const started = performance.now();
       const hidden = await this.forward(batch);
+      this.forwardObserver?.(performance.now() - started, batch);
       if (!out) {
         dim = hidden.dim;
         out = this.outputType() === 'float64' ? new Float64Array(texts.length * dim) : new Float32Array(texts.length * dim);
