@@ -20,7 +20,7 @@ type Transformers = typeof import('@huggingface/transformers');
 let transformersModule: Promise<Transformers> | undefined;
 
 /** Imported on first use, offline and quiet: local files only, nothing on stdout (info logs go there). */
-function importTransformers(): Promise<Transformers> {
+export function importTransformers(): Promise<Transformers> {
   transformersModule ??= import('@huggingface/transformers').then((mod) => {
     mod.env.allowRemoteModels = false;
     mod.env.allowLocalModels = true;

@@ -13,6 +13,7 @@ import { sha256File } from '../../io/hash.js';
 import { fromFloat16Bits } from '../../numeric/float16.js';
 import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
 import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
+import { bertFeeds, checkHiddenStateDims, hiddenStateOutput } from '../ort-io.js';
 import { cudaAvailability } from './cuda.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -103,25 +104,13 @@ export class OrtNodeBackend extends HiddenStateBackend {
       });
     }
     this.modelHash = sha256File(this.modelPath);
-    const outputs = this.session.outputNames;
-    this.outputName = outputs.includes('last_hidden_state') ? 'last_hidden_state' : outputs[0];
+    this.outputName = hiddenStateOutput(this.session.outputNames);
   }
 
   protected async forward(batch: PaddedBatch): Promise<HiddenState> {
     const ort = this.ort!;
     const session = this.session!;
-    const dims = [batch.batch, batch.seq];
-    const available: Record<string, BigInt64Array> = {
-      input_ids: batch.inputIds,
-      attention_mask: batch.attentionMask,
-      token_type_ids: batch.tokenTypeIds,
-    };
-    const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
-    for (const name of session.inputNames) {
-      const data = available[name];
-      if (!data) throw new BackendError(this.name, `model input "${name}" is not one of input_ids, attention_mask, token_type_ids`);
-      feeds[name] = new ort.Tensor('int64', data, dims);
-    }
+    const feeds = bertFeeds(this.name, session.inputNames, batch, (data, dims) => new ort.Tensor('int64', data, dims));
     let result;
     try {
       result = await session.run(feeds, [this.outputName]);
@@ -130,9 +119,7 @@ export class OrtNodeBackend extends HiddenStateBackend {
     }
     const out = result[this.outputName];
     this.lastOutputType = out.type;
-    if (out.dims.length !== 3) {
-      throw new BackendError(this.name, `output "${this.outputName}" has dims [${out.dims}], expected [batch, seq, hidden]`);
-    }
+    checkHiddenStateDims(this.name, this.outputName, out.dims);
     const dim = Number(out.dims[2]);
     let data: ArrayLike<number>;
     if (out.type === 'float16') {

@@ -26,6 +26,7 @@ import { displayPath } from '../../io/display-path.js';
 import { sha256, sha256File } from '../../io/hash.js';
 import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
 import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
+import { bertFeeds, checkHiddenStateDims, hiddenStateOutput } from '../ort-io.js';
 
 type OrtWeb = typeof import('onnxruntime-web');
 type Session = Awaited<ReturnType<OrtWeb['InferenceSession']['create']>>;
@@ -179,25 +180,13 @@ export class OrtWebBackend extends HiddenStateBackend {
       throw new BackendError(this.name, `asked for numThreads ${wasmInit.numThreads}, onnxruntime-web runs ${ort.env.wasm.numThreads}`);
     }
     this.modelHash = sha256File(this.modelPath);
-    const outputs = this.session.outputNames;
-    this.outputName = outputs.includes('last_hidden_state') ? 'last_hidden_state' : outputs[0];
+    this.outputName = hiddenStateOutput(this.session.outputNames);
   }
 
   protected async forward(batch: PaddedBatch): Promise<HiddenState> {
     const ort = this.ort!;
     const session = this.session!;
-    const dims = [batch.batch, batch.seq];
-    const available: Record<string, BigInt64Array> = {
-      input_ids: batch.inputIds,
-      attention_mask: batch.attentionMask,
-      token_type_ids: batch.tokenTypeIds,
-    };
-    const feeds: Record<string, InstanceType<OrtWeb['Tensor']>> = {};
-    for (const name of session.inputNames) {
-      const data = available[name];
-      if (!data) throw new BackendError(this.name, `model input "${name}" is not one of input_ids, attention_mask, token_type_ids`);
-      feeds[name] = new ort.Tensor('int64', data, dims);
-    }
+    const feeds = bertFeeds(this.name, session.inputNames, batch, (data, dims) => new ort.Tensor('int64', data, dims));
     let result;
     try {
       result = await session.run(feeds, [this.outputName]);
@@ -206,9 +195,7 @@ export class OrtWebBackend extends HiddenStateBackend {
     }
     const out = result[this.outputName];
     this.lastOutputType = out.type;
-    if (out.dims.length !== 3) {
-      throw new BackendError(this.name, `output "${this.outputName}" has dims [${out.dims}], expected [batch, seq, hidden]`);
-    }
+    checkHiddenStateDims(this.name, this.outputName, out.dims);
     if (out.type !== 'float32') {
       throw new BackendError(this.name, `output "${this.outputName}" has type ${out.type}; this runner reads float32 only`);
     }

@@ -18,6 +18,7 @@ import { loadModelInfo, type PoolingMode } from '../../model/model-folder.js';
 import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec, Matrix } from '../backend.js';
 import { cudaAvailability } from '../onnxruntime-node/cuda.js';
 import { ortNodePackageDir } from '../onnxruntime-node/runner.js';
+import { importTransformers } from '../../tokenize/tokenizer.js';
 
 type Transformers = typeof import('@huggingface/transformers');
 
@@ -65,20 +66,6 @@ export function transformersJsModelFile(dtype: string): string {
   return `onnx/model${DTYPE_SUFFIX[dtype]}.onnx`;
 }
 
-let transformersModule: Promise<Transformers> | undefined;
-
-/** Same settings as the harness tokenizer: local files only, no cache, nothing on stdout. */
-function importTransformers(): Promise<Transformers> {
-  transformersModule ??= import('@huggingface/transformers').then((mod) => {
-    mod.env.allowRemoteModels = false;
-    mod.env.allowLocalModels = true;
-    mod.env.useFSCache = false;
-    mod.env.useBrowserCache = false;
-    mod.env.logLevel = mod.LogLevel.ERROR;
-    return mod;
-  });
-  return transformersModule;
-}
 
 type Extractor = Awaited<ReturnType<Transformers['pipeline']>> & {
   (texts: string[], options: { pooling: 'mean' | 'cls'; normalize: boolean }): Promise<TensorLike>;

@@ -23,6 +23,7 @@ import { displayPath } from '../../io/display-path.js';
 import { sha256File } from '../../io/hash.js';
 import { fromFloat16Bits } from '../../numeric/float16.js';
 import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
+import { bertFeeds, hiddenStateOutput } from '../ort-io.js';
 import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
 import { ortWebPackage } from '../onnxruntime-web/runner.js';
 import { acquireBrowser, CHROMIUM_ARGS, chromiumMissingReason, type BrowserLease } from './browser.js';
@@ -243,24 +244,14 @@ export class WebGpuBackend extends HiddenStateBackend {
     }
     this.timings.sessionCreateMs = round(performance.now() - t0);
     this.modelHash = sha256File(this.modelPath);
-    const outputs = this.init.outputNames;
-    this.outputName = outputs.includes('last_hidden_state') ? 'last_hidden_state' : outputs[0];
+    this.outputName = hiddenStateOutput(this.init.outputNames);
   }
 
   protected async forward(batch: PaddedBatch): Promise<HiddenState> {
     const page = this.page;
     if (!page || !this.init) throw new BackendError(this.name, 'forward() before the session was created');
-    const available: Record<string, BigInt64Array> = {
-      input_ids: batch.inputIds,
-      attention_mask: batch.attentionMask,
-      token_type_ids: batch.tokenTypeIds,
-    };
-    const feeds: Record<string, number[]> = {};
-    for (const name of this.init.inputNames) {
-      const data = available[name];
-      if (!data) throw new BackendError(this.name, `model input "${name}" is not one of input_ids, attention_mask, token_type_ids`);
-      feeds[name] = Array.from(data, Number);
-    }
+    // Plain numbers cross into the page; it rebuilds the int64 tensors there.
+    const feeds = bertFeeds(this.name, this.init.inputNames, batch, (data) => Array.from(data, Number));
     const t0 = performance.now();
     let reply: RunReply;
     try {
