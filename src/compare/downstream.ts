@@ -29,6 +29,7 @@
  * sample: neighbours are searched within the sample, and `sampled` is true.
  */
 import type { Matrix } from '../backends/backend.js';
+import { Prng } from '../numeric/prng.js';
 
 export interface DownstreamOptions {
   /** Most texts compared; larger corpora are sampled down to this many rows. Default 5000. */
@@ -170,13 +171,8 @@ function identity(n: number): number[] {
 
 /** `count` distinct rows of `total`, ascending: a seeded partial Fisher-Yates shuffle (mulberry32). */
 export function sampleRows(total: number, count: number, seed: number): number[] {
-  let state = seed >>> 0;
-  const next = () => {
-    let t = (state = (state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Prng(seed);
+  const next = () => rng.uniform();
   const perm = new Uint32Array(total);
   for (let i = 0; i < total; i++) perm[i] = i;
   for (let i = 0; i < count; i++) {
