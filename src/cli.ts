@@ -184,7 +184,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--cosine <x>', 'max allowed cosine Δ per text', nonNegative('--cosine'))
     .option('--mismatch-ratio <x>', 'fraction of elements allowed to mismatch', nonNegative('--mismatch-ratio'))
     .option('--json', 'print {"status", "metrics", "tolerance"} as JSON')
-    .option('--workers <n>', "threads for large files: a number or 'auto' (one per core, up to 4)", (value: string): number | 'auto' => {
+    .option('--workers <n>', "threads: a number, or 'auto' (default: one per core up to 4, for files of 8M+ values per thread)", (value: string): number | 'auto' => {
       if (value === 'auto') return 'auto';
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--workers must be a positive integer or 'auto', got "${value}"`);

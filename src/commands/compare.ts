@@ -1,16 +1,21 @@
 /** `parity compare GOLDEN.npy ACTUAL.npy`: the run's metrics for two vector files. */
 import { existsSync, readFileSync } from 'node:fs';
-import { compareMatrices, type Metrics } from '../compare/metrics.js';
+import type { Metrics } from '../compare/metrics.js';
+import { compareNpyFiles, type StreamCompareOptions } from '../compare/stream-compare.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { judge, type Verdict } from '../compare/verdict.js';
 import { metaPathFor } from '../golden/golden.js';
-import { readNpy } from '../npy/npy.js';
+import { readNpyInfo } from '../npy/npy-reader.js';
 
 export interface CompareOptions {
   atol?: number;
   rtol?: number;
   cosine?: number;
   mismatchRatio?: number;
+  /** Worker threads (see compareNpyFiles); default 'auto': one per core up to 4, for large files only. */
+  workers?: StreamCompareOptions['workers'];
+  /** Rows per read; default DEFAULT_CHUNK_ROWS. */
+  chunkRows?: number;
 }
 
 export interface CompareResult {
@@ -32,9 +37,10 @@ function idsFor(path: string, rows: number): string[] {
   }
 }
 
-export function compareFiles(goldenPath: string, actualPath: string, options: CompareOptions): CompareResult {
-  const golden = readNpy(goldenPath);
-  const actual = readNpy(actualPath);
+/** Streams both files (constant memory in their size); only the headers are read before comparing. */
+export async function compareFiles(goldenPath: string, actualPath: string, options: CompareOptions): Promise<CompareResult> {
+  const golden = readNpyInfo(goldenPath);
+  const actual = readNpyInfo(actualPath);
   // Defaults follow the less precise of the two files, like torch.testing picks by dtype.
   const base = golden.dtype === '<f2' || actual.dtype === '<f2' ? DEFAULT_TOLERANCE.fp16 : DEFAULT_TOLERANCE.fp32;
   const tolerance: Tolerance = {
@@ -43,7 +49,10 @@ export function compareFiles(goldenPath: string, actualPath: string, options: Co
     mismatchRatio: options.mismatchRatio ?? base.mismatchRatio,
     ...(options.cosine !== undefined ? { cosine: options.cosine } : {}),
   };
-  const { metrics } = compareMatrices(golden, actual, tolerance, idsFor(goldenPath, golden.rows));
+  const { metrics } = await compareNpyFiles(goldenPath, actualPath, tolerance, idsFor(goldenPath, golden.rows), {
+    workers: options.workers ?? 'auto',
+    chunkRows: options.chunkRows,
+  });
   const verdict = judge(metrics, tolerance);
   return { status: verdict.status, tolerance, metrics, verdict };
 }

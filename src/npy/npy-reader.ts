@@ -137,7 +137,7 @@ export class NpyRowReader {
       throw error;
     }
     const { dtype, rows, dim } = this.info;
-    this.chunkRows = Math.max(1, Math.min(Math.floor(options.chunkRows ?? 2048), Math.max(rows, 1)));
+    this.chunkRows = Math.max(1, Math.min(Math.floor(options.chunkRows ?? 512), Math.max(rows, 1)));
     const item = NPY_ITEM_BYTES[dtype];
     // A fresh ArrayBuffer is aligned for any typed view, whatever the data offset in the file.
     const buffer = new ArrayBuffer(this.chunkRows * Math.max(dim, 1) * item);
@@ -146,6 +146,22 @@ export class NpyRowReader {
     else if (dtype === '<f8') this.view = new Float64Array(buffer);
     else this.view = new Uint16Array(buffer);
     this.decoded = dtype === '<f2' ? new Float32Array(this.chunkRows * Math.max(dim, 1)) : null;
+  }
+
+  /** The file's bytes of rows [firstRow, firstRow + count) into `into`. */
+  private readBytes(firstRow: number, count: number, into: Uint8Array): void {
+    const { path, dtype, rows, dim, dataOffset } = this.info;
+    if (this.fd === null) throw new Error(`${path}: reader is closed`);
+    if (!Number.isInteger(firstRow) || !Number.isInteger(count) || firstRow < 0 || count < 0 || firstRow + count > rows || count > this.chunkRows) {
+      throw new RangeError(`${path}: rows [${firstRow}, ${firstRow + count}) outside the file's ${rows} or the reader's chunk of ${this.chunkRows}`);
+    }
+    const item = NPY_ITEM_BYTES[dtype];
+    const length = count * dim * item;
+    const got = readFully(this.fd, into, length, dataOffset + firstRow * dim * item, path);
+    if (got < length) {
+      // The size was checked at open: the file shrank while being read.
+      throw new InputError(`${path}: file is truncated (ended at row ${firstRow + Math.floor(got / (dim * item))} of ${rows} while reading)`);
+    }
   }
 
   get rows(): number {
@@ -161,19 +177,9 @@ export class NpyRowReader {
    * next call); count is at most `chunkRows`.
    */
   read(firstRow: number, count: number): Float32Array | Float64Array {
-    const { path, dtype, rows, dim, dataOffset } = this.info;
-    if (this.fd === null) throw new Error(`${path}: reader is closed`);
-    if (!Number.isInteger(firstRow) || !Number.isInteger(count) || firstRow < 0 || count < 0 || firstRow + count > rows || count > this.chunkRows) {
-      throw new RangeError(`${path}: rows [${firstRow}, ${firstRow + count}) outside the file's ${rows} or the reader's chunk of ${this.chunkRows}`);
-    }
-    const item = NPY_ITEM_BYTES[dtype];
+    const { dim } = this.info;
     const values = count * dim;
-    const length = values * item;
-    const got = readFully(this.fd, this.bytes, length, dataOffset + firstRow * dim * item, path);
-    if (got < length) {
-      // The size was checked at open: the file shrank while being read.
-      throw new InputError(`${path}: file is truncated (ended at row ${firstRow + Math.floor(got / (dim * item))} of ${rows} while reading)`);
-    }
+    this.readBytes(firstRow, count, this.bytes);
     if (this.decoded) {
       const table = float16Table();
       const bits = this.view as Uint16Array;
@@ -182,6 +188,22 @@ export class NpyRowReader {
       return out.subarray(0, values);
     }
     return (this.view as Float32Array | Float64Array).subarray(0, values);
+  }
+
+  /**
+   * Rows [firstRow, firstRow + count) as float32 into `target` (from its index 0), read straight
+   * into it: '<f4' and '<f2' files only (false for '<f8', nothing read then).
+   */
+  readInto(firstRow: number, count: number, target: Float32Array): boolean {
+    const { dtype, dim } = this.info;
+    if (dtype === '<f8') return false;
+    if (target.length < count * dim) throw new RangeError(`readInto: target holds ${target.length} values, ${count * dim} needed`);
+    if (dtype === '<f2') {
+      target.set(this.read(firstRow, count));
+      return true;
+    }
+    this.readBytes(firstRow, count, new Uint8Array(target.buffer, target.byteOffset, count * dim * 4));
+    return true;
   }
 
   close(): void {
