@@ -1,7 +1,8 @@
 /**
- * Reports for the renderer tests: one from a real pipeline run (cpu-fp32 + cpu-fp16 on the fixture
- * model) with an error and a skipped backend appended and an XSS line in the corpus texts, and one
- * fully synthetic report with fixed values for snapshot tests.
+ * Reports for the renderer tests: one from a real pipeline run (cpu-fp32, cpu-fp16 and
+ * transformersjs-fp32 on the fixture model; the last one is xfail with a real diagnosis: its error
+ * sits only in the texts it truncates) with an error and a skipped backend appended and an XSS line
+ * in the corpus texts, and one fully synthetic report with fixed values for snapshot tests.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,10 +49,11 @@ export const skippedBackend = (): BackendReport => ({
 /** Runs the real pipeline once (from the repo root, default parity.config.json) and decorates the report. */
 export async function pipelineReport(): Promise<{ report: Report; outDir: string; xssRow: number }> {
   const outDir = mkdtempSync(join(tmpdir(), 'parity-report-'));
-  // fp32 tolerances for both, whatever the config says, so cpu-fp16 fails and cpu-fp32 passes.
+  // fp32 tolerances for all, whatever the config says, so cpu-fp16 fails and cpu-fp32 passes;
+  // transformersjs-fp32 fails too (expected: xfail), with a diagnosis naming the long texts.
   const { report } = await runParity({
     out: outDir,
-    backends: ['cpu-fp32', 'cpu-fp16'],
+    backends: ['cpu-fp32', 'cpu-fp16', 'transformersjs-fp32'],
     tolerance: { atol: 1e-5, rtol: 1.3e-6 },
     command: ['parity', 'run', '--out', outDir],
   });
@@ -113,6 +115,41 @@ export function syntheticReport(): Report {
     environment: { runtime: 'onnxruntime-node', version: '1.30.0', executionProviders: ['cpu'] },
     timing: { openMs: 40, embedMs: 200, textsPerSecond: 20 },
     vectors: 'vectors/cpu-fp32.npy',
+    downstream: {
+      n: 4,
+      rows: 4,
+      sampled: false,
+      top1Overlap: 1,
+      top5Overlap: 1,
+      top10Overlap: 1,
+      spearman: 1,
+      maxPairwiseDelta: 4.2e-7,
+      maxPairwiseDeltaAt: { i: 0, j: 2 },
+      meanPairwiseDelta: 1.1e-7,
+      rankFlips: 0,
+      rankFlipsPossible: 12,
+      anchorsWithFlips: 0,
+      pairs: 6,
+    },
+    batchInvariance: {
+      texts: 3,
+      maxAbs: 0,
+      meanAbs: 0,
+      cosineDeltaMax: 0,
+      worstText: { row: 0, id: 'greeting', maxAbs: 0, cosineDelta: 0, length: 4 },
+      identical: 3,
+      perText: [
+        { row: 0, id: 'greeting', maxAbs: 0, cosineDelta: 0, length: 4 },
+        { row: 2, id: 'xss', maxAbs: 0, cosineDelta: 0, length: 9 },
+        { row: 1, id: 'pipes|and*stars', maxAbs: 0, cosineDelta: 0, length: 17 },
+      ],
+      batchSize: 4,
+      sampleRows: [0, 2, 1],
+      longest: { row: 3, id: 'long', length: 128 },
+      batches: 1,
+      lengthUnit: 'tokens',
+    },
+    diagnosis: [],
   };
   const fail: BackendReport = {
     ...pass,
@@ -120,7 +157,11 @@ export function syntheticReport(): Report {
     precision: 'fp16',
     status: 'fail',
     reason: "3 / 16 elements (19%) beyond atol 1.00e-5 + rtol 0.001·|golden|; max abs 0.00211 at text 'pipes|and*stars' dim 2",
-    reasons: ["3 / 16 elements (19%) beyond atol 1.00e-5 + rtol 0.001·|golden|; max abs 0.00211 at text 'pipes|and*stars' dim 2"],
+    reasons: [
+      "3 / 16 elements (19%) beyond atol 1.00e-5 + rtol 0.001·|golden|; max abs 0.00211 at text 'pipes|and*stars' dim 2",
+      'downstream: top-1 neighbour overlap 0.7500 below 0.99',
+      "batch invariance: text 'xss' changes by 3.10e-4 (> 0.0001) when padded next to 'long'",
+    ],
     message: "Mismatched elements: 3 / 16 (19%)\nGreatest absolute difference: 0.00211 at text 'pipes|and*stars' dim 2 (golden -0.65, actual -0.64789) (up to 1.00e-5 allowed)",
     tolerance: { atol: 1e-5, rtol: 1e-3, mismatchRatio: 0 },
     metrics: {
@@ -142,6 +183,42 @@ export function syntheticReport(): Report {
     },
     timing: { openMs: 30, embedMs: 100, textsPerSecond: 40 },
     vectors: 'vectors/cpu-fp16.npy',
+    limits: { downstream: { minTop1Overlap: 0.99, maxRankFlips: 10 }, batchInvariance: { maxAbs: 1e-4 } },
+    downstream: {
+      n: 4,
+      rows: 4,
+      sampled: false,
+      top1Overlap: 0.75,
+      top5Overlap: 1,
+      top10Overlap: 1,
+      spearman: 0.8,
+      maxPairwiseDelta: 0.0019,
+      maxPairwiseDeltaAt: { i: 1, j: 2 },
+      meanPairwiseDelta: 6e-4,
+      rankFlips: 2,
+      rankFlipsPossible: 12,
+      anchorsWithFlips: 2,
+      pairs: 6,
+    },
+    batchInvariance: {
+      texts: 3,
+      maxAbs: 3.1e-4,
+      meanAbs: 2e-5,
+      cosineDeltaMax: 4e-7,
+      worstText: { row: 2, id: 'xss', maxAbs: 3.1e-4, cosineDelta: 4e-7, length: 9 },
+      identical: 1,
+      perText: [
+        { row: 0, id: 'greeting', maxAbs: 0, cosineDelta: 0, length: 4 },
+        { row: 2, id: 'xss', maxAbs: 3.1e-4, cosineDelta: 4e-7, length: 9 },
+        { row: 1, id: 'pipes|and*stars', maxAbs: 2e-6, cosineDelta: 1e-10, length: 17 },
+      ],
+      batchSize: 4,
+      sampleRows: [0, 2, 1],
+      longest: { row: 3, id: 'long', length: 128 },
+      batches: 1,
+      lengthUnit: 'tokens',
+    },
+    diagnosis: ['error concentrated in dimension 2 <b>|pipes|</b> — a sign of a wrong bias or scale in one output channel'],
   };
   const backends = [pass, fail, errorBackend(), skippedBackend()];
   return {
@@ -172,5 +249,6 @@ export function syntheticReport(): Report {
     },
     warnings: ['model files changed since the golden was made: onnx/model.onnx — regenerate the golden if the weights changed on purpose'],
     packages: { parity: '0.1.0', node: '20.0.0', 'onnxruntime-node': '1.30.0' },
+    checks: { downstreamMaxN: 5000, batchInvarianceSample: 32 },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * report.html in a real browser (headless Chromium through playwright-core): no console errors, no
- * network, every chart drawn, the XSS corpus line shown as text. Saves reports/report-html.png.
+ * network, every chart drawn (batch invariance included), the "Does it matter?" table and the
+ * diagnoses visible, the XSS corpus line shown as text. Saves reports/report-html.png.
  * CI installs Chromium (`apt-get install -y chromium`); without /usr/bin/chromium this test skips.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -58,6 +59,30 @@ describe('report.html in headless Chromium', () => {
           await expect.poll(() => page.locator(`svg[data-chart="${kind}"]`).count()).toBe(plotted);
         }
         expect(await page.locator('svg[data-chart="heatmap"]').count()).toBe(1);
+        // Batch invariance: a chart where padding changed a vector, "Bit-identical" where none did.
+        const measured = report.backends.filter((b) => b.batchInvariance);
+        expect(measured.length).toBe(3);
+        const changed = measured.filter((b) => b.batchInvariance!.maxAbs > 0).length;
+        expect(await page.locator('svg[data-chart="batch-invariance"]').count()).toBe(changed);
+        expect(await page.locator('p.identical', { hasText: 'Bit-identical' }).count()).toBe(measured.length - changed);
+
+        // "Does it matter?": after the backends table, one visible row per backend with vectors.
+        const impact = page.locator('#impact');
+        await expect.poll(() => impact.isVisible()).toBe(true);
+        const impactRows = page.locator('table.impact tbody tr');
+        expect(await impactRows.count()).toBe(measured.length);
+        expect(await impactRows.locator('a.backend-name').allTextContents()).toEqual(measured.map((b) => b.name));
+        const [backendsTop, impactTop] = [await page.locator('#backends').boundingBox(), await impact.boundingBox()];
+        expect(impactTop!.y).toBeGreaterThan(backendsTop!.y);
+        expect(await page.locator('table.impact').textContent()).toContain('information only');
+
+        // The diagnosis is visible in the banner and in its backend's section.
+        const tj = report.backends.find((b) => b.name === 'transformersjs-fp32')!;
+        expect(tj.diagnosis?.length).toBeGreaterThan(0);
+        expect(await page.locator('header.banner .diag').first().textContent()).toContain(tj.diagnosis![0]);
+        const callout = page.locator(`#backend-${report.backends.indexOf(tj)} .callout.diagnosis`);
+        expect(await callout.isVisible()).toBe(true);
+        expect(await callout.textContent()).toContain(tj.diagnosis![0]);
         for (const svg of await page.locator('svg[data-chart]').all()) {
           const box = await svg.boundingBox();
           expect(box && box.width > 200 && box.height > 100).toBe(true);

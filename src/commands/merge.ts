@@ -24,6 +24,18 @@ import { diagnose } from '../compare/diagnosis.js';
 import { DEFAULT_CHECKS } from '../config/checks.js';
 import { ModelContexts } from '../run/model-context.js';
 
+/** A shard's batch-invariance result with every row number turned into a corpus row. */
+function inCorpusRows(bi: NonNullable<BackendReport['batchInvariance']>, rows: readonly number[]): NonNullable<BackendReport['batchInvariance']> {
+  const row = (r: number) => rows[r] ?? r;
+  return {
+    ...bi,
+    sampleRows: bi.sampleRows.map(row),
+    perText: bi.perText.map((t) => ({ ...t, row: row(t.row) })),
+    worstText: bi.worstText ? { ...bi.worstText, row: row(bi.worstText.row) } : null,
+    longest: { ...bi.longest, row: row(bi.longest.row) },
+  };
+}
+
 async function tokenLengths(modelDir: string, texts: readonly string[]): Promise<number[]> {
   const { tokenizer } = await new ModelContexts().get(modelDir);
   return texts.map((t) => tokenizer.encode(t).ids.length);
@@ -129,9 +141,12 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
     const downstream = settings.downstreamMaxN > 0 && total >= 2 ? { ...downstreamImpact(golden.vectors, vectors!, { maxN: settings.downstreamMaxN }), rows: total } : null;
     const sampled = total > settings.downstreamMaxN;
     const diagnosis = diagnose(comparison.metrics, comparison.details, sampled ? { lengths } : { golden: golden.vectors, actual: vectors!, lengths });
-    // Batch invariance was measured per shard on different texts: keep the worst shard's.
-    const invariances = parts.map((p) => p.b!.batchInvariance).filter((b): b is NonNullable<typeof b> => Boolean(b));
-    const batchInvariance = invariances.sort((a, b) => b.maxAbs - a.maxAbs)[0] ?? null;
+    // Batch invariance was measured per shard on different texts: keep the worst shard's, with its
+    // rows mapped from that shard's numbering to the corpus's.
+    const worst = parts
+      .filter((p) => p.b!.batchInvariance)
+      .sort((x, y) => y.b!.batchInvariance!.maxAbs - x.b!.batchInvariance!.maxAbs)[0];
+    const batchInvariance = worst ? inCorpusRows(worst.b!.batchInvariance!, worst.s.shard.rows) : null;
     return judgeComparison(base, comparison, timing, vectorsFile, { downstream, batchInvariance, diagnosis });
   });
 

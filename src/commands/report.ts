@@ -102,6 +102,14 @@ function reviveNumbers(report: Report): void {
       for (const k of ['cosineDelta', 'rowMaxAbs', 'normDelta', 'dimMaxAbs']) if (Array.isArray(d[k])) d[k] = (d[k] as unknown[]).map(num);
       if (Array.isArray(d.worst)) for (const e of d.worst) numbersIn(e as Record<string, unknown>, ['id']);
     }
+    const ds = b.downstream as unknown as Record<string, unknown> | null | undefined;
+    if (ds) numbersIn(ds, ['maxPairwiseDeltaAt']);
+    const bi = b.batchInvariance as unknown as Record<string, unknown> | null | undefined;
+    if (bi) {
+      numbersIn(bi, ['worstText', 'perText', 'sampleRows', 'longest', 'lengthUnit']);
+      numbersIn(bi.worstText as Record<string, unknown>, ['id']);
+      if (Array.isArray(bi.perText)) for (const t of bi.perText) numbersIn(t as Record<string, unknown>, ['id']);
+    }
   }
 }
 

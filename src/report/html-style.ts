@@ -29,6 +29,13 @@ nav{display:flex;flex-wrap:wrap;gap:6px 16px;font-size:13px;padding:8px 0;border
 .callout{border-left:4px solid var(--warn);background:var(--warn-bg);padding:8px 14px;border-radius:0 6px 6px 0;margin:14px 0}
 .callout.info{border-color:var(--accent);background:#ddf4ff}
 .callout p{margin:3px 0}
+.callout ul{margin:4px 0 2px;padding-left:20px}.callout li{margin:2px 0}
+.callout.diagnosis{border-color:#8250df;background:#fbefff}
+.diag{display:block;margin:3px 0 0;font-size:13.5px}
+.diag-tag{display:inline-block;font-size:10.5px;font-weight:700;letter-spacing:.04em;text-transform:uppercase;color:#8250df;background:#fbefff;border:1px solid #e6c8f5;border-radius:4px;padding:0 6px;margin-right:4px;vertical-align:1px}
+.hover{border-bottom:1px dotted var(--muted);cursor:help}
+table.impact .sub{white-space:normal}table.impact .sub.nowrap{white-space:nowrap}table.impact td.fails{background:var(--bad-bg)}
+.sub.sampled{color:var(--warn);font-weight:600}
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{text-align:left;vertical-align:top;padding:7px 8px;border-bottom:1px solid var(--line)}
@@ -54,6 +61,7 @@ svg .tick{font-size:11px;fill:#59636e}svg .axis-label{font-size:11.5px;fill:#3d4
 svg .thr{font-size:11px;font-weight:600}svg .halo{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}svg .note{font-size:12.5px;fill:#59636e}
 svg .cell-value{font-size:11px;fill:#1f2328}svg .cell-value.on-dark{fill:#fff}
 svg .bars rect:hover,svg .cell:hover rect{opacity:.7}
+.bi{display:flex;flex-wrap:wrap;gap:14px 28px;align-items:flex-start}.bi figure{flex:0 1 664px;min-width:0}.bi-summary{flex:1 1 300px}
 .agree{display:flex;flex-wrap:wrap;gap:18px 28px;align-items:flex-start}.heat{width:fit-content;max-width:100%}.pairs{flex:1 1 320px;max-width:520px}.pairs h3{margin-top:0}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:3px 16px;margin:6px 0}
 dl.kv dt{color:var(--muted)}dl.kv dd{margin:0;overflow-wrap:anywhere}

@@ -7,7 +7,9 @@ import type { BackendReport, Report } from './report.js';
 import { escapeHtml as h, visibleText } from './escape.js';
 import { compact, describeValue, fmt, pct, precise, seconds, shellLine, textsCompared, truncate } from './format.js';
 import { HTML_STYLE } from './html-style.js';
+import { batchFigure, downstreamFigures, idOfRow, impactBackends, lengthWord, limitSummary, textOfRow, type ImpactFigure } from './impact.js';
 import { statusStyle } from './status.js';
+import { batchInvarianceChart } from './svg/batch-invariance.js';
 import { heatmapChart } from './svg/heatmap.js';
 import { histogramChart } from './svg/histogram.js';
 import { cosineChart, dimensionChart, MAX_BARS, worstFirst } from './svg/per-text.js';
@@ -31,6 +33,7 @@ export function renderHtml(report: Report): string {
     nav(report),
     notes(report),
     summaryTable(report),
+    impact(report),
     agreement(report),
     ...backends.map((b, i) => backendSection(report, b, i)),
     provenance(report),
@@ -96,8 +99,15 @@ function banner(report: Report): string {
   }
   const g = report.golden;
   const problems = bySeverity(bs.map((b, i) => ({ b, i, status: b.status })))
-    .filter(({ b }) => b.status !== 'pass')
-    .map(({ b, i }) => `<li>${badge(b.status)} <a href="#backend-${i}" class="backend-name">${h(b.name)}</a> ${h(b.reason ?? b.reasons?.[0] ?? '')}</li>`);
+    .filter(({ b }) => b.status !== 'pass' || diagnoses(b).length)
+    .map(
+      ({ b, i }) =>
+        `<li>${badge(b.status)} <a href="#backend-${i}" class="backend-name">${h(b.name)}</a> ${b.status === 'pass' ? '' : h(b.reason ?? b.reasons?.[0] ?? '')}` +
+        diagnoses(b)
+          .map((d) => `<span class="diag"><span class="diag-tag">diagnosis</span> ${h(d)}</span>`)
+          .join('') +
+        `</li>`,
+    );
   return (
     `<header class="banner tone-${style.tone}">` +
     `<div class="pill">${h(style.label)}</div>` +
@@ -124,6 +134,7 @@ function meta(report: Report): string {
 function nav(report: Report): string {
   const links = [
     '<a href="#backends">Backends</a>',
+    ...(hasImpact(report) ? ['<a href="#impact">Does it matter?</a>'] : []),
     '<a href="#agreement">Agreement</a>',
     ...report.backends.map((b, i) => `<a href="#backend-${i}">${h(b.name)}</a>`),
     '<a href="#provenance">Provenance</a>',
@@ -246,6 +257,142 @@ function summaryTable(report: Report): string {
   );
 }
 
+/** A backend's plain-language diagnoses (report.json may predate them). */
+function diagnoses(b: BackendReport): string[] {
+  return Array.isArray(b.diagnosis) ? b.diagnosis.filter((d) => typeof d === 'string' && d.trim() !== '') : [];
+}
+
+function hasImpact(report: Report): boolean {
+  return impactBackends(report).length > 0 || report.checks !== undefined;
+}
+
+/** One figure's table cell: red (class bad) when it fails its configured limit, the limit underneath. */
+function figureCell(f: ImpactFigure | undefined, extra = ''): string {
+  if (!f) return '<td class="num muted">—</td>';
+  const limit = f.limit ? `<span class="sub nowrap${f.fails ? ' bad' : ''}">limit ${h(f.limit)}${f.fails ? ' — fails' : ''}</span>` : '';
+  return `<td class="num${f.fails ? ' fails' : ''}"><span class="${f.fails ? 'bad' : ''}">${h(f.shown)}</span>${limit}${extra}</td>`;
+}
+
+/** A text id with its text on hover (when the report holds it). */
+function idWithText(report: Report, row: number, id: string = idOfRow(report, row), chars = 22): string {
+  const t = textOfRow(report, row, id);
+  const title = t === undefined ? id : `${id}: ${truncate(visibleText(t), 600)}`;
+  return `<span class="hover" title="${h(title)}">'${h(truncate(id, chars))}'</span>`;
+}
+
+function impact(report: Report): string {
+  if (!hasImpact(report)) return '';
+  const rows = impactBackends(report);
+  const head = `<h2 id="impact">Does it matter?</h2>`;
+  const intro =
+    `<p class="meta">Numeric drift matters when it changes what an application does with the vectors. Within this corpus, golden vs backend: ` +
+    `are the nearest neighbours of every text the same, and is the order of all pairwise similarities kept? And does a text's vector change ` +
+    `when it is embedded in a padded batch instead of alone?</p>`;
+  if (!rows.length) {
+    return head + intro + `<p class="muted">Not measured in this run: no backend produced vectors, or the checks are turned off (config “checks”).</p>`;
+  }
+  const th = [
+    '<th>backend</th>',
+    '<th class="num" title="share of each text\'s nearest neighbour that stays the same">top-1 kept</th>',
+    '<th class="num" title="share of each text\'s 5 nearest neighbours that stay the same">top-5 kept</th>',
+    '<th class="num" title="share of each text\'s 10 nearest neighbours that stay the same">top-10 kept</th>',
+    '<th class="num" title="Spearman rank correlation of all pairwise similarities">spearman</th>',
+    '<th class="num" title="largest change of one pair\'s cosine similarity; hover the ids for the texts">max Δ similarity</th>',
+    '<th class="num" title="swapped pairs within each text\'s golden top-10, of all possible">rank flips</th>',
+    '<th class="num" title="max |batched − alone| over the sampled texts">batch invariance</th>',
+    '<th>limits</th>',
+  ];
+  const body = rows.map((b) => {
+    const i = report.backends.indexOf(b);
+    const d = b.downstream;
+    const [top1, top5, top10, spearman, delta, flips] = downstreamFigures(b);
+    const name = `<td><a class="backend-name" href="#backend-${i}">${h(b.name)}</a>`;
+    const scope = d
+      ? d.sampled
+        ? `<span class="sub sampled">sampled ${Number(d.n).toLocaleString('en-US')} of ${Number(d.rows).toLocaleString('en-US')} texts</span>`
+        : `<span class="sub">${Number(d.n).toLocaleString('en-US')} texts</span>`
+      : '';
+    let deltaExtra = '';
+    if (d) {
+      const at = d.maxPairwiseDeltaAt;
+      if (at && Number(d.maxPairwiseDelta) > 0) deltaExtra += `<span class="sub">${idWithText(report, at.i, undefined, 18)} <span class="nowrap">vs ${idWithText(report, at.j, undefined, 18)}</span></span>`;
+      deltaExtra += `<span class="sub">mean ${h(fmt(Number(d.meanPairwiseDelta)))}</span>`;
+    }
+    const flipsExtra = d
+      ? `<span class="sub nowrap">of ${Number(d.rankFlipsPossible).toLocaleString('en-US')} possible</span>` +
+        `<span class="sub nowrap" title="texts whose golden top-10 the backend reorders">${Number(d.anchorsWithFlips).toLocaleString('en-US')} texts affected</span>`
+      : '';
+    const bi = b.batchInvariance;
+    const bf = batchFigure(b);
+    let biExtra = '';
+    if (bi) {
+      const unit = bi.lengthUnit;
+      if (Number(bi.maxAbs) > 0 && bi.worstText) {
+        const w = bi.worstText;
+        biExtra += `<span class="sub nowrap">worst ${idWithText(report, w.row, w.id, 18)}${w.length !== undefined ? ` · ${w.length} ${lengthWord(unit, w.length)}` : ''}</span>`;
+      }
+      biExtra += `<span class="sub">${bi.identical} of ${bi.texts} texts bit-identical</span>`;
+      biExtra += `<span class="sub nowrap">padded next to ${idWithText(report, bi.longest.row, bi.longest.id, 18)} · ${bi.longest.length} ${lengthWord(unit, bi.longest.length)}</span>`;
+    }
+    const limits = limitSummary(b);
+    const limitCell = `<td><span class="${limits.tone === 'bad' ? 'bad' : limits.tone === 'good' ? 'good' : 'muted'} nowrap">${h(limits.text)}</span></td>`;
+    return (
+      `<tr>${name}${scope}</td>${figureCell(top1)}${figureCell(top5)}${figureCell(top10)}${figureCell(spearman)}` +
+      `${figureCell(delta, deltaExtra)}${figureCell(flips, flipsExtra)}${figureCell(bf ?? undefined, biExtra)}${limitCell}</tr>`
+    );
+  });
+  const c = report.checks;
+  const sizes = c
+    ? ` Sizes used: neighbours over up to ${c.downstreamMaxN.toLocaleString('en-US')} texts (checks.downstreamMaxN; larger corpora are sampled), ` +
+      `batch invariance on ${c.batchInvarianceSample.toLocaleString('en-US')} texts spread over the length range (checks.batchInvarianceSample).`
+    : '';
+  return (
+    head +
+    intro +
+    `<div class="table-wrap"><table class="impact"><thead><tr>${th.join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>` +
+    `<p class="meta">Top-k kept: for each text, the share of its k nearest neighbours (cosine, within the corpus, itself excluded) that golden and the backend agree on, averaged. ` +
+    `Spearman: rank correlation of every pairwise similarity, golden vs backend. Max Δ similarity: the largest change of one pair's cosine (hover the ids for the texts). ` +
+    `Rank flips: pairs within each text's golden top-10 that the backend orders the other way. ` +
+    `Batch invariance: max |batched − alone| for the sampled texts, each embedded alone and again in a batch padded to the longest text. ` +
+    `A red value fails a limit set in the config (backend “downstream” / “batchInvariance”); “information only”: no limit is set, the figures never fail the run.${h(sizes)}</p>`
+  );
+}
+
+/** Batch invariance in a backend's section: per-text chart (or “bit-identical”) and its summary. */
+function batchInvarianceBlock(report: Report, b: BackendReport): string {
+  const bi = b.batchInvariance;
+  if (!bi) return '';
+  const unit = bi.lengthUnit;
+  const longest = `'${bi.longest.id}' (${bi.longest.length} ${lengthWord(unit, bi.longest.length)})`;
+  const head = `<h3>Batch invariance <span class="muted">the same texts alone and padded in a batch</span></h3>`;
+  const limit = b.limits?.batchInvariance?.maxAbs;
+  const bf = batchFigure(b)!;
+  const where = `in ${bi.batches} batch${bi.batches === 1 ? '' : 'es'} of ${bi.batchSize} that each start with ${longest}`;
+  if (!(Number(bi.maxAbs) > 0) && !Number.isNaN(Number(bi.maxAbs))) {
+    const note = bi.identical === bi.texts ? 'Bit-identical' : `No difference (${bi.identical} of ${bi.texts} bit-identical, the rest differ only in the sign of zero)`;
+    return head + `<p class="identical">${h(note)}: all ${bi.texts} sampled texts give the same vector alone and ${h(where)}.</p>`;
+  }
+  const perText = (bi.perText ?? []).map((t) => ({ ...t, text: textOfRow(report, t.row, t.id) }));
+  const chart = batchInvarianceChart(perText, { unit, longest: bi.longest, limit, label: `Batch invariance per sampled text for ${b.name}, by length` });
+  const w = bi.worstText;
+  const summary: [string, string][] = [
+    ['max |batched − alone|', `<span class="${bf.fails ? 'bad' : ''}">${h(bf.shown)}</span>${bf.limit ? ` <span class="${bf.fails ? 'bad' : 'muted'}">(limit ${h(bf.limit)})</span>` : ' <span class="muted">(information only)</span>'}`],
+    ['worst text', w ? `${idWithText(report, w.row, w.id, 30)}${w.length !== undefined ? ` · ${w.length} ${h(lengthWord(unit, w.length))}` : ''}` : '—'],
+    ['bit-identical', `${bi.identical} of ${bi.texts} texts`],
+    ['mean |batched − alone|', h(fmt(Number(bi.meanAbs)))],
+    ['cosine Δ max', h(fmt(Number(bi.cosineDeltaMax)))],
+    ['padded next to', `${idWithText(report, bi.longest.row, bi.longest.id, 30)} · ${bi.longest.length} ${h(lengthWord(unit, bi.longest.length))}`],
+    ['batches', `${bi.batches} × batch size ${bi.batchSize}`],
+  ];
+  const dl = `<dl class="kv">${summary.map(([k, v]) => `<dt>${h(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
+  return (
+    head +
+    `<div class="bi"><figure><figcaption>|batched − alone| per sampled text, by length</figcaption>${chart}` +
+    `<p>${h(`Each text embedded alone (a batch of one, no padding) and ${where}. Grey bars: no difference. Error that grows with length or sits in the short texts (the most padding) points at masking or pooling over pad tokens.`)}</p></figure>` +
+    `<div class="bi-summary">${dl}</div></div>`
+  );
+}
+
 function agreement(report: Report): string {
   const p = report.pairwise;
   const head = `<h2 id="agreement">Agreement between backends</h2>`;
@@ -283,6 +430,13 @@ function backendSection(report: Report, b: BackendReport, index: number): string
   if (b.expected) parts.push(`<div class="callout"><p><b>Expected to ${h(b.expected.status)}</b> (config “expect”): ${h(b.expected.reason)}</p></div>`);
   const reasons = b.reasons?.length ? b.reasons : b.reason ? [b.reason] : [];
   if (reasons.length) parts.push(`<ul class="reasons">${reasons.map((r) => `<li>${h(r)}</li>`).join('')}</ul>`);
+  const found = diagnoses(b);
+  if (found.length) {
+    parts.push(
+      `<div class="callout diagnosis"><p><b>Diagnosis</b> <span class="muted">— the pattern of the error points to</span></p>` +
+        `<ul>${found.map((d) => `<li>${h(d)}</li>`).join('')}</ul></div>`,
+    );
+  }
   if (b.message) parts.push(`<pre class="message">${h(b.message)}</pre>`);
   const d = b.details;
   const m = b.metrics;
@@ -309,8 +463,9 @@ function backendSection(report: Report, b: BackendReport, index: number): string
       ),
       '</div>',
     );
-    parts.push(worstElements(report, b), worstTexts(report, b));
+    parts.push(batchInvarianceBlock(report, b), worstElements(report, b), worstTexts(report, b));
   }
+  if (!d || isIdentical(b)) parts.push(batchInvarianceBlock(report, b));
   parts.push('</section>');
   return parts.join('\n');
 }

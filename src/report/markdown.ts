@@ -1,10 +1,12 @@
 /**
  * summary.md: a GitHub step summary (GitHub-flavoured Markdown). Verdict line, one table row per
- * backend, reasons and warnings. No links; every value from the report is escaped for table cells.
+ * backend, the diagnoses, a "Does it matter?" table (downstream impact, batch invariance), reasons
+ * and warnings. No links; every value from the report is escaped for table cells.
  */
 import type { BackendReport, Report } from './report.js';
 import { escapeMarkdown as md } from './escape.js';
 import { compact, fmt, pct, textsCompared } from './format.js';
+import { batchFigure, downstreamFigures, impactBackends, limitSummary, type ImpactFigure } from './impact.js';
 import { statusStyle } from './status.js';
 
 function row(cells: string[]): string {
@@ -18,6 +20,12 @@ function tolerance(b: BackendReport): string {
   if (t.cosine !== undefined) parts.push(`cos ${compact(t.cosine)}`);
   if (t.mismatchRatio) parts.push(`ratio ${pct(t.mismatchRatio)}`);
   return parts.join(', ');
+}
+
+/** A figure for a table cell, flagged when it fails its configured limit. */
+function cell(f: ImpactFigure | undefined, after = ''): string {
+  if (!f) return '';
+  return f.fails ? `❌ **${md(f.shown)}**${after} (limit ${md(f.limit)})` : `${md(f.shown)}${after}`;
 }
 
 export function renderMarkdown(report: Report): string {
@@ -51,6 +59,36 @@ export function renderMarkdown(report: Report): string {
         md(tolerance(b)),
       ]),
     );
+  }
+  const diagnosed = report.backends.filter((b) => b.diagnosis?.length);
+  if (diagnosed.length) {
+    lines.push('', '**Diagnosis** (what the pattern of the error points to):', '');
+    for (const b of diagnosed) for (const d of b.diagnosis!) lines.push(`- **${md(b.name)}**: ${md(d)}`);
+  }
+  const impact = impactBackends(report);
+  if (impact.length) {
+    lines.push('', '### Does it matter?', '');
+    lines.push(row(['backend', 'top-1 kept', 'top-10 kept', 'spearman', 'max Δ similarity', 'rank flips', 'batch inv. max abs', 'limits']));
+    lines.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
+    for (const b of impact) {
+      const d = b.downstream;
+      const [top1, , top10, spearman, delta, flips] = downstreamFigures(b);
+      const bf = batchFigure(b);
+      const bi = b.batchInvariance;
+      lines.push(
+        row([
+          md(b.name) + (d?.sampled ? ` (${d.n} of ${d.rows} sampled)` : ''),
+          cell(top1),
+          cell(top10),
+          cell(spearman),
+          cell(delta),
+          flips && d ? cell(flips, ` / ${d.rankFlipsPossible}`) : '',
+          bf && bi ? `${cell(bf, Number(bi.maxAbs) > 0 && bi.worstText ? ` at ${md(bi.worstText.id)}` : '')}, ${bi.identical}/${bi.texts} identical` : '',
+          md(limitSummary(b).text),
+        ]),
+      );
+    }
+    lines.push('', '<sub>Neighbours within the corpus, golden vs backend; batch invariance: the same texts alone vs padded next to the longest text. ❌ fails a configured limit.</sub>');
   }
   const problems = report.backends.filter((b) => b.status !== 'pass');
   if (problems.length) {

@@ -68,7 +68,12 @@ export function downstreamAndDiagnosis(
   try {
     golden = readRows(goldenPath, picked.map(goldenRowOf));
     actual = readRows(vectorsPath, picked);
-    if (maxN > 0 && total >= 2) downstream = { ...downstreamImpact(golden, actual, { maxN: picked.length }), rows: total, sampled };
+    if (maxN > 0 && total >= 2) {
+      const d = downstreamImpact(golden, actual, { maxN: picked.length });
+      // Positions within the sample back to rows of the run, so the report names the right texts.
+      const at = d.maxPairwiseDeltaAt ? { i: picked[d.maxPairwiseDeltaAt.i], j: picked[d.maxPairwiseDeltaAt.j] } : null;
+      downstream = { ...d, maxPairwiseDeltaAt: at, rows: total, sampled };
+    }
   } catch (error) {
     problems.push(`downstream impact not measured: ${describeCause(error)}`);
   }

@@ -24,6 +24,10 @@ export interface LogBarChart {
   emptyNote: string;
   /** viewBox width; default 640. */
   width?: number;
+  /** The axis spans at least this many decades (extended downwards); default 1. */
+  minDecades?: number;
+  /** Height in px of the stub drawn for a zero (or below-axis) value; default 1. */
+  floorHeight?: number;
 }
 
 const H = 250;
@@ -53,6 +57,7 @@ export function logBarChart(c: LogBarChart): string {
       hi = Math.max(hi, Math.ceil(Math.log10(thr.value) + 0.3));
     }
     if (hi === lo) hi = lo + 1;
+    lo = Math.min(lo, hi - Math.min(c.minDecades ?? 1, MAX_DECADES));
     lo = Math.max(lo, hi - MAX_DECADES);
   } else if (thr) {
     hi = Math.ceil(Math.log10(thr.value)) + 1;
@@ -84,7 +89,7 @@ export function logBarChart(c: LogBarChart): string {
         top = M.top;
         fill = PALETTE.nonFinite;
       } else if (!(b.value > 0) || Math.log10(b.value) < lo) {
-        top = base - 1;
+        top = base - (c.floorHeight ?? 1);
         fill = PALETTE.muted;
       } else {
         top = Math.min(y(b.value), base - 1);
