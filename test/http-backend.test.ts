@@ -366,6 +366,10 @@ describe('http backend: end to end through runParity', () => {
           model: MODEL,
           corpus: CORPUS,
           golden: GOLDEN,
+          // One block for the whole corpus and no batch-invariance requests, so the request count is
+          // exactly the corpus in batches of 50.
+          blockTexts: 304,
+          checks: { batchInvarianceSample: 0 },
           backends: [{ name: 'server', runtime: 'http', url, apiModel: 'tiny-bert', apiKeyEnv: ENV, batchSize: 50, precision: 'fp32' }],
         }),
       );

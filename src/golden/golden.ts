@@ -9,6 +9,7 @@ import type { Corpus } from '../corpus/corpus.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { encodeNpy, readNpy, type NpyMatrix } from '../npy/npy.js';
+import { readNpyInfo } from '../npy/npy-reader.js';
 
 export interface GoldenMeta {
   schemaVersion: 1;
@@ -39,17 +40,29 @@ export function writeGolden(path: string, vectors: Matrix, meta: GoldenMeta, { u
   writeFileAtomic(metaPathFor(path), JSON.stringify(meta, null, 2) + '\n');
 }
 
-export interface Golden {
+/** A golden's header and provenance, without its vectors (`run` streams those block by block). */
+export interface GoldenInfo {
   path: string;
-  vectors: NpyMatrix;
+  rows: number;
+  dim: number;
+  dtype: string;
   meta: GoldenMeta | null;
 }
 
+export interface Golden extends GoldenInfo {
+  vectors: NpyMatrix;
+}
+
 export function readGolden(path: string): Golden {
+  const info = readGoldenInfo(path);
+  return { ...info, vectors: readNpy(path) };
+}
+
+export function readGoldenInfo(path: string): GoldenInfo {
   if (!existsSync(path)) {
     throw new InputError(`golden ${path} does not exist; make it with \`npx parity golden --backend reference\` (or pass --golden FILE)`);
   }
-  const vectors = readNpy(path);
+  const { rows, dim, dtype } = readNpyInfo(path);
   const metaPath = metaPathFor(path);
   let meta: GoldenMeta | null = null;
   if (existsSync(metaPath)) {
@@ -59,11 +72,11 @@ export function readGolden(path: string): Golden {
       throw new InputError(`${metaPath} is not valid JSON: ${(error as Error).message}`, { cause: error });
     }
   }
-  return { path, vectors, meta };
+  return { path, rows, dim, dtype, meta };
 }
 
 /** Refuses a golden that was made from a different corpus (by hash) or has a different row count. */
-export function checkGoldenMatchesCorpus(golden: Golden, corpus: Corpus): void {
+export function checkGoldenMatchesCorpus(golden: GoldenInfo, corpus: Corpus): void {
   if (golden.meta) {
     if (golden.meta.corpus.sha256 !== corpus.sha256) {
       throw new InputError(
@@ -72,9 +85,9 @@ export function checkGoldenMatchesCorpus(golden: Golden, corpus: Corpus): void {
           `regenerate it with \`npx parity golden --backend reference --update\` or pass the matching --corpus`,
       );
     }
-  } else if (golden.vectors.rows !== corpus.texts.length) {
+  } else if (golden.rows !== corpus.texts.length) {
     throw new InputError(
-      `golden ${golden.path} has ${golden.vectors.rows} rows but corpus ${corpus.path} has ${corpus.texts.length} texts (and no .meta.json to check the corpus hash)`,
+      `golden ${golden.path} has ${golden.rows} rows but corpus ${corpus.path} has ${corpus.texts.length} texts (and no .meta.json to check the corpus hash)`,
     );
   }
 }

@@ -17,7 +17,8 @@ import { PairwiseMaxAbs } from '../compare/pairwise.js';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
 import { loadCorpus } from '../corpus/corpus.js';
 import { BackendError } from '../errors.js';
-import { checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
+import { checkGoldenMatchesCorpus, readGoldenInfo } from '../golden/golden.js';
+import { NpyRowReader } from '../npy/npy-reader.js';
 import { displayPath } from '../io/display-path.js';
 import { modelFileHashes } from '../model/model-files.js';
 import { NpyAppendWriter } from '../npy/npy-append.js';
@@ -32,7 +33,7 @@ import { clearRunState, loadRunState, saveRunState, type BackendState, type RunS
 import type { BackendSession } from './session.js';
 import { batchInvarianceFor, downstreamAndDiagnosis } from './checks.js';
 import type { ChecksConfig } from '../config/checks.js';
-import { blockTextsFor, selectRows, shardRows, type Shard } from './shard.js';
+import { blockTextsFor, shardRows, type Shard } from './shard.js';
 
 export interface RunOptions {
   config?: string;
@@ -78,7 +79,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     tolerance: { ...b.tolerance, ...definedOnly(options.tolerance ?? {}) },
   }));
   const corpus = loadCorpus(options.corpus ? resolve(options.corpus) : config.corpus);
-  const golden = readGolden(options.golden ? resolve(options.golden) : config.golden);
+  const golden = readGoldenInfo(options.golden ? resolve(options.golden) : config.golden);
   checkGoldenMatchesCorpus(golden, corpus);
   // Resolve every backend up front: a typo in any entry is one error before anything runs.
   createBackends(selected);
@@ -98,10 +99,14 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   const rows = options.shard ? shardRows(corpus.texts.length, options.shard, blockTexts) : null;
   const texts = rows ? rows.map((r) => corpus.texts[r]) : corpus.texts;
   const ids = rows ? rows.map((r) => corpus.ids[r]) : corpus.ids;
-  const goldenBlock = (start: number, end: number): Matrix =>
-    rows
-      ? selectRows(golden.vectors, rows.slice(start, end))
-      : { rows: end - start, dim: golden.vectors.dim, data: golden.vectors.data.subarray(start * golden.vectors.dim, end * golden.vectors.dim) };
+  // The golden streams too: one block of rows at a time, by positional reads. A block of a shard is
+  // one contiguous run of corpus rows (shards are whole blocks).
+  const goldenReader = new NpyRowReader(golden.path, { chunkRows: blockTexts });
+  const goldenBlock = (start: number, end: number): Matrix => {
+    const first = rows ? rows[start] : start;
+    if (rows && rows[end - 1] !== first + (end - start - 1)) throw new Error('internal: a shard block is not contiguous');
+    return { rows: end - start, dim: golden.dim, data: goldenReader.read(first, end - start).slice() };
+  };
 
   const identity = {
     corpusSha256: corpus.sha256,
@@ -181,7 +186,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     };
     const reports: BackendReport[] = [];
     for (const item of live) {
-      const report = await finishBackend(item, texts.length, golden.vectors.dim, ids, outDir, checks);
+      const report = await finishBackend(item, texts.length, golden.dim, ids, outDir, checks);
       reports.push(report);
       options.onBackend?.(report);
     }
@@ -213,8 +218,8 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       },
       golden: {
         path: displayPath(golden.path),
-        dtype: golden.vectors.dtype,
-        shape: [golden.vectors.rows, golden.vectors.dim],
+        dtype: golden.dtype,
+        shape: [golden.rows, golden.dim],
         backend: golden.meta?.backend.name ?? null,
         createdAt: golden.meta?.createdAt ?? null,
       },
@@ -230,6 +235,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     return { report, reportPath: displayPath(reportPath) };
   } finally {
     for (const item of live) item.writer?.close();
+    goldenReader.close();
     await Promise.all(live.map((item) => item.session.close()));
     await sessions.close();
   }
