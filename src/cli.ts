@@ -98,9 +98,10 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .argument('<dirs...>', 'the --out folders of every shard')
     .option('-o, --out <dir>', 'report folder', 'reports/merged')
     .option('--golden <file>', 'golden .npy (default: the one the shard reports name)')
+    .option('--corpus <file>', 'corpus file (default: the one the shard reports name; needed only for corpora above checks.reportRows texts)')
     .option('--strict', 'a backend expected to fail that passes (xpass) fails the run')
     .action(async (dirs: string[], opts) => {
-      const { report, reportPath } = await mergeShardReports(dirs, { out: opts.out, golden: opts.golden, strict: Boolean(opts.strict), command: ['parity', ...argv] });
+      const { report, reportPath } = await mergeShardReports(dirs, { out: opts.out, golden: opts.golden, corpus: opts.corpus, strict: Boolean(opts.strict), command: ['parity', ...argv] });
       io.stdout(renderTerminal(report, { color: wantsColor(process.stdout) }) + `report: ${reportPath}\n`);
       exitCode = EXIT[report.verdict];
     });

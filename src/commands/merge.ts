@@ -12,7 +12,7 @@ import { InputError } from '../errors.js';
 import { checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { displayPath } from '../io/display-path.js';
-import { corpusHash } from '../corpus/corpus.js';
+import { corpusHash, loadCorpus } from '../corpus/corpus.js';
 import { encodeNpy, readNpy } from '../npy/npy.js';
 import { REPORT_FILES, writeReportFiles } from '../report/write-all.js';
 import { readReport } from './report.js';
@@ -45,6 +45,8 @@ export interface MergeOptions {
   out: string;
   /** Golden to compare against; default: the one the shard reports name. */
   golden?: string;
+  /** Corpus file, needed only when the shard reports hold ids without texts (large corpora). */
+  corpus?: string;
   strict?: boolean;
   command?: string[];
 }
@@ -84,14 +86,22 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
   // Corpus order: every shard knows which corpus rows it holds.
   const total = first.corpus.count;
   const ids = new Array<string>(total);
-  const texts = new Array<string>(total);
+  let texts = new Array<string>(total);
   for (const s of shards) {
     s.shard.rows.forEach((row, k) => {
       ids[row] = s.report.corpus.ids[k];
       texts[row] = s.report.corpus.texts?.[k] ?? '';
     });
   }
-  if (first.corpus.texts && corpusHash(ids, texts) !== first.corpus.sha256) {
+  if (!shards.every((s) => s.report.corpus.texts)) {
+    // Large shards keep ids only: take the texts from the corpus file the shards name.
+    const corpus = loadCorpus(resolve(options.corpus ?? first.corpus.path));
+    if (corpus.sha256 !== first.corpus.sha256) {
+      throw new InputError(`cannot merge: ${corpus.path} is not the corpus the shards ran on (sha256 differs); pass the right one with --corpus`);
+    }
+    texts = corpus.texts;
+  }
+  if (corpusHash(ids, texts) !== first.corpus.sha256) {
     throw new InputError('cannot merge: the shards together do not reproduce the corpus (hash differs) — were they made with the same --shard count?');
   }
 
@@ -100,7 +110,7 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
 
   const outDir = resolve(options.out);
   // The same checks as a single run: token lengths from the model's tokenizer, sizes from the shards.
-  const settings = first.checks ?? DEFAULT_CHECKS;
+  const settings = { ...DEFAULT_CHECKS, ...first.checks };
   const lengths = first.model ? await tokenLengths(resolve(first.model.dir), texts).catch(() => undefined) : undefined;
   const produced: { name: string; vectors: Matrix }[] = [{ name: 'golden', vectors: golden.vectors }];
   const backends: BackendReport[] = first.backends.map((b0) => {
@@ -147,7 +157,7 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
       .filter((p) => p.b!.batchInvariance)
       .sort((x, y) => y.b!.batchInvariance!.maxAbs - x.b!.batchInvariance!.maxAbs)[0];
     const batchInvariance = worst ? inCorpusRows(worst.b!.batchInvariance!, worst.s.shard.rows) : null;
-    return judgeComparison(base, comparison, timing, vectorsFile, { downstream, batchInvariance, diagnosis });
+    return judgeComparison(base, comparison, timing, vectorsFile, { downstream, batchInvariance, diagnosis }, settings.reportRows);
   });
 
   const { shard: _shard, ...corpusRest } = first.corpus;
@@ -156,7 +166,7 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
     createdAt: new Date().toISOString(),
     command: options.command ?? [],
     verdict: overallVerdict(backends, { strict: options.strict }),
-    corpus: { ...corpusRest, ids, texts },
+    corpus: { ...corpusRest, ids, ...(total <= settings.reportRows ? { texts } : {}) },
     golden: { ...first.golden, path: displayPath(golden.path) },
     backends,
     pairwise: pairwiseMaxAbs(produced),

@@ -24,9 +24,11 @@ export interface ChecksConfig {
   downstreamMaxN: number;
   /** Texts embedded alone and in padded batches per backend. 0 turns the check off. */
   batchInvarianceSample: number;
+  /** Most texts whose per-text figures and texts go into report.json; above it, the worst ones only. */
+  reportRows: number;
 }
 
-export const DEFAULT_CHECKS: ChecksConfig = { downstreamMaxN: 5000, batchInvarianceSample: 32 };
+export const DEFAULT_CHECKS: ChecksConfig = { downstreamMaxN: 5000, batchInvarianceSample: 32, reportRows: 10000 };
 
 const DOWNSTREAM_KEYS: (keyof DownstreamThresholds)[] = ['minTop1Overlap', 'minTop5Overlap', 'minTop10Overlap', 'minSpearman', 'maxPairwiseDelta', 'maxRankFlips'];
 

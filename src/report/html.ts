@@ -446,7 +446,10 @@ function backendSection(report: Report, b: BackendReport, index: number): string
     parts.push(`<p class="identical">Every element equals golden exactly (${m!.total.toLocaleString('en-US')} of ${m!.total.toLocaleString('en-US')}): nothing to plot.</p>`);
   } else {
     const atol = b.tolerance?.atol ?? 0;
-    const cos = cosineChart(d.cosineDelta, report.corpus.ids, report.corpus.texts, b.tolerance?.cosine, `Cosine delta per text for ${b.name}, worst first`);
+    // With `rows`, the per-row arrays hold only the worst texts of a large run: map back to corpus rows.
+    const rowIds = d.rows ? d.rows.map((r) => report.corpus.ids[r] ?? String(r)) : report.corpus.ids;
+    const rowTexts = d.rows && report.corpus.texts ? d.rows.map((r) => report.corpus.texts![r]) : report.corpus.texts;
+    const cos = cosineChart(d.cosineDelta, rowIds, rowTexts, b.tolerance?.cosine, `Cosine delta per text for ${b.name}, worst first`);
     const dims = dimensionChart(d.dimMaxAbs, atol, `Largest absolute error per dimension for ${b.name}`);
     const total = d.histogram.counts.reduce((a, c) => a + (Number.isFinite(c) ? c : 0), 0);
     const beyond = b.metrics ? `${b.metrics.mismatches.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} elements mismatch (atol + rtol·|golden|).` : '';
@@ -458,6 +461,7 @@ function backendSection(report: Report, b: BackendReport, index: number): string
         'Cosine Δ per text, worst first',
         cos.svg,
         `1 − cos(actual, golden) per text; hover a bar for the text.${cos.perBar > 1 ? ` ${d.cosineDelta.length.toLocaleString('en-US')} texts, each bar the worst of ${cos.perBar}.` : ''}` +
+          (d.rows ? ` Only the worst ${d.rows.length.toLocaleString('en-US')} of ${report.corpus.ids.length.toLocaleString('en-US')} texts are kept in report.json (checks.reportRows).` : '') +
           (b.tolerance?.cosine === undefined ? ' No cosine limit is set for this backend.' : ''),
         'wide',
       ),
@@ -512,9 +516,10 @@ function worstTexts(report: Report, b: BackendReport): string {
     .slice(0, WORST_TEXTS)
     .filter((row) => !(d.cosineDelta[row] <= 0 && d.rowMaxAbs[row] === 0));
   if (!order.length) return '';
+  const corpusRow = (k: number) => (d.rows ? d.rows[k] : k);
   const rows = order.map(
     (row, k) =>
-      `<tr><td class="num">${k + 1}</td><td class="mono">${h(report.corpus.ids[row] ?? String(row))}</td>${textCell(report, row)}` +
+      `<tr><td class="num">${k + 1}</td><td class="mono">${h(report.corpus.ids[corpusRow(row)] ?? String(corpusRow(row)))}</td>${textCell(report, corpusRow(row))}` +
       `<td class="num">${h(fmt(d.cosineDelta[row]))}</td><td class="num">${h(fmt(d.rowMaxAbs[row]))}</td><td class="num">${h(fmt(d.normDelta[row]))}</td></tr>`,
   );
   return (

@@ -17,6 +17,11 @@ export type BackendStatus = 'pass' | 'fail' | 'skipped' | 'error' | 'xfail' | 'x
 export type Verdict = 'pass' | 'fail' | 'error';
 
 export interface SerializedDetails {
+  /**
+   * Present when the run compared more texts than checks.reportRows: the rows (ascending) that the
+   * per-row arrays below hold — the worst by cosine Δ. Absent: the arrays hold every row in order.
+   */
+  rows?: number[];
   /** 1 - cos per text, in corpus order. */
   cosineDelta: number[];
   /** Largest |a - g| per text. */
@@ -108,13 +113,26 @@ export function overallVerdict(backends: readonly BackendReport[], { strict = fa
   return 'pass';
 }
 
-export function serializeDetails(d: Details, minLog10: number, binsPerDecade: number): SerializedDetails {
+/**
+ * Per-row arrays for every row up to `maxRows` rows; above that only the `maxRows` worst rows by
+ * cosine Δ (listed in `rows`), so report.json stays a file people attach to CI runs and the run's
+ * memory does not grow with the corpus.
+ */
+export function serializeDetails(d: Details, minLog10: number, binsPerDecade: number, maxRows = Infinity): SerializedDetails {
+  const n = d.cosineDelta.length;
+  const common = { dimMaxAbs: Array.from(d.dimMaxAbs), histogram: { minLog10, binsPerDecade, counts: d.histogram }, worst: d.worst };
+  if (n <= maxRows) {
+    return { cosineDelta: Array.from(d.cosineDelta), rowMaxAbs: Array.from(d.rowMaxAbs), normDelta: Array.from(d.normDelta), ...common };
+  }
+  const worst = Array.from({ length: n }, (_, i) => i)
+    .sort((a, b) => d.cosineDelta[b] - d.cosineDelta[a] || d.rowMaxAbs[b] - d.rowMaxAbs[a] || a - b)
+    .slice(0, maxRows)
+    .sort((a, b) => a - b);
   return {
-    cosineDelta: Array.from(d.cosineDelta),
-    rowMaxAbs: Array.from(d.rowMaxAbs),
-    normDelta: Array.from(d.normDelta),
-    dimMaxAbs: Array.from(d.dimMaxAbs),
-    histogram: { minLog10, binsPerDecade, counts: d.histogram },
-    worst: d.worst,
+    rows: worst,
+    cosineDelta: worst.map((r) => d.cosineDelta[r]),
+    rowMaxAbs: worst.map((r) => d.rowMaxAbs[r]),
+    normDelta: worst.map((r) => d.normDelta[r]),
+    ...common,
   };
 }

@@ -50,6 +50,7 @@ export function judgeComparison(
   timing: BackendReport['timing'],
   vectorsFile: string | null,
   checks: CheckResults = {},
+  reportRows = Infinity,
 ): BackendReport {
   const { metrics, details } = comparison;
   const verdict = judge(metrics, base.tolerance);
@@ -62,7 +63,7 @@ export function judgeComparison(
     reasons,
     message: verdict.message,
     metrics,
-    details: metrics.total ? serializeDetails(details, HISTOGRAM_MIN_LOG10, HISTOGRAM_BINS_PER_DECADE) : null,
+    details: metrics.total ? serializeDetails(details, HISTOGRAM_MIN_LOG10, HISTOGRAM_BINS_PER_DECADE, reportRows) : null,
     timing,
     vectors: vectorsFile,
   });

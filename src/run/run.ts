@@ -213,7 +213,8 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
         sha256: corpus.sha256,
         count: corpus.texts.length,
         ids,
-        texts,
+        // Texts only while the report stays attachable; above checks.reportRows texts show by id.
+        ...(texts.length <= config.checks.reportRows ? { texts } : {}),
         ...(rows && options.shard ? { shard: { ...options.shard, rows } } : {}),
       },
       golden: {
@@ -321,7 +322,7 @@ async function finishBackend(item: Live, total: number, goldenDim: number, ids: 
   const comparison = item.acc!.result();
   const { downstream, diagnosis } = downstreamAndDiagnosis(vectorsPath(outDir, spec.name), checks.goldenPath, checks.goldenRowOf, total, comparison, checks.lengths, s.downstreamMaxN, problems);
   checks.warnings.push(...problems.map((p) => `${spec.name}: ${p}`));
-  return judgeComparison(base, comparison, timing, join('vectors', `${spec.name}.npy`), { downstream, batchInvariance, diagnosis });
+  return judgeComparison(base, comparison, timing, join('vectors', `${spec.name}.npy`), { downstream, batchInvariance, diagnosis }, s.reportRows);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
