@@ -1,8 +1,9 @@
 /**
- * Runs one backend over the corpus, isolated: whatever it throws or however long it hangs, the caller
- * gets an outcome (vectors, skipped with reason, or error with reason) and the other backends go on.
+ * Runs one backend over the corpus: whatever it throws or however long it hangs, the caller gets an
+ * outcome (vectors, skipped with reason, or error with reason).
  */
 import type { Backend, Matrix } from '../backends/backend.js';
+import { InProcessSession } from './in-process.js';
 import { describeCause } from '../errors.js';
 import type { ModelContexts } from './model-context.js';
 
@@ -26,62 +27,31 @@ export interface EmbedRequest {
   contexts: ModelContexts;
 }
 
-class TimeoutError extends Error {}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what} did not finish within ${ms} ms (timeoutMs)`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function safeEnvironment(backend: Backend): Record<string, unknown> {
-  try {
-    return backend.environment();
-  } catch (error) {
-    return { environmentError: describeCause(error) };
-  }
-}
-
+/**
+ * The whole corpus in one call, through the same in-process session `run` uses block by block
+ * (availability, open, embed and close under one deadline). For `golden` and tests.
+ */
 export async function embedWithBackend(req: EmbedRequest): Promise<EmbedOutcome> {
-  const { backend } = req;
-  let availability;
+  const session = new InProcessSession(req.backend, req.modelDir, req.batchSize, req.contexts);
+  const deadline = performance.now() + req.timeoutMs;
   try {
-    availability = await backend.availability();
-  } catch (error) {
-    return { status: 'error', reason: `availability check failed: ${describeCause(error)}`, error, environment: {} };
-  }
-  if (!availability.available) return { status: 'skipped', reason: availability.reason, environment: safeEnvironment(backend) };
-
-  const started = performance.now();
-  let opened = 0;
-  try {
-    const vectors = await withTimeout(
-      (async () => {
-        const ctx = await req.contexts.get(req.modelDir);
-        await backend.open({ model: ctx.model, tokenizer: ctx.tokenizer, batchSize: req.batchSize });
-        opened = performance.now();
-        return backend.embed(req.texts);
-      })(),
-      req.timeoutMs,
-      `backend ${backend.name}`,
-    );
-    const done = performance.now();
-    const embedMs = done - opened;
-    return {
-      status: 'ok',
-      vectors,
-      environment: safeEnvironment(backend),
-      timing: { openMs: opened - started, embedMs, textsPerSecond: embedMs > 0 ? (req.texts.length * 1000) / embedMs : 0 },
-    };
-  } catch (error) {
-    return { status: 'error', reason: describeCause(error), error, environment: safeEnvironment(backend) };
-  } finally {
-    try {
-      await backend.close();
-    } catch {
-      /* closing a broken backend must not hide the original outcome */
+    const opened = await session.open(deadline);
+    if (opened.status !== 'ok') {
+      if (opened.status === 'skipped') return { status: 'skipped', reason: opened.reason, environment: opened.environment };
+      const error = new Error(opened.reason);
+      if (opened.detail) error.stack = opened.detail;
+      return { status: 'error', reason: opened.reason, error, environment: opened.environment };
     }
+    const started = performance.now();
+    try {
+      const vectors = await session.embed(req.texts, deadline);
+      const embedMs = performance.now() - started;
+      const timing = { openMs: opened.openMs, embedMs, textsPerSecond: embedMs > 0 ? (req.texts.length * 1000) / embedMs : 0 };
+      return { status: 'ok', vectors, environment: await session.environment(), timing };
+    } catch (error) {
+      return { status: 'error', reason: describeCause(error), error, environment: await session.environment() };
+    }
+  } finally {
+    await session.close();
   }
 }

@@ -7,18 +7,19 @@ import type { ModelContexts } from './model-context.js';
 import { beforeDeadline, type BackendSession, type OpenResult } from './session.js';
 
 export class InProcessSession implements BackendSession {
-  private readonly backend: Backend;
-
   constructor(
-    private readonly spec: BackendConfig,
+    private readonly backend: Backend,
+    private readonly modelDir: string,
     private readonly batchSize: number,
     private readonly contexts: ModelContexts,
-  ) {
-    this.backend = createBackends([spec])[0];
+  ) {}
+
+  static fromSpec(spec: BackendConfig, batchSize: number, contexts: ModelContexts): InProcessSession {
+    return new InProcessSession(createBackends([spec])[0], spec.modelDir, batchSize, contexts);
   }
 
   get name(): string {
-    return this.spec.name;
+    return this.backend.name;
   }
 
   async open(deadline: number): Promise<OpenResult> {
@@ -28,7 +29,7 @@ export class InProcessSession implements BackendSession {
       if (!availability.available) return { status: 'skipped', reason: availability.reason, environment: await this.environment() };
       await beforeDeadline(
         (async () => {
-          const ctx = await this.contexts.get(this.spec.modelDir);
+          const ctx = await this.contexts.get(this.modelDir);
           await this.backend.open({ model: ctx.model, tokenizer: ctx.tokenizer, batchSize: this.batchSize });
         })(),
         deadline,

@@ -342,5 +342,5 @@ function openSessions(isolation: 'process' | 'none', contexts: ModelContexts, ba
     return { session: (spec) => pool.session(spec, batchSize), close: () => pool.close() };
   }
   if (isolation === 'process') warnings.push('backends ran in-process: the compiled worker (dist/run/backend-worker.js) is missing; run `npm run build`');
-  return { session: (spec) => new InProcessSession(spec, batchSize, contexts), close: async () => undefined };
+  return { session: (spec) => InProcessSession.fromSpec(spec, batchSize, contexts), close: async () => undefined };
 }
