@@ -2,7 +2,7 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FIXTURE } from './helpers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendContext } from '../src/backends/backend.js';
 import { FileBackend } from '../src/backends/file/runner.js';
@@ -12,10 +12,7 @@ import { sha256File } from '../src/io/hash.js';
 import { readNpy, writeNpy } from '../src/npy/npy.js';
 import { runParity } from '../src/run/run.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const MODEL = join(root, 'fixtures/models/tiny-bert');
-const CORPUS = join(root, 'fixtures/corpus/default.jsonl');
-const GOLDEN = join(root, 'golden/tiny-bert/default.npy');
+const { model: MODEL, corpus: CORPUS, golden: GOLDEN } = FIXTURE;
 
 const corpus = loadCorpus(CORPUS);
 const golden = readNpy(GOLDEN);

@@ -21,3 +21,10 @@ export function parity(args: string[], options: { cwd?: string; env?: Record<str
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** The shipped fixture: model folder, corpus and golden, as absolute paths. */
+export const FIXTURE = {
+  model: join(ROOT, 'fixtures/models/tiny-bert'),
+  corpus: join(ROOT, 'fixtures/corpus/default.jsonl'),
+  golden: join(ROOT, 'golden/tiny-bert/default.npy'),
+};

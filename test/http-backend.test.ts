@@ -8,7 +8,7 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FIXTURE } from './helpers.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BackendContext, BackendSpec } from '../src/backends/backend.js';
 import { HttpBackend } from '../src/backends/http/runner.js';
@@ -20,10 +20,7 @@ import { BackendError, InputError } from '../src/errors.js';
 import { readNpy } from '../src/npy/npy.js';
 import { runParity } from '../src/run/run.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const MODEL = join(root, 'fixtures/models/tiny-bert');
-const CORPUS = join(root, 'fixtures/corpus/default.jsonl');
-const GOLDEN = join(root, 'golden/tiny-bert/default.npy');
+const { model: MODEL, corpus: CORPUS, golden: GOLDEN } = FIXTURE;
 
 const corpus = loadCorpus(CORPUS);
 const golden = readNpy(GOLDEN);
