@@ -1,0 +1,45 @@
+/**
+ * Tests that need something installed (Chromium, the Python environment, the real model) skip
+ * without it on a developer's machine — but in CI (`CI` set) a missing install is a failure that
+ * names the install step, so a green CI can never hide a skipped suite. Use:
+ *
+ *   const chromium = requireInstall('Chromium at /usr/bin/chromium', existsSync(CHROMIUM), 'apt-get install -y chromium');
+ *   describe.skipIf(!chromium.present)(chromium.title('webgpu-browser in Chromium'), () => { ... });
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers.js';
+
+export interface Install {
+  present: boolean;
+  /** A describe/it title that says why it skipped, when it does. */
+  title(name: string): string;
+}
+
+export function requireInstall(what: string, present: boolean, installStep: string): Install {
+  if (!present && process.env.CI) {
+    throw new Error(`CI is set but ${what} is missing: install it (${installStep}) in .ci/run — in CI a test may not skip for a missing install`);
+  }
+  return {
+    present,
+    title: (name) => (present ? name : `${name} (skipped: ${what} is missing; ${installStep})`),
+  };
+}
+
+/** The project's Python environment (.venv, from `npm run setup:python`). */
+export const VENV_PYTHON = join(ROOT, '.venv', 'bin', 'python');
+export const INFINITY_PYTHON = join(ROOT, '.venv-infinity', 'bin', 'python');
+
+export function requirePythonEnv(): Install {
+  return requireInstall(`the Python environment (${VENV_PYTHON})`, existsSync(VENV_PYTHON), 'npm run setup:python');
+}
+
+export function requireInfinityEnv(): Install {
+  return requireInstall(`the Infinity environment (${INFINITY_PYTHON})`, existsSync(INFINITY_PYTHON), 'npm run setup:python');
+}
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+export function requireChromium(): Install {
+  return requireInstall(`Chromium (${CHROMIUM_PATH})`, existsSync(CHROMIUM_PATH), 'apt-get install -y chromium, as root');
+}
