@@ -4,6 +4,7 @@
     python3 scripts/golden_sentence_transformers.py \
         --model fixtures/models/tiny-bert --corpus fixtures/corpus/default.jsonl \
         --out golden/tiny-bert/st.npy [--device cpu] [--batch-size 32] [--dtype float32|float64]
+        [--compute-dtype float32|float64] [--attn-implementation eager|sdpa]
 
 Loads SentenceTransformer(MODEL_DIR) from the local folder only (nothing is downloaded), encodes the
 corpus texts in corpus order with the model's own modules (its Pooling, and its Normalize module if
@@ -222,6 +223,15 @@ def _pooling_mode(model) -> str:
     return "cls"
 
 
+def _attn_implementation(model) -> str | None:
+    """What transformers actually used (config._attn_implementation), not what was asked for."""
+    for module in model:
+        auto = getattr(module, "auto_model", None)
+        if auto is not None:
+            return getattr(auto.config, "_attn_implementation", None)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True, help="local sentence-transformers model folder")
@@ -230,7 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     parser.add_argument("--batch-size", type=int, default=32, help="texts per forward pass (default 32)")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
-                        help="stored dtype; float64 only widens the model's float32 output")
+                        help="stored dtype; with --compute-dtype float32 (the default) float64 only widens the model's float32 output")
+    parser.add_argument("--compute-dtype", choices=("float32", "float64"), default="float32",
+                        help="dtype the model runs in; float64 makes the golden's own rounding ~1e-16, so a backend's "
+                             "measured error is its own (default float32: the checkpoint's dtype)")
+    parser.add_argument("--attn-implementation", choices=("eager", "sdpa"), default=None,
+                        help="transformers attention implementation (default: transformers' choice, sdpa); "
+                             "eager is the plain softmax(QK^T)V the reference also computes")
     parser.add_argument("--normalize", action="store_true",
                         help="also L2-normalize (normalize_embeddings=True); by default only the model's own Normalize module applies")
     parser.add_argument("--name", default="sentence-transformers", help="backend name recorded in the meta (default sentence-transformers)")
@@ -250,7 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(os.path.abspath(args.model), device=args.device)
+    model_kwargs = {"attn_implementation": args.attn_implementation} if args.attn_implementation else {}
+    model = SentenceTransformer(os.path.abspath(args.model), device=args.device, model_kwargs=model_kwargs)
+    if args.compute_dtype == "float64":
+        model.to(torch.float64)
+    if args.compute_dtype == "float64" and args.dtype == "float32":
+        parser.error("--compute-dtype float64 with --dtype float32 would round the float64 result; pass --dtype float64")
     vectors = model.encode(
         texts,
         batch_size=args.batch_size,
@@ -283,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
                 "normalizeEmbeddings": args.normalize,
                 "modules": [type(m).__name__ for m in model],
                 "torchDtype": str(next(model.parameters()).dtype),
+                "attnImplementation": _attn_implementation(model),
                 "cuda": torch.version.cuda,
                 "script": "scripts/golden_sentence_transformers.py",
             },
