@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Matrix } from '../src/backends/backend.js';
+import type { Matrix } from '../src/numeric/matrix.js';
 import { diagnose } from '../src/compare/diagnosis.js';
 import { compareMatrices } from '../src/compare/metrics.js';
 

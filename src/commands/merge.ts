@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { pairwiseMaxAbs } from '../compare/pairwise.js';
 import { InputError } from '../errors.js';
 import { checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';

@@ -5,7 +5,7 @@
  * shape; anything larger means padding leaks (mask ignored, pooling counts pad tokens, attention
  * mask value too weak) — a bug that golden comparisons at one batch size can miss.
  */
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 
 export interface BatchInvarianceText {
   /** Corpus row. */

@@ -3,7 +3,7 @@
  * tolerance, apply the config's expected failure. Shared by `run` and `merge`, so a merged report
  * is computed exactly as a single run's.
  */
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { compareMatrices, HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10, type Comparison } from '../compare/metrics.js';
 import { judge } from '../compare/verdict.js';
 import { expectationApplies, type Expectation } from '../config/expectation.js';

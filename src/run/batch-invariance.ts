@@ -7,7 +7,8 @@
  * The backend must already be open, with the batch size given here; each batched call holds exactly
  * one batch, [longest, s1, ..., s(batchSize-1)].
  */
-import type { Backend, Matrix } from '../backends/backend.js';
+import type { Backend } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { compareBatchInvariance, type BatchInvariance } from '../compare/batch-invariance.js';
 import { InputError } from '../errors.js';
 

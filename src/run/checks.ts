@@ -3,7 +3,8 @@
  * the open backend), downstream impact and named diagnoses (need the vectors, read back from disk
  * so the run itself stays streaming; corpora above `downstreamMaxN` texts are sampled).
  */
-import type { Backend, Matrix } from '../backends/backend.js';
+import type { Backend } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { diagnose } from '../compare/diagnosis.js';
 import { downstreamImpact, sampleRows, type DownstreamImpact } from '../compare/downstream.js';
 import type { Comparison } from '../compare/metrics.js';

@@ -10,7 +10,7 @@
  * the corpus was sharded.
  */
 import { join, resolve } from 'node:path';
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { createBackends } from '../backends/registry.js';
 import { compareMatrices, ComparisonAccumulator } from '../compare/metrics.js';
 import { PairwiseMaxAbs } from '../compare/pairwise.js';
