@@ -33,6 +33,19 @@ export interface BatchInvariance {
   perText: BatchInvarianceText[];
 }
 
+/** A measured batch-invariance check as reports carry it: the comparison and how it was sampled. */
+export interface BatchInvarianceResult extends BatchInvariance {
+  batchSize: number;
+  /** Corpus rows of the sampled texts, in the order compared. */
+  sampleRows: number[];
+  /** The text every batch is padded against. */
+  longest: { row: number; id: string; length: number };
+  /** Batched calls' number of batches. */
+  batches: number;
+  /** Whether `lengths` were token counts (given) or character counts. */
+  lengthUnit: 'tokens' | 'characters';
+}
+
 /**
  * Compares `alone` and `batched`, whose row k is the vector of corpus row `rows[k]` (ids and lengths
  * are indexed by corpus row). A NaN on either side makes that text's difference Infinity.

@@ -8,7 +8,7 @@ import type { Tolerance } from '../compare/tolerance.js';
 import type { Expectation } from '../config/expectation.js';
 import type { BatchInvarianceThresholds, ChecksConfig, DownstreamThresholds } from '../config/checks.js';
 import type { DownstreamImpact } from '../compare/downstream.js';
-import type { BatchInvarianceResult } from '../run/batch-invariance.js';
+import type { BatchInvarianceResult } from '../compare/batch-invariance.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 

@@ -10,7 +10,7 @@ import { expectationApplies, type Expectation } from '../config/expectation.js';
 import { serializeDetails, type BackendReport } from '../report/report.js';
 import { downstreamReasons } from '../config/checks.js';
 import type { DownstreamImpact } from '../compare/downstream.js';
-import type { BatchInvarianceResult } from './batch-invariance.js';
+import type { BatchInvarianceResult } from '../compare/batch-invariance.js';
 
 export type BackendBase = Pick<BackendReport, 'name' | 'runtime' | 'precision' | 'note' | 'tolerance' | 'environment' | 'expect' | 'limits'>;
 

@@ -10,7 +10,8 @@ import { downstreamImpact, sampleRows, type DownstreamImpact } from '../compare/
 import type { Comparison } from '../compare/metrics.js';
 import { describeCause } from '../errors.js';
 import { NpyRowReader } from '../npy/npy-reader.js';
-import { measureBatchInvariance, type BatchInvarianceResult } from './batch-invariance.js';
+import type { BatchInvarianceResult } from '../compare/batch-invariance.js';
+import { measureBatchInvariance } from './batch-invariance.js';
 import type { BackendSession } from './session.js';
 
 /** Batch invariance through a session; null (with the reason in `problems`) when it cannot be measured. */
