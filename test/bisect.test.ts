@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bisect, mapOutputs, runBisect } from '../src/bisect/bisect.js';
 import { loadConfig } from '../src/config/config.js';
 import { loadCorpus } from '../src/corpus/corpus.js';
-import { ModelContexts } from '../src/run/model-context.js';
+import { ModelContexts } from '../src/model/model-context.js';
 import { decodeModel, graphInfo, markAllOutputs } from '../src/bisect/onnx-graph.js';
 import { renderBisectTable } from '../src/bisect/render.js';
 import { compareTensorValues, findPaddingAxes, tensorValues } from '../src/bisect/tensor-compare.js';

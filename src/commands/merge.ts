@@ -22,7 +22,7 @@ import { compareMatrices } from '../compare/metrics.js';
 import { downstreamImpact } from '../compare/downstream.js';
 import { diagnose } from '../compare/diagnosis.js';
 import { DEFAULT_CHECKS } from '../config/checks.js';
-import { ModelContexts } from '../run/model-context.js';
+import { ModelContexts } from '../model/model-context.js';
 
 /** A shard's batch-invariance result with every row number turned into a corpus row. */
 function inCorpusRows(bi: NonNullable<BackendReport['batchInvariance']>, rows: readonly number[]): NonNullable<BackendReport['batchInvariance']> {

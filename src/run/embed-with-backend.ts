@@ -6,7 +6,7 @@ import type { Backend } from '../backends/backend.js';
 import type { Matrix } from '../numeric/matrix.js';
 import { InProcessSession } from './in-process.js';
 import { describeCause } from '../errors.js';
-import type { ModelContexts } from './model-context.js';
+import type { ModelContexts } from '../model/model-context.js';
 
 export type EmbedOutcome =
   | { status: 'ok'; vectors: Matrix; environment: Record<string, unknown>; timing: Timing }

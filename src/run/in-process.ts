@@ -4,7 +4,7 @@ import type { Matrix } from '../numeric/matrix.js';
 import { createBackends } from '../backends/registry.js';
 import type { BackendConfig } from '../config/config.js';
 import { describeCause } from '../errors.js';
-import type { ModelContexts } from './model-context.js';
+import type { ModelContexts } from '../model/model-context.js';
 import { beforeDeadline, type BackendSession, type OpenResult } from './session.js';
 
 export class InProcessSession implements BackendSession {

@@ -28,7 +28,7 @@ import { packageVersions, parityVersion } from '../versions.js';
 import { judgeComparison, unrunBackend, type BackendBase } from './backend-report.js';
 import { InProcessSession } from './in-process.js';
 import { WorkerPool, workerScript } from './isolated.js';
-import { ModelContexts } from './model-context.js';
+import { ModelContexts } from '../model/model-context.js';
 import { clearRunState, loadRunState, saveRunState, type BackendState, type RunState } from './run-state.js';
 import type { BackendSession } from './session.js';
 import { batchInvarianceFor, downstreamAndDiagnosis } from './checks.js';

@@ -1,5 +1,5 @@
 /** One tokenizer and model description per model folder, shared by every backend that loads it. */
-import { loadModelInfo, type ModelInfo } from '../model/model-folder.js';
+import { loadModelInfo, type ModelInfo } from './model-folder.js';
 import { loadTokenizer } from '../tokenize/tokenizer.js';
 import type { TextTokenizer } from '../tokenize/types.js';
 
