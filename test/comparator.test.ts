@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareMatrices, ComparisonAccumulator } from '../src/compare/metrics.js';
+import { ComparisonAccumulator } from '../src/compare/accumulator.js';
+import { compareMatrices } from '../src/compare/metrics.js';
 import { judge, torchStyleMessage } from '../src/compare/verdict.js';
 import type { Tolerance } from '../src/compare/tolerance.js';
 

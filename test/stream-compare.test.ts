@@ -1,7 +1,10 @@
 import { closeSync, existsSync, openSync, readFileSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareMatrices, ComparisonAccumulator, histogramBin, type Comparison } from '../src/compare/metrics.js';
+import { ComparisonAccumulator } from '../src/compare/accumulator.js';
+import { histogramBin } from '../src/compare/histogram.js';
+import type { Comparison } from '../src/compare/metric-types.js';
+import { compareMatrices } from '../src/compare/metrics.js';
 import { accumulateRange, compareNpyFiles } from '../src/compare/stream-compare.js';
 import { compareFiles } from '../src/commands/compare.js';
 import { InputError } from '../src/errors.js';

@@ -4,7 +4,9 @@
  * is computed exactly as a single run's.
  */
 import type { Matrix } from '../numeric/matrix.js';
-import { compareMatrices, HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10, type Comparison } from '../compare/metrics.js';
+import { HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10 } from '../compare/histogram.js';
+import type { Comparison } from '../compare/metric-types.js';
+import { compareMatrices } from '../compare/metrics.js';
 import { judge } from '../compare/verdict.js';
 import { expectationApplies, type Expectation } from '../config/expectation.js';
 import { serializeDetails, type BackendReport } from '../report/report.js';

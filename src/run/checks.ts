@@ -7,7 +7,7 @@ import type { Backend } from '../backends/backend.js';
 import type { Matrix } from '../numeric/matrix.js';
 import { diagnose } from '../compare/diagnosis.js';
 import { downstreamImpact, sampleRows, type DownstreamImpact } from '../compare/downstream.js';
-import type { Comparison } from '../compare/metrics.js';
+import type { Comparison } from '../compare/metric-types.js';
 import { describeCause } from '../errors.js';
 import { NpyRowReader } from '../npy/npy-reader.js';
 import type { BatchInvarianceResult } from '../compare/batch-invariance.js';

@@ -12,7 +12,8 @@
 import { join, resolve } from 'node:path';
 import type { Matrix } from '../numeric/matrix.js';
 import { createBackends } from '../backends/registry.js';
-import { compareMatrices, ComparisonAccumulator } from '../compare/metrics.js';
+import { ComparisonAccumulator } from '../compare/accumulator.js';
+import { compareMatrices } from '../compare/metrics.js';
 import { PairwiseMaxAbs } from '../compare/pairwise.js';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
 import { loadCorpus } from '../corpus/corpus.js';
