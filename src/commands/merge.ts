@@ -4,7 +4,7 @@
  * downstream neighbours need all vectors): each backend's full matrix is reassembled from the
  * shards' saved vectors in corpus order and compared once, by the same code as `run`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Matrix } from '../numeric/matrix.js';
 import { pairwiseMaxAbs } from '../compare/pairwise.js';

@@ -45,8 +45,6 @@ export interface RunOptions {
   /** Tolerance overrides from flags, applied to every selected backend. */
   tolerance?: Partial<BackendConfig['tolerance']>;
   command?: string[];
-  /** Called as each backend finishes, for progress output. */
-  onBackend?: (b: BackendReport) => void;
   /** Called after each block: texts done by every running backend. */
   onProgress?: (p: { done: number; total: number; running: number }) => void;
   /** An expected failure that passes (xpass) fails the run. */
@@ -189,7 +187,6 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     for (const item of live) {
       const report = await finishBackend(item, texts.length, golden.dim, ids, outDir, checks);
       reports.push(report);
-      options.onBackend?.(report);
     }
     const producedAll = ['golden', ...reports.filter((r) => r.vectors).map((r) => r.name)];
     const report: Report = {
