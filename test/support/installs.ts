@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../helpers.js';
+import { ROOT } from './helpers.js';
 
 export interface Install {
   present: boolean;
