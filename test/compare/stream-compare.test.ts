@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ComparisonAccumulator } from '../../src/compare/accumulator.js';
@@ -12,6 +12,7 @@ import { NpyRowReader, readNpyInfo } from '../../src/npy/npy-reader.js';
 import { decodeNpy, encodeNpy, npyHeaderBytes } from '../../src/npy/npy.js';
 import { toFloat16Bits } from '../../src/numeric/float16.js';
 import { ROOT, tempDir } from '../support/helpers.js';
+import { requireBuild } from '../support/installs.js';
 import { referenceCompareMatrices } from '../support/metrics-reference.js';
 
 const dir = tempDir('parity-stream-');
@@ -293,7 +294,9 @@ describe('streaming .npy comparison', () => {
 
 const DIST = join(ROOT, 'dist', 'compare', 'stream-compare.js');
 
-describe.skipIf(!existsSync(DIST))('worker threads (compiled build: `npm test` builds dist/ first)', () => {
+const build = requireBuild(DIST);
+
+describe.skipIf(!build.present)(build.title('worker threads (compiled build)'), () => {
   it('splitting rows over workers gives the one-thread result (sums to rounding)', async () => {
     const built = (await import(DIST)) as typeof import('../../src/compare/stream-compare.js');
     const { golden, actual } = pair(101, 40, 21);

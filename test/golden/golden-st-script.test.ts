@@ -1,7 +1,8 @@
 /**
  * scripts/golden_sentence_transformers.py must write a meta whose corpus sha256 equals parity's, or
  * `parity run` would refuse its golden. Its stdlib-only part (corpus reading, JS-compatible JSON,
- * hashing) is run here with python3; the embedding part needs sentence-transformers and is not.
+ * hashing) is run here with the project's Python (.venv, `npm run setup:python`); the embedding part
+ * runs against stand-ins for torch and sentence-transformers.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/helpers.js';
+import { requirePythonEnv, VENV_PYTHON } from '../support/installs.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
 import { checkGoldenMatchesCorpus, readGolden } from '../../src/golden/golden.js';
 import { modelFileHashes } from '../../src/model/model-files.js';
 
 const root = ROOT;
 const SCRIPTS = join(root, 'scripts');
-const hasPython = spawnSync('python3', ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)']).status === 0;
-const hasNumpy = hasPython && spawnSync('python3', ['-c', 'import numpy']).status === 0;
+const pythonEnv = requirePythonEnv();
 
 /** Stand-ins for torch and sentence-transformers, just enough for main(): row i of the output is [len(text), i, 0.5]. */
 const STUBS: Record<string, string> = {
@@ -47,8 +48,8 @@ const STUBS: Record<string, string> = {
 /** Runs `code` with the script importable as `g`; returns its stdout parsed as JSON. */
 function python(code: string): unknown {
   const prelude = `import json, sys; sys.path.insert(0, ${JSON.stringify(SCRIPTS)}); import golden_sentence_transformers as g\n`;
-  const r = spawnSync('python3', ['-c', prelude + code], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`python3 failed (${r.status}): ${r.stderr}`);
+  const r = spawnSync(VENV_PYTHON, ['-c', prelude + code], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`${VENV_PYTHON} failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 const pyCorpus = (path: string) =>
@@ -64,7 +65,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(!hasPython)('golden_sentence_transformers.py hashing (python3, stdlib only)', () => {
+describe.skipIf(!pythonEnv.present)(pythonEnv.title('golden_sentence_transformers.py hashing (stdlib only)'), () => {
   it('imports without sentence-transformers, torch or numpy being loaded', () => {
     expect(python(`print(json.dumps(sorted(m for m in ("torch", "numpy", "sentence_transformers") if m in sys.modules)))`)).toEqual([]);
   });
@@ -123,7 +124,7 @@ describe.skipIf(!hasPython)('golden_sentence_transformers.py hashing (python3, s
   });
 });
 
-describe.skipIf(!hasNumpy)('golden_sentence_transformers.py main() with stand-in torch / sentence-transformers', () => {
+describe.skipIf(!pythonEnv.present)(pythonEnv.title('golden_sentence_transformers.py main() with stand-in torch / sentence-transformers'), () => {
   it('writes an .npy and meta that parity reads as a golden for the same corpus', () => {
     const stubs = join(dir, 'stubs');
     for (const [file, text] of Object.entries(STUBS)) {
@@ -134,7 +135,7 @@ describe.skipIf(!hasNumpy)('golden_sentence_transformers.py main() with stand-in
     const corpusPath = join(root, 'fixtures/corpus/default.jsonl');
     const out = join(dir, 'st', 'golden.npy');
     const args = ['--model', model, '--corpus', corpusPath, '--out', out, '--batch-size', '7', '--dtype', 'float64'];
-    const r = spawnSync('python3', [join(SCRIPTS, 'golden_sentence_transformers.py'), ...args], {
+    const r = spawnSync(VENV_PYTHON, [join(SCRIPTS, 'golden_sentence_transformers.py'), ...args], {
       encoding: 'utf8',
       timeout: 60_000,
       env: { ...process.env, PYTHONPATH: stubs },

@@ -1,12 +1,13 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeNpy, encodeNpy, readNpy, writeNpy } from '../../src/npy/npy.js';
 import { InputError } from '../../src/errors.js';
+import { requirePythonEnv, VENV_PYTHON } from '../support/installs.js';
 
-const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+const pythonEnv = requirePythonEnv();
 const dir = mkdtempSync(join(tmpdir(), 'parity-npy-'));
 
 describe('.npy', () => {
@@ -34,16 +35,16 @@ describe('.npy', () => {
     expect(() => decodeNpy(f4.subarray(0, f4.length - 1), 'x.npy')).toThrow(/truncated/);
   });
 
-  it.skipIf(!hasNumpy)('numpy reads what parity writes and parity reads what numpy writes (f2, f4, f8)', () => {
+  it.skipIf(!pythonEnv.present)(pythonEnv.title('numpy reads what parity writes and parity reads what numpy writes (f2, f4, f8)'), () => {
     const ours = join(dir, 'ours.npy');
     writeNpy(ours, { rows: 2, dim: 2, data: Float32Array.from([0.1, -0.2, 0.3, 1e-8]) });
-    const fromNumpy = execFileSync('python3', ['-c', `import numpy as np, json; a=np.load(${JSON.stringify(ours)}); print(json.dumps([str(a.dtype), list(a.shape), a.astype(np.float64).ravel().tolist()]))`]).toString();
+    const fromNumpy = execFileSync(VENV_PYTHON, ['-c', `import numpy as np, json; a=np.load(${JSON.stringify(ours)}); print(json.dumps([str(a.dtype), list(a.shape), a.astype(np.float64).ravel().tolist()]))`]).toString();
     expect(JSON.parse(fromNumpy)).toEqual(['float32', [2, 2], Array.from(Float32Array.from([0.1, -0.2, 0.3, 1e-8]))]);
     for (const dtype of ['float16', 'float32', 'float64']) {
       const path = join(dir, `${dtype}.npy`);
-      execFileSync('python3', ['-c', `import numpy as np; np.save(${JSON.stringify(path)}, np.array([[0.1, 2.5, -3.0], [65504, 1e-4, 0]], dtype=np.${dtype}))`]);
+      execFileSync(VENV_PYTHON, ['-c', `import numpy as np; np.save(${JSON.stringify(path)}, np.array([[0.1, 2.5, -3.0], [65504, 1e-4, 0]], dtype=np.${dtype}))`]);
       const m = readNpy(path);
-      const expected = execFileSync('python3', ['-c', `import numpy as np, json; print(json.dumps(np.load(${JSON.stringify(path)}).astype(np.float64).ravel().tolist()))`]).toString();
+      const expected = execFileSync(VENV_PYTHON, ['-c', `import numpy as np, json; print(json.dumps(np.load(${JSON.stringify(path)}).astype(np.float64).ravel().tolist()))`]).toString();
       expect(m.rows).toBe(2);
       expect(m.dim).toBe(3);
       expect(Array.from(m.data)).toEqual(JSON.parse(expected));

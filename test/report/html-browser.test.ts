@@ -2,17 +2,18 @@
  * report.html in a real browser (headless Chromium through playwright-core): no console errors, no
  * network, every chart drawn (batch invariance included), the "Does it matter?" table and the
  * diagnoses visible, the XSS corpus line shown as text. Saves reports/report-html.png.
- * CI installs Chromium (`apt-get install -y chromium`); without /usr/bin/chromium this test skips.
+ * .ci/run installs Chromium (`apt-get install -y chromium`); without /usr/bin/chromium this test skips,
+ * except in CI, where it fails (test/support/installs.ts).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeReportFiles } from '../../src/report/write-all.js';
+import { CHROMIUM_PATH, requireChromium } from '../support/installs.js';
 import { pipelineReport, XSS_TEXT } from '../support/report-fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
+const chromium = requireChromium();
 const SCREENSHOT = 'reports/report-html.png';
 const temps: string[] = [];
 
@@ -21,8 +22,8 @@ afterAll(() => {
 });
 
 describe('report.html in headless Chromium', () => {
-  it.skipIf(!hasChromium)(
-    hasChromium ? 'renders offline with every chart, no console errors, and the XSS line as text' : `skipped: ${CHROMIUM} not found (apt-get install -y chromium)`,
+  it.skipIf(!chromium.present)(
+    chromium.title('renders offline with every chart, no console errors, and the XSS line as text'),
     async () => {
       const { report, outDir } = await pipelineReport();
       temps.push(outDir);
@@ -32,7 +33,7 @@ describe('report.html in headless Chromium', () => {
 
       const { chromium } = await import('playwright-core');
       const browser = await chromium.launch({
-        executablePath: CHROMIUM,
+        executablePath: CHROMIUM_PATH,
         headless: true,
         args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-gpu'],
       });

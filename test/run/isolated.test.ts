@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runParity } from '../../src/run/run.js';
-import { workerScript } from '../../src/run/isolated.js';
 import { ROOT, tempDir } from '../support/helpers.js';
+import { requireBuild } from '../support/installs.js';
 
 process.chdir(ROOT);
 
-describe.skipIf(!workerScript())('backend isolation', () => {
+const build = requireBuild(join(ROOT, 'dist', 'run', 'backend-worker.js'));
+
+describe.skipIf(!build.present)(build.title('backend isolation'), () => {
   afterEach(() => {
     delete process.env.PARITY_WORKER_FAULT;
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/helpers.js';
+import { MINILM_DIR, requireMiniLm } from '../support/installs.js';
 import { tokenizerFiles } from '../../src/fixtures/tokenizer-files.js';
 import {
   CLS_TOKEN,
@@ -20,7 +21,8 @@ import type { TextTokenizer } from '../../src/tokenize/types.js';
 
 const repoRoot = ROOT;
 const corpusPath = join(repoRoot, 'fixtures/corpus/default.jsonl');
-const miniLmDir = join(repoRoot, '../shared/models/all-MiniLM-L6-v2');
+const miniLmDir = MINILM_DIR;
+const miniLm = requireMiniLm();
 const MAX_LENGTH = 128;
 
 const corpus: { id: string; text: string }[] = readFileSync(corpusPath, 'utf8')
@@ -234,7 +236,7 @@ describe('loadTokenizer on the fixture tokenizer files', () => {
   });
 });
 
-describe.skipIf(!existsSync(miniLmDir))('(f) real all-MiniLM-L6-v2 tokenizer', () => {
+describe.skipIf(!miniLm.present)(miniLm.title('(f) real all-MiniLM-L6-v2 tokenizer'), () => {
   it('uses max_seq_length 256 from sentence_bert_config.json, not tokenizer.json 128', async () => {
     const info = loadModelInfo(miniLmDir);
     expect(info.maxSeqLength).toBe(256);

@@ -4,7 +4,6 @@
  * which kernels ran: FlashAttention with the subgroup variant gives wrong numbers on SwiftShader
  * (subgroup size 4, the shader assumes >= 8), the shared-memory variant matches.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackends } from '../../../src/backends/registry.js';
@@ -14,11 +13,11 @@ import { InputError } from '../../../src/errors.js';
 import type { BackendReport, Report } from '../../../src/report/report.js';
 import { runParity } from '../../../src/run/run.js';
 import { ROOT, tempDir } from '../../support/helpers.js';
+import { requireChromium } from '../../support/installs.js';
 
 process.chdir(ROOT);
 
-const CHROMIUM = '/usr/bin/chromium';
-const noChromium = !existsSync(CHROMIUM);
+const chromium = requireChromium();
 const NAMES = ['webgpu-fp32', 'webgpu-flash', 'webgpu-flash-nosubgroups', 'webgpu-fp16'];
 
 let report: Report;
@@ -62,7 +61,7 @@ describe('webgpu-browser without a browser', () => {
   });
 });
 
-describe.skipIf(noChromium)(noChromium ? `webgpu-browser in Chromium (skipped: no Chromium at ${CHROMIUM})` : 'webgpu-browser in Chromium', () => {
+describe.skipIf(!chromium.present)(chromium.title('webgpu-browser in Chromium'), () => {
   beforeAll(async () => {
     const started = performance.now();
     ({ report } = await runParity({ out: tempDir(), backends: NAMES }));
