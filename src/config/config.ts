@@ -11,6 +11,7 @@ import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { InputError } from '../errors.js';
 import { readJson } from '../io/read-json.js';
 import { parseExpectation, type Expectation } from './expectation.js';
+import { parseWatch, type WatchSpec } from '../run/watch.js';
 import { parseBatchInvarianceThresholds, parseChecks, parseDownstreamThresholds, type BatchInvarianceThresholds, type ChecksConfig, type DownstreamThresholds } from './checks.js';
 
 export type Precision = 'fp64' | 'fp32' | 'fp16';
@@ -43,11 +44,13 @@ export interface ParityConfig {
   isolation: 'process' | 'none';
   /** Sizes of the diagnosis checks (downstream impact, batch invariance). */
   checks: ChecksConfig;
+  /** Single elements every report shows for every backend (e.g. text "seed-2024", dim 383). */
+  watch: WatchSpec[];
   backends: BackendConfig[];
 }
 
 export const DEFAULT_CONFIG_FILE = 'parity.config.json';
-const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'checks', 'backends'];
+const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'checks', 'watch', 'backends'];
 const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect', 'downstream', 'batchInvariance'];
 const TOLERANCE_KEYS = ['atol', 'rtol', 'cosine', 'mismatchRatio'];
 
@@ -136,7 +139,7 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     const batchInvariance = parseBatchInvarianceThresholds(b.batchInvariance, file, `${path}.batchInvariance`);
     return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, ...(note ? { note } : {}), ...(expect ? { expect } : {}), ...(downstream ? { downstream } : {}), ...(batchInvariance ? { batchInvariance } : {}) };
   });
-  return { path: resolve(file), dir, model, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, checks: parseChecks(obj.checks, file), backends };
+  return { path: resolve(file), dir, model, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, checks: parseChecks(obj.checks, file), watch: parseWatch(obj.watch, file), backends };
 }
 
 export function loadConfig(file: string | undefined): ParityConfig {

@@ -6,6 +6,7 @@
 import type { Details, Metrics } from '../compare/metric-types.js';
 import type { Tolerance } from '../compare/tolerance.js';
 import type { Expectation } from '../config/expectation.js';
+import type { WatchedElement } from '../run/watch.js';
 import type { BatchInvarianceThresholds, ChecksConfig, DownstreamThresholds } from '../config/checks.js';
 import type { DownstreamImpact } from '../compare/downstream.js';
 import type { BatchInvarianceResult } from '../compare/batch-invariance.js';
@@ -100,6 +101,8 @@ export interface Report {
   packages: Record<string, string>;
   /** Sizes of the diagnosis checks this run used. */
   checks?: ChecksConfig;
+  /** The config's watched elements: golden and every backend's value (absent when none configured). */
+  watch?: WatchedElement[];
 }
 
 /**

@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import { fmt } from '../compare/verdict.js';
 import type { BackendReport, Report } from './report.js';
+import { watchTable } from './watch-table.js';
 
 export interface TerminalOptions {
   color: boolean;
@@ -41,6 +42,12 @@ export function renderTerminal(report: Report, { color }: TerminalOptions): stri
     ]);
   }
   const lines = [table.toString()];
+  const watched = watchTable(report);
+  if (watched) {
+    const t = new Table({ head: ['watched element', ...watched.columns], style: { head: color ? ['bold'] : [], border: color ? ['gray'] : [] } });
+    for (const r of watched.rows) t.push([r.name, ...r.cells]);
+    lines.push(t.toString());
+  }
   const impact = impactTable(report, color);
   if (impact) lines.push('Does it matter? (neighbours within the corpus, golden vs backend; the same texts alone vs padded)', impact);
   for (const b of report.backends) {

@@ -35,6 +35,7 @@ import type { BackendSession } from './session.js';
 import { batchInvarianceFor, downstreamAndDiagnosis } from './checks.js';
 import type { ChecksConfig } from '../config/checks.js';
 import { blockTextsFor, shardRows, type Shard } from './shard.js';
+import { checkWatch, readWatched } from './watch.js';
 
 export interface RunOptions {
   config?: string;
@@ -80,6 +81,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   const corpus = loadCorpus(options.corpus ? resolve(options.corpus) : config.corpus);
   const golden = readGoldenInfo(options.golden ? resolve(options.golden) : config.golden);
   checkGoldenMatchesCorpus(golden, corpus);
+  checkWatch(config.watch, corpus.ids, golden.dim, config.path);
   // Resolve every backend up front: a typo in any entry is one error before anything runs.
   createBackends(selected);
 
@@ -227,6 +229,11 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       warnings,
       packages: packageVersions(),
       checks: config.checks,
+      ...(config.watch.length
+        ? {
+            watch: readWatched(config.watch, ids, golden.path, checks.goldenRowOf, reports.filter((r) => r.vectors).map((r) => ({ name: r.name, path: join(outDir, r.vectors!) }))),
+          }
+        : {}),
     };
     writeReportFiles(report, outDir);
     const reportPath = join(outDir, REPORT_FILES.json);
