@@ -31,6 +31,9 @@
 import type { Matrix } from '../numeric/matrix.js';
 import { Prng } from '../numeric/prng.js';
 
+/** The sample's seed unless told otherwise: `run` and `merge` must pick the same rows. */
+export const DOWNSTREAM_SAMPLE_SEED = 1;
+
 export interface DownstreamOptions {
   /** Most texts compared; larger corpora are sampled down to this many rows. Default 5000. */
   maxN?: number;
@@ -79,7 +82,7 @@ export function downstreamImpact(golden: Matrix, actual: Matrix, options: Downst
     throw new RangeError(`downstreamImpact: ${wanted} texts means more than 2^31 pairs; set maxN to at most 65536`);
   }
   const sampled = golden.rows > maxN;
-  const rows = sampled ? sampleRows(golden.rows, maxN, options.sampleSeed ?? 1) : identity(golden.rows);
+  const rows = sampled ? sampleRows(golden.rows, maxN, options.sampleSeed ?? DOWNSTREAM_SAMPLE_SEED) : identity(golden.rows);
   const n = rows.length;
   const g = normalizedRows(golden, rows);
   const a = normalizedRows(actual, rows);
