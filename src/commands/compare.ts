@@ -1,5 +1,4 @@
 /** `parity compare GOLDEN.npy ACTUAL.npy`: the run's metrics for two vector files. */
-import { existsSync, readFileSync } from 'node:fs';
 import { diagnose } from '../compare/diagnosis.js';
 import type { Metrics } from '../compare/metric-types.js';
 import { DEFAULT_CHECKS } from '../config/checks.js';
@@ -7,7 +6,7 @@ import { InputError } from '../errors.js';
 import { compareNpyFiles, type StreamCompareOptions } from '../compare/stream-compare.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { judge, type Verdict } from '../compare/verdict.js';
-import { metaPathFor } from '../golden/golden.js';
+import { readMetaBeside } from '../golden/golden.js';
 import { readNpyInfo, readNpyRows } from '../npy/npy-reader.js';
 
 export interface CompareOptions {
@@ -32,12 +31,11 @@ export interface CompareResult {
 
 /** Text ids from the golden's .meta.json when it has one, so locations name texts, not row numbers. */
 function idsFor(path: string, rows: number): string[] {
-  const metaPath = metaPathFor(path);
-  if (!existsSync(metaPath)) return [];
   try {
-    const ids = JSON.parse(readFileSync(metaPath, 'utf8'))?.corpus?.ids;
+    const ids = readMetaBeside(path)?.meta.corpus?.ids;
     return Array.isArray(ids) && ids.length === rows ? ids.map(String) : [];
   } catch {
+    // Ids only name locations; a broken meta must not stop a comparison of the vectors.
     return [];
   }
 }
