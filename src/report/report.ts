@@ -101,6 +101,8 @@ export interface Report {
   packages: Record<string, string>;
   /** Sizes of the diagnosis checks this run used. */
   checks?: ChecksConfig;
+  /** How texts were batched (blocks, length-sorted batches): `merge` needs it to judge batch-length expectations. */
+  batching?: { batchSize: number; blockTexts: number };
   /** The config's watched elements: golden and every backend's value (absent when none configured). */
   watch?: WatchedElement[];
 }
