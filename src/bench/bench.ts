@@ -16,7 +16,7 @@ import { loadCorpus } from '../corpus/corpus.js';
 import { InputError } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
 import { loadModelInfo } from '../model/model-folder.js';
-import { ModelContexts } from '../run/model-context.js';
+import { ModelContexts } from '../model/model-context.js';
 import type { Measurement, MeasureTask } from './measure.js';
 
 export interface BenchOptions {
