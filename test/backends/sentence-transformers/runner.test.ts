@@ -124,13 +124,16 @@ describe('sentence-transformers availability', () => {
       expect(a.reason).toMatch(/cannot import torch, transformers, sentence_transformers, numpy; run `npm run setup:python`/);
     });
 
-    it('CUDA: skipped with the reason where torch sees no GPU, available where it does', async () => {
-      const probe = spawnSync(VENV_PYTHON, ['-c', 'import torch; print(torch.cuda.is_available())'], { encoding: 'utf8' });
-      const hasCuda = probe.stdout.trim() === 'True';
-      const a = await backend('cuda', { device: 'cuda', dtype: 'float16' }).availability();
-      if (hasCuda) expect(a).toEqual({ available: true });
-      else expect(a).toEqual({ available: false, reason: expect.stringMatching(/^no CUDA device: torch 2\.\S+ in .* \(torch\.cuda\.is_available\(\) is False\); .*pip install torch==/) });
-    }, 60_000);
+    it('CUDA and MPS: skipped with the reason where torch sees no such device, available where it does', async () => {
+      const probe = spawnSync(VENV_PYTHON, ['-c', 'import torch; print(torch.cuda.is_available(), torch.backends.mps.is_available())'], { encoding: 'utf8' });
+      const [hasCuda, hasMps] = probe.stdout.trim().split(' ').map((x) => x === 'True');
+      const cuda = await backend('cuda', { device: 'cuda', dtype: 'float16' }).availability();
+      if (hasCuda) expect(cuda).toEqual({ available: true });
+      else expect(cuda).toEqual({ available: false, reason: expect.stringMatching(/^no CUDA device: torch 2\.\S+ in .* \(torch\.cuda\.is_available\(\) is False\); .*pip install torch==/) });
+      const mps = await backend('mps', { device: 'mps', dtype: 'float32' }).availability();
+      if (hasMps) expect(mps).toEqual({ available: true });
+      else expect(mps).toEqual({ available: false, reason: expect.stringMatching(/^no MPS device: torch 2\.\S+ in .* reports torch\.backends\.mps\.is_available\(\) False/) });
+    }, 90_000);
   });
 });
 
