@@ -11,7 +11,7 @@ import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { InputError } from '../errors.js';
 import { readJson } from '../io/read-json.js';
 import { parseExpectation, type Expectation } from './expectation.js';
-import { parseWatch, type WatchSpec } from '../run/watch.js';
+import { parseWatch, type WatchSpec } from '../evaluate/watch.js';
 import { parseBatchInvarianceThresholds, parseChecks, parseDownstreamThresholds, type BatchInvarianceThresholds, type ChecksConfig, type DownstreamThresholds } from './checks.js';
 
 export type Precision = 'fp64' | 'fp32' | 'fp16';

@@ -35,7 +35,7 @@ import { clearRunState, loadRunState, saveRunState, type BackendState, type RunS
 import type { BackendSession } from './session.js';
 import { batchInvarianceFor } from './batch-invariance.js';
 import { blockTextsFor, shardRows, type Shard } from './shard.js';
-import { checkWatch, readWatched } from './watch.js';
+import { checkWatch, readWatched } from '../evaluate/watch.js';
 
 export interface RunOptions {
   config?: string;
