@@ -5,6 +5,7 @@
 import type { Backend, Matrix } from '../backends/backend.js';
 import { InProcessSession } from './in-process.js';
 import { describeCause } from '../errors.js';
+import type { EmbeddingChoices } from '../model/model-folder.js';
 import type { ModelContexts } from './model-context.js';
 
 export type EmbedOutcome =
@@ -25,6 +26,8 @@ export interface EmbedRequest {
   batchSize: number;
   timeoutMs: number;
   contexts: ModelContexts;
+  /** Prompt and truncate_dim for this run (default: the model's default prompt, all dimensions). */
+  embedding?: EmbeddingChoices;
 }
 
 /**
@@ -32,7 +35,7 @@ export interface EmbedRequest {
  * (availability, open, embed and close under one deadline). For `golden` and tests.
  */
 export async function embedWithBackend(req: EmbedRequest): Promise<EmbedOutcome> {
-  const session = new InProcessSession(req.backend, req.modelDir, req.batchSize, req.contexts);
+  const session = new InProcessSession(req.backend, req.modelDir, req.batchSize, req.contexts, req.embedding);
   const deadline = performance.now() + req.timeoutMs;
   try {
     const opened = await session.open(deadline);
