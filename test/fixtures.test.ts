@@ -36,7 +36,7 @@ describe('npm run fixtures', () => {
   it('writes the Hugging Face / sentence-transformers layout with BertModel parameter names', () => {
     const info = loadModelInfo(committed);
     expect(info.config.architectures).toEqual(['BertModel']);
-    expect(info.pooling).toEqual({ mode: 'mean', normalize: true });
+    expect(info.pooling).toEqual({ mode: 'mean', modes: ['mean'], normalize: true, includePrompt: true });
     expect(info.maxSeqLength).toBe(128);
     const tensors = readSafetensors(join(committed, 'model.safetensors'));
     expect([...tensors.keys()].sort()).toEqual(bertParameterNames(info.config).sort());
