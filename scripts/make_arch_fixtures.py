@@ -5,8 +5,8 @@
     (npm run fixtures:arch)
 
 For each fixture: a transformers model built from a config (hidden 32, 2 layers, random weights from a
-fixed seed), a tokenizer trained with the `tokenizers` library on fixtures/corpus/default.jsonl in the
-layout and template of the real model family, the sentence-transformers files (modules.json,
+fixed seed), a tokenizer built with the `tokenizers` library from fixtures/corpus/default.jsonl in the
+layout and template of the real model family (vocabularies from its deterministic BPE trainer), the sentence-transformers files (modules.json,
 1_Pooling/config.json, sentence_bert_config.json, config_sentence_transformers.json), onnx/model.onnx
 exported with torch.onnx.export, and goldens from sentence-transformers run in float64
 (scripts/golden_sentence_transformers.py --model-dtype float64).
@@ -19,8 +19,8 @@ exported with torch.onnx.export, and goldens from sentence-transformers run in f
 | qwen3              | Qwen3Model     | byte-level BPE (Qwen2 split), $A <|endoftext|> | left | lasttoken + Normalize, prompts query/document |
 | qwen3-weightedmean | the same weights and tokenizer | | left | weightedmean, include_prompt false, default prompt query |
 
-Every output is byte-identical on re-run (fixed seeds, single-threaded tokenizer training, goldens'
-createdAt pinned by SOURCE_DATE_EPOCH and their paths written repo-relative); test/arch-fixtures.test.ts
+Every output is byte-identical on re-run (fixed seeds, PYTHONHASHSEED 0, BPE-derived vocabularies,
+goldens' createdAt pinned by SOURCE_DATE_EPOCH and their paths written repo-relative); test/arch-fixtures.test.ts
 checks it against the committed files.
 """
 from __future__ import annotations
@@ -30,6 +30,12 @@ import json
 import os
 import shutil
 import sys
+
+# The ONNX exporter merges equal constants (ModernBERT's two rotary inv_freq buffers) and keeps one
+# name picked in set order, which follows str hashing: pinned, or the file differs between runs.
+if os.environ.get("PYTHONHASHSEED") != "0":
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.execv(sys.executable, [sys.executable, *sys.argv])
 
 # Before tokenizers is imported: its trainers use a thread pool whose merge order must not vary.
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
@@ -70,15 +76,38 @@ def corpus_texts() -> list[str]:
     return texts
 
 
+def _bpe_vocab(texts, normalizer, pre_tokenizer, specials, **trainer_args) -> dict[str, int]:
+    """A vocabulary from the BPE trainer, the one `tokenizers` trainer that is deterministic: its
+    WordPiece and Unigram trainers break ties and sum EM scores in HashMap order, so the same corpus
+    gives other tokens (WordPiece) or scores (Unigram) on every run."""
+    from tokenizers import Tokenizer, models, trainers
+
+    tok = Tokenizer(models.BPE())
+    if normalizer is not None:
+        tok.normalizer = normalizer
+    tok.pre_tokenizer = pre_tokenizer
+    tok.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=VOCAB, special_tokens=specials, show_progress=False, **trainer_args))
+    return tok.get_vocab()
+
+
 def wordpiece_mpnet(texts):
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    tok = Tokenizer(models.WordPiece(unk_token="<unk>", max_input_chars_per_word=100))
-    tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=True)
+    normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=True)
+    # WordPieceTrainer is BpeTrainer with "##" continuation pieces, and with that prefix BpeTrainer too
+    # orders its alphabet by HashMap: the plain BPE pieces in their (deterministic) order instead,
+    # each as a word start and as a "##" continuation, until the vocabulary is full.
+    bpe = _bpe_vocab(texts, normalizer, pre_tokenizers.BertPreTokenizer(), specials)
+    vocab = {t: i for i, t in enumerate(specials)}
+    for piece, _ in sorted(bpe.items(), key=lambda kv: kv[1]):
+        for token in (piece, "##" + piece):
+            if piece not in specials and token not in vocab and len(vocab) < VOCAB:
+                vocab[token] = len(vocab)
+    tok = Tokenizer(models.WordPiece(vocab=vocab, unk_token="<unk>", max_input_chars_per_word=100))
+    tok.normalizer = normalizer
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.WordPiece(prefix="##")
-    tok.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=VOCAB, special_tokens=specials, min_frequency=1, show_progress=False))
     s, e = tok.token_to_id("<s>"), tok.token_to_id("</s>")
     tok.post_processor = processors.TemplateProcessing(single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", s), ("</s>", e)])
     config = {
@@ -91,19 +120,32 @@ def wordpiece_mpnet(texts):
 
 
 def unigram_xlmr(texts):
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    import math
+
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
 
     specials = ["<s>", "<pad>", "</s>", "<unk>"]
-    tok = Tokenizer(models.Unigram())
     # The pipeline transformers 5's XLMRobertaTokenizer builds (it rebuilds it from the class, not
     # from tokenizer.json): WhitespaceSplit + Metaspace, Unigram, <s> $A </s>; a real checkpoint adds
     # a Precompiled (sentencepiece charsmap) normalizer, which the `tokenizers` library cannot write.
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
+    pre = pre_tokenizers.Sequence([
         pre_tokenizers.WhitespaceSplit(),
         pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always"),
     ])
+    # Pieces from the deterministic BPE trainer, scored by their corpus frequency (log relative
+    # counts over the pre-tokenized words), as a unigram language model would weigh them.
+    bpe = _bpe_vocab(texts, None, pre, specials)
+    pieces = [p for p, _ in sorted(bpe.items(), key=lambda kv: kv[1]) if p not in specials]
+    words: dict[str, int] = {}
+    for text in texts:
+        for word, _ in pre.pre_tokenize_str(text):
+            words[word] = words.get(word, 0) + 1
+    counts = {p: 1 + sum(n * w.count(p) for w, n in words.items()) for p in pieces}
+    total = sum(counts.values())
+    vocab = [(t, 0.0) for t in specials] + [(p, round(math.log(counts[p] / total), 6)) for p in pieces]
+    tok = Tokenizer(models.Unigram(vocab, unk_id=specials.index("<unk>"), byte_fallback=False))
+    tok.pre_tokenizer = pre
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
-    tok.train_from_iterator(texts, trainers.UnigramTrainer(vocab_size=VOCAB, special_tokens=specials, unk_token="<unk>", show_progress=False))
     s, e = tok.token_to_id("<s>"), tok.token_to_id("</s>")
     tok.post_processor = processors.TemplateProcessing(single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", s), ("</s>", e)])
     config = {
@@ -170,7 +212,13 @@ def bytelevel_qwen(texts):
 def write_tokenizer(model_dir: str, tok, config: dict) -> None:
     tok.no_padding()
     tok.no_truncation()
-    tok.save(os.path.join(model_dir, "tokenizer.json"), pretty=True)
+    # The `tokenizers` library serializes some maps (TemplateProcessing's special_tokens) from a
+    # HashMap, in a different order on every run: written again with those keys sorted.
+    data = json.loads(tok.to_str())
+    post = data.get("post_processor") or {}
+    if isinstance(post.get("special_tokens"), dict):
+        post["special_tokens"] = dict(sorted(post["special_tokens"].items()))
+    dump_json(os.path.join(model_dir, "tokenizer.json"), data)
     dump_json(os.path.join(model_dir, "tokenizer_config.json"), {"clean_up_tokenization_spaces": False, **config})
 
 
