@@ -7,7 +7,8 @@
 import { BackendError } from '../errors.js';
 import { makeBatches, realStart, type PaddedBatch } from '../embed/batches.js';
 import { finishVector, pooledDim, poolSequence, type PoolingSpec } from '../embed/pooling.js';
-import type { Backend, BackendContext, Availability, Matrix } from './backend.js';
+import type { Backend, BackendContext, Availability } from './backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 
 export interface HiddenState {
   /** [batch, seq, dim] row-major; [batch, dim] when `pooled`. */

@@ -10,6 +10,8 @@ export interface EncodedText {
    * out. 0 without a prompt.
    */
   promptLength: number;
+  /** Tokens the text has before truncation, special tokens included (ids.length unless it was cut). */
+  fullLength: number;
 }
 
 export interface TextTokenizer {
