@@ -20,7 +20,7 @@ exported with torch.onnx.export, and goldens from sentence-transformers run in f
 | qwen3-weightedmean | the same weights and tokenizer | | left | weightedmean, include_prompt false, default prompt query |
 
 Every output is byte-identical on re-run (fixed seeds, PYTHONHASHSEED 0, BPE-derived vocabularies,
-goldens' createdAt pinned by SOURCE_DATE_EPOCH and their paths written repo-relative); test/arch-fixtures.test.ts
+goldens' createdAt pinned by SOURCE_DATE_EPOCH and their paths written repo-relative); test/fixtures/arch-fixtures-regen.test.ts
 checks it against the committed files.
 """
 from __future__ import annotations
