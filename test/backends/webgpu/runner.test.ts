@@ -107,7 +107,8 @@ describe.skipIf(!chromium.present)(chromium.title('webgpu-browser in Chromium'),
     if (smallSubgroups) {
       // A later config change may mark this backend as an expected failure (xfail).
       expect(['fail', 'xfail']).toContain(b.status);
-      expect(b.metrics!.maxAbs).toBeGreaterThan(0.1);
+      // Far beyond rounding (1e-6): measured 0.177 when the bug was found, 0.0905 on a later SwiftShader.
+      expect(b.metrics!.maxAbs).toBeGreaterThan(0.01);
     } else {
       expect(b.metrics!.total).toBeGreaterThan(0);
     }
