@@ -20,10 +20,16 @@ function listFiles(dir: string): string[] {
 }
 
 describe('npm run fixtures', () => {
-  it('re-running writes byte-identical files, identical to the committed fixture', () => {
+  it.each([
+    ['tiny', 'tiny-bert'],
+    ['alibi', 'tiny-alibi'],
+    ['rotary', 'tiny-rotary'],
+  ])('re-running writes byte-identical files, identical to the committed fixture (%s)', (presetName, folder) => {
+    const committed = join(ROOT, 'fixtures/models', folder);
+    const preset = PRESETS[presetName];
     const out = tempDir();
-    writeFixture({ preset: PRESETS.tiny, outDir: out, corpusTexts: corpus.texts });
-    const again = fixtureFiles({ preset: PRESETS.tiny, corpusTexts: corpus.texts });
+    writeFixture({ preset, outDir: out, corpusTexts: corpus.texts });
+    const again = fixtureFiles({ preset, corpusTexts: corpus.texts });
     const written = listFiles(out).map((p) => relative(out, p)).sort();
     expect(written).toEqual(listFiles(committed).map((p) => relative(committed, p)).sort());
     for (const name of written) {
@@ -31,6 +37,21 @@ describe('npm run fixtures', () => {
       expect(bytes.equals(readFileSync(join(committed, name))), name).toBe(true);
       expect(Buffer.from(again.get(name)!).equals(bytes), name).toBe(true);
     }
+  });
+
+  it('the long-reach families: no position table, 8192 tokens, ALiBi slopes and RoFormer layout in config.json', () => {
+    const alibi = loadModelInfo(join(ROOT, 'fixtures/models/tiny-alibi'));
+    expect(alibi.config).toMatchObject({ model_type: 'bert', position_embedding_type: 'alibi', alibi_slopes: [16, 0.0625], hidden_size: 32, num_attention_heads: 2 });
+    expect(alibi.maxSeqLength).toBe(8192);
+    const rotary = loadModelInfo(join(ROOT, 'fixtures/models/tiny-rotary'));
+    expect(rotary.config).toMatchObject({ model_type: 'roformer', architectures: ['RoFormerModel'], hidden_size: 32, num_attention_heads: 2 });
+    expect(rotary.maxSeqLength).toBe(8192);
+    for (const info of [alibi, rotary]) {
+      const names = [...readSafetensors(join(info.dir, 'model.safetensors')).keys()].sort();
+      expect(names).toEqual(bertParameterNames(info.config).sort());
+      expect(names.some((n) => n.includes('position_embeddings'))).toBe(false);
+    }
+    expect(bertParameterNames(rotary.config)).not.toContain('pooler.dense.weight'); // RoFormerModel has none
   });
 
   it('writes the Hugging Face / sentence-transformers layout with BertModel parameter names', () => {

@@ -2,23 +2,25 @@
 import { escapeHtml } from '../report/escape.js';
 import type { SweepBackend, SweepPoint, SweepResult } from './sweep.js';
 
+/** max abs covers three rows (probe alone, probe batched, companion batched); "probe alone" is the first only. */
 const e = (x: number | undefined) => (x === undefined ? '' : x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(2) : String(x));
 
 function cells(p: SweepPoint): string[] {
-  if (p.status === 'skipped' || p.status === 'error') return [String(p.length), p.status, '', '', '', '', p.reason ?? ''];
-  return [String(p.length), p.status, e(p.maxAbs), `${p.mismatches}/${p.total}`, e(p.cosineDelta), e(p.batchVsAloneMaxAbs), p.status === 'fail' ? (p.reason ?? '') : ''];
+  if (p.status === 'skipped' || p.status === 'error') return [String(p.length), p.status, '', '', '', '', '', p.reason ?? ''];
+  return [String(p.length), p.status, e(p.maxAbs), `${p.mismatches}/${p.total}`, e(p.cosineDelta), e(p.batchVsAloneMaxAbs), e(p.aloneMaxAbs), p.status === 'fail' ? (p.reason ?? '') : ''];
 }
 
 export function renderSweepTable(r: SweepResult): string {
   const out: string[] = [`sweep of ${r.model} (limit ${r.modelMaxLength} tokens) against ${r.trusted}; each probe alone and padded next to a ${r.companionLength}-token text`];
-  const header = ['tokens', 'status', 'max abs', 'mismatches', 'cosine Δ', 'batch vs alone', 'reason'];
+  const header = ['tokens', 'status', 'max abs', 'mismatches', 'cosine Δ', 'batch vs alone', 'probe alone', 'reason'];
   for (const b of r.backends) {
     out.push('', `${b.name} (${b.runtime}, ${b.precision}; atol ${b.tolerance.atol}, rtol ${b.tolerance.rtol}) — ${b.verdict.toUpperCase()}: ${b.diagnosis}`);
     if (b.expected) out.push(`  expected failure: ${b.expected.reason}`);
     const rows = [header, ...b.points.map(cells)];
-    const widths = header.map((_, i) => Math.max(...rows.slice(0, -0 || undefined).map((row) => (i === 6 ? 0 : row[i].length))));
+    const last = header.length - 1;
+    const widths = header.map((_, i) => Math.max(...rows.map((row) => (i === last ? 0 : row[i].length))));
     for (const row of rows) {
-      out.push('  ' + row.map((c, i) => (i === 6 ? clip(c, 120) : c.padEnd(widths[i]))).join('  ').trimEnd());
+      out.push('  ' + row.map((c, i) => (i === last ? clip(c, 120) : c.padEnd(widths[i]))).join('  ').trimEnd());
     }
   }
   out.push('', `verdict: ${r.verdict}`);
@@ -80,7 +82,7 @@ export function renderSweepHtml(r: SweepResult): string {
       const body = b.points
         .map((p) => `<tr class="${p.status}">${cells(p).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
         .join('');
-      return `<h2>${escapeHtml(b.name)} <small>${escapeHtml(b.runtime)} ${escapeHtml(b.precision)} — ${escapeHtml(b.verdict)}</small></h2><p>${escapeHtml(b.diagnosis)}</p>${b.expected ? `<p>expected failure: ${escapeHtml(b.expected.reason)}</p>` : ''}<table><thead><tr><th>tokens</th><th>status</th><th>max abs</th><th>mismatches</th><th>cosine Δ</th><th>batch vs alone</th><th>reason</th></tr></thead><tbody>${body}</tbody></table>`;
+      return `<h2>${escapeHtml(b.name)} <small>${escapeHtml(b.runtime)} ${escapeHtml(b.precision)} — ${escapeHtml(b.verdict)}</small></h2><p>${escapeHtml(b.diagnosis)}</p>${b.expected ? `<p>expected failure: ${escapeHtml(b.expected.reason)}</p>` : ''}<table><thead><tr><th>tokens</th><th>status</th><th>max abs</th><th>mismatches</th><th>cosine Δ</th><th>batch vs alone</th><th>probe alone</th><th>reason</th></tr></thead><tbody>${body}</tbody></table>`;
     })
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>parity sweep</title><style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-variant-numeric:tabular-nums}tr.fail td,tr.error td{background:#fde0e0}tr.skipped td{color:#888}</style></head><body><h1>parity sweep</h1><p>${escapeHtml(r.model)} (limit ${r.modelMaxLength} tokens) against <b>${escapeHtml(r.trusted)}</b>; each probe alone and padded next to a ${r.companionLength}-token text. Verdict: <b>${r.verdict}</b>.</p><h2>Max abs error against length</h2><p>Filled points fail; dashed lines are each backend's atol; × marks an error.</p>${sweepChart(r)}${rows}</body></html>\n`;

@@ -169,7 +169,7 @@ async function sweepBackend(
     await session.close();
     const kind = errorKind(opened.reason);
     const reason = kind === 'shape' ? `shape error: ${opened.reason}` : opened.reason;
-    const points = probeStatus.map((p): SweepPoint => ({ length: p.length, status: opened.status === 'skipped' ? 'skipped' : 'error', reason }));
+    const points = probeStatus.map((p): SweepPoint => ({ length: p.length, status: opened.status === 'skipped' ? 'skipped' : 'error', reason: `did not open (${kind === 'shape' && opened.status === 'error' ? 'shape error' : opened.status}, above)` }));
     const result: SweepBackend = {
       ...base,
       status: opened.status,
