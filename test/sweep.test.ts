@@ -79,8 +79,9 @@ describe('parity sweep end to end', () => {
     expect(clamped.status).toBe('error');
     expect(clamped.errorKind).toBe('shape');
     expect(clamped.reason).toMatch(/^shape error: .*rotary.*Incompatible dimensions/);
-    expect(clamped.verdict).toBe('xfail'); // the config expects it, with the reason written down
-    expect(r.verdict).toBe('pass');
+    expect(clamped.verdict).toBe('error'); // a shape error is never excused
+    expect(clamped.points.every((p) => p.status === 'error')).toBe(true);
+    expect(r.verdict).toBe('fail');
     const table = renderSweepTable(r);
     expect(table).toContain('cpu-fp32-clamped');
     expect(renderSweepHtml(r)).toContain('<svg');

@@ -184,6 +184,7 @@ async function sweepBackend(
     return withExpectation(result, spec, opened.environment);
   }
   const points: SweepPoint[] = [];
+  let environment: Record<string, unknown> = {};
   try {
     for (const p of probeStatus) {
       const probe = probes.get(p.length);
@@ -209,26 +210,26 @@ async function sweepBackend(
       log(`${spec.name} ${p.length} tokens: ${last.status}${last.maxAbs !== undefined ? ` max abs ${last.maxAbs.toExponential(2)}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     }
   } finally {
-    const environment = await session.environment();
+    environment = await session.environment();
     await session.close();
-    const summary = summarize(points);
-    const errors = points.filter((x) => x.status === 'error');
-    const result: SweepBackend = {
-      ...base,
-      status: 'ok',
-      ...(errors.length ? { errorKind: errors.some((x) => x.reason?.startsWith('shape error')) ? 'shape' : 'other' } : {}),
-      points,
-      ...summary,
-      verdict: summary.firstFailingLength === null ? (points.every((x) => x.status === 'skipped') ? 'skipped' : 'pass') : errors.length ? 'error' : 'fail',
-    };
-    // eslint-disable-next-line no-unsafe-finally
-    return withExpectation(result, spec, environment);
   }
+  const summary = summarize(points);
+  const errors = points.filter((x) => x.status === 'error');
+  const result: SweepBackend = {
+    ...base,
+    status: 'ok',
+    ...(errors.length ? { errorKind: errors.some((x) => x.reason?.startsWith('shape error')) ? 'shape' : 'other' } : {}),
+    points,
+    ...summary,
+    verdict: summary.firstFailingLength === null ? (points.every((x) => x.status === 'skipped') ? 'skipped' : 'pass') : errors.length ? 'error' : 'fail',
+  };
+  return withExpectation(result, spec, environment);
 }
 
+/** As in `parity run`: an expectation turns a divergence into xfail, never an error or a shape error. */
 function withExpectation(result: SweepBackend, spec: BackendConfig, environment: Record<string, unknown>): SweepBackend {
   if (!spec.expect || !expectationApplies(spec.expect, environment)) return result;
-  if (result.verdict === 'fail' || result.verdict === 'error') return { ...result, expected: { reason: spec.expect.reason, outcome: 'xfail' }, verdict: 'xfail' };
+  if (result.verdict === 'fail') return { ...result, expected: { reason: spec.expect.reason, outcome: 'xfail' }, verdict: 'xfail' };
   if (result.verdict === 'pass') return { ...result, expected: { reason: spec.expect.reason, outcome: 'xpass' }, verdict: 'xpass' };
   return result;
 }
