@@ -45,7 +45,3 @@ export function alibiSlopes(config: BertConfig): number[] {
 export function rotaryInvFreq(dim: number): number[] {
   return Array.from({ length: dim / 2 }, (_, j) => 1 / 10000 ** ((2 * j) / dim));
 }
-
-export function headSize(config: BertConfig): number {
-  return config.hidden_size / config.num_attention_heads;
-}
