@@ -19,8 +19,6 @@ import { renderBench, runBench } from './bench/bench.js';
 import { renderBisectTable } from './bisect/render.js';
 import { renderTerminal, wantsColor } from './report/terminal.js';
 import { runParity } from './run/run.js';
-import { runSweep } from './sweep/sweep.js';
-import { renderSweepHtml, renderSweepTable } from './sweep/render.js';
 import { writeFileAtomic } from './io/atomic-write.js';
 import { join } from 'node:path';
 import { parityVersion } from './versions.js';
@@ -169,6 +167,9 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .action(async (opts) => {
       const lengths = String(opts.lengths).split(',').map((x) => Number(x.trim()));
       if (!lengths.length || lengths.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`--lengths must be positive integers separated by commas, got "${opts.lengths}"`);
+      // Loaded on use: no other command pays for the sweep's modules at start-up.
+      const { runSweep } = await import('./sweep/sweep.js');
+      const { renderSweepHtml, renderSweepTable } = await import('./sweep/render.js');
       const result = await runSweep({ config: opts.config, backends: opts.backend, against: opts.against, lengths, onProgress: (line) => io.stderr(`  ${line}\n`) });
       const json = JSON.stringify(result, nonFiniteAsString, 2) + '\n';
       writeFileAtomic(join(opts.out, 'sweep.json'), json);
