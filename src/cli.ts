@@ -19,6 +19,8 @@ import { renderBench, runBench } from './bench/bench.js';
 import { renderBisectTable } from './bisect/render.js';
 import { renderTerminal, wantsColor } from './report/terminal.js';
 import { runParity } from './run/run.js';
+import { writeFileAtomic } from './io/atomic-write.js';
+import { join } from 'node:path';
 import { parityVersion } from './versions.js';
 
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
@@ -65,6 +67,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--strict', 'a backend expected to fail that passes (xpass) fails the run')
     .option('--shard <i/n>', 'embed and compare only shard i of n of the corpus (merge with `parity merge`)')
     .option('--resume', 'continue an interrupted run in the same --out folder from its last finished block')
+    .option('--prompt-name <name>', 'prompt from the model\'s config_sentence_transformers.json to prepend to every text ("" for none; default: its default_prompt_name)')
     .action(async (opts) => {
       const progress = createProgress(process.stderr);
       let started = false;
@@ -82,6 +85,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
         corpus: opts.corpus,
         golden: opts.golden,
         out: opts.out,
+        promptName: opts.promptName,
         tolerance: { atol: opts.atol, rtol: opts.rtol, cosine: opts.cosine },
         command: ['parity', ...argv],
       });
@@ -154,6 +158,29 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     });
 
   program
+    .command('sweep')
+    .description('find the sequence length at which a backend starts to disagree: exact-length probes, alone and padded in a batch, against a trusted backend')
+    .option('-c, --config <file>', 'config file', 'parity.config.json')
+    .option('-b, --backend <name>', 'sweep only this backend (repeatable)', collect)
+    .option('--against <name>', 'trusted backend (default: the config\'s reference / fp64 backend)')
+    .option('--lengths <list>', 'token lengths, comma-separated', '8,32,128,512,2048,8192')
+    .option('-o, --out <dir>', 'where sweep.json and sweep.html go', 'reports/sweep')
+    .option('--json', 'print sweep.json to stdout instead of the table')
+    .action(async (opts) => {
+      const lengths = String(opts.lengths).split(',').map((x) => Number(x.trim()));
+      if (!lengths.length || lengths.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`--lengths must be positive integers separated by commas, got "${opts.lengths}"`);
+      // Loaded on use: no other command pays for the sweep's modules at start-up.
+      const { runSweep } = await import('./sweep/sweep.js');
+      const { renderSweepHtml, renderSweepTable } = await import('./sweep/render.js');
+      const result = await runSweep({ config: opts.config, backends: opts.backend, against: opts.against, lengths, onProgress: (line) => io.stderr(`  ${line}\n`) });
+      const json = JSON.stringify(result, nonFiniteAsString, 2) + '\n';
+      writeFileAtomic(join(opts.out, 'sweep.json'), json);
+      writeFileAtomic(join(opts.out, 'sweep.html'), renderSweepHtml(result));
+      io.stdout(opts.json ? json : renderSweepTable(result) + `report: ${join(opts.out, 'sweep.json')} and sweep.html\n`);
+      exitCode = result.verdict === 'pass' ? EXIT.pass : EXIT.fail;
+    });
+
+  program
     .command('report')
     .description('re-render report.html, junit.xml and summary.md (and report.json) from a report.json')
     .argument('<report>', 'a report.json, or the folder holding it')
@@ -170,8 +197,16 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--corpus <file>', 'corpus instead of the config\'s')
     .option('-o, --out <file.npy>', 'where to write (default: the config\'s golden)')
     .option('--update', 'replace an existing golden')
+    .option('--prompt-name <name>', 'prompt from the model\'s config_sentence_transformers.json ("" for none; default: its default_prompt_name)')
     .action(async (opts) => {
-      const g = await makeGolden({ config: opts.config, backend: opts.backend, corpus: opts.corpus, out: opts.out, update: Boolean(opts.update) });
+      const g = await makeGolden({
+        config: opts.config,
+        backend: opts.backend,
+        corpus: opts.corpus,
+        out: opts.out,
+        update: Boolean(opts.update),
+        promptName: opts.promptName,
+      });
       io.stdout(`wrote ${g.path} (${g.rows}×${g.dim} ${g.dtype}) and its .meta.json\n`);
     });
 

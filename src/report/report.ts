@@ -1,5 +1,5 @@
 /**
- * The report object every renderer takes (terminal, JSON; HTML/JUnit/Markdown later). It is plain
+ * The report object every renderer takes (terminal, JSON, HTML, JUnit, Markdown). It is plain
  * data: renderers never run anything, and `report.json` is exactly this object.
  * Schema: docs/report-schema.md; bump REPORT_SCHEMA_VERSION on any incompatible change.
  */
@@ -82,6 +82,12 @@ export interface Report {
     normalize: boolean;
     maxSeqLength: number;
     tokenizer: string;
+    /** The prompt prepended to every text (config_sentence_transformers.json), absent in older reports. */
+    prompt?: { name: string; text: string } | null;
+    /** Pooling's include_prompt: false leaves the prompt's tokens out of pooling. */
+    includePrompt?: boolean;
+    /** Matryoshka truncate_dim (null: every dimension). */
+    truncateDim?: number | null;
   } | null;
   corpus: {
     path: string;
