@@ -120,17 +120,30 @@ export class HttpBackend implements Backend {
     this.opened = true;
   }
 
-  private async startServer(): Promise<void> {
+  /**
+   * `parity serve`: only start the server (on `port`, or a free one), for a user who runs it by hand.
+   * Resolves once it is healthy; `exited` resolves when it dies; close() stops it.
+   */
+  async serveOnly(options: { port?: number; onOutput?: (chunk: Buffer) => void } = {}): Promise<{ url: string; pid: number | null; exited: Promise<string> }> {
+    if (!this.options.serve) throw new BackendError(this.name, 'has no "serve" command to start');
+    this.closer = new AbortController();
+    await this.startServer(options);
+    const server = this.server!;
+    return { url: this.endpoint, pid: server.pid, exited: server.exited.then(() => server.deathMessage()) };
+  }
+
+  private async startServer(options: { port?: number; onOutput?: (chunk: Buffer) => void } = {}): Promise<void> {
     await this.server?.stop(); // reopened after a worker restart: never two servers for one backend
     const serve = this.options.serve!;
     const python = this.usesPython() ? this.python() : null;
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const values: Record<Placeholder, string> = {
       python: python?.command ?? '',
       model: this.spec.modelDir,
       host: LOOPBACK,
       port: String(port),
       apiModel: this.options.apiModel,
+      batchSize: String(this.options.batchSize),
       configDir: this.spec.configDir ?? process.cwd(),
     };
     const argv = serve.command.map((a) => fillPlaceholders(a, values));
@@ -147,6 +160,7 @@ export class HttpBackend implements Backend {
       startupTimeoutMs: serve.startupTimeoutMs,
       stopTimeoutMs: serve.stopTimeoutMs,
       signal: this.closer.signal,
+      onOutput: options.onOutput,
     });
   }
 

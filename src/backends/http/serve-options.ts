@@ -17,9 +17,10 @@ export const SERVE_KEYS = ['command', 'python', 'venv', 'requires', 'ready', 'en
  *   {host}      127.0.0.1 (the server never listens beyond this machine)
  *   {port}      the free port parity chose
  *   {apiModel}  the backend's apiModel (the name the server should know the model by)
+ *   {batchSize} the backend's batchSize (texts per request: the server's batch can match it)
  *   {configDir} the folder of the config file
  */
-export const PLACEHOLDERS = ['python', 'model', 'host', 'port', 'apiModel', 'configDir'] as const;
+export const PLACEHOLDERS = ['python', 'model', 'host', 'port', 'apiModel', 'batchSize', 'configDir'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 export interface ServeOptions {

@@ -32,6 +32,8 @@ export interface StartRequest {
   stopTimeoutMs: number;
   /** Aborting it (the backend closed) stops the start-up. */
   signal?: AbortSignal;
+  /** Everything the server prints, as it comes (`parity serve` shows it); the tail is kept either way. */
+  onOutput?: (chunk: Buffer) => void;
 }
 
 /** The compiled guardian. Under a TypeScript test runner this module is src/**: use dist/ then. */
@@ -81,6 +83,7 @@ export class ServerProcess {
   ) {
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString('utf8')).slice(-TAIL_CHARS);
+      req.onOutput?.(chunk);
     };
     guardian.stdout?.on('data', keep);
     guardian.stderr?.on('data', keep);
