@@ -14,6 +14,7 @@ import { createBackends } from '../backends/registry.js';
 import type { BackendConfig } from '../config/config.js';
 import { makeBatches, paddingEfficiency, type PaddedBatch } from '../embed/batches.js';
 import { HiddenStateBackend } from '../backends/hidden-state-backend.js';
+import { HttpBackend } from '../backends/http/runner.js';
 import { ModelContexts } from '../run/model-context.js';
 import { blockTextsFor } from '../run/shard.js';
 
@@ -54,6 +55,7 @@ export async function prepare(task: MeasureTask): Promise<Measurer> {
     await backend.open({ model: ctx.model, tokenizer: ctx.tokenizer, batchSize: task.batchSize });
     const block = blockTextsFor(task.batchSize, task.blockTexts);
     if (backend instanceof HiddenStateBackend) backend.forwardObserver = (ms) => record && latencies.push(ms);
+    if (backend instanceof HttpBackend) backend.requestObserver = (ms) => record && latencies.push(ms);
     // Exactly what `parity run` does: block by block, each block tokenized, sorted, batched, pooled.
     onePass = async () => {
       for (let start = 0; start < task.texts.length; start += block) await backend.embed(task.texts.slice(start, start + block));

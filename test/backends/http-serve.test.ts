@@ -4,7 +4,7 @@
  * failures and deaths name the exit and quote the server's output; no server outlives parity, even
  * when the process that started it is SIGKILLed. Real Infinity: http-infinity.test.ts.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,10 +92,10 @@ describe('http backend with serve: a server started for the run', { timeout: 60_
   });
 
   it('a server that never gets healthy: error after startupTimeoutMs with its own output, and it is stopped', async () => {
-    const b = new HttpBackend(spec('never-ready', {}, { startupTimeoutMs: 1_500 }));
+    const b = new HttpBackend(spec('never-ready', {}, { startupTimeoutMs: 6_000 }));
     const error = await failure(b.open({} as BackendContext));
     expect(error).toBeInstanceOf(BackendError);
-    expect(error!.message).toContain('served: server not healthy within 1500 ms ("serve.startupTimeoutMs"; last: GET http://127.0.0.1:');
+    expect(error!.message).toContain('served: server not healthy within 6000 ms ("serve.startupTimeoutMs"; last: GET http://127.0.0.1:');
     expect(error!.message).toContain('answered HTTP 503');
     expect(error!.message).toMatch(/its last output:\nfake server: pid (\d+) mode never-ready/);
     const pid = Number(/pid (\d+)/.exec(error!.message)![1]);
@@ -222,5 +222,51 @@ describe('http backend with serve: a run where the server dies', { timeout: 60_0
       ['cpu-fp32', 'pass'],
       ['dying', 'error'],
     ]);
+  });
+});
+
+describe('parity serve: the same server by hand', { timeout: 60_000 }, () => {
+  it('prints the URL once healthy, serves until SIGINT, then stops the server and exits 0', async () => {
+    const dir = tempDir('parity-serve-cli-');
+    dirs.push(dir);
+    const config = join(dir, 'parity.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model: FIXTURE.model,
+        corpus: FIXTURE.corpus,
+        golden: FIXTURE.golden,
+        backends: [
+          { name: 'cpu-fp32', runtime: 'onnxruntime-node', model: 'onnx/model.onnx' },
+          { name: 'fake', runtime: 'http', url: '/v1/embeddings', apiModel: 'fake', serve: { command: [process.execPath, FAKE, '{port}', 'ok'] } },
+        ],
+      }),
+    );
+    const child = spawn(process.execPath, [join(ROOT, 'bin/parity.js'), 'serve', '--config', config, '--backend', 'fake', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) resolve(out.split('\n')[0]);
+      });
+      child.once('exit', (c) => reject(new Error(`parity serve exited with ${c}: ${stderr}`)));
+    });
+    const m = /^fake: (http:\/\/127\.0\.0\.1:\d+\/v1\/embeddings) is ready \(server pid (\d+)\); Ctrl-C stops it$/.exec(line);
+    expect(m).not.toBeNull();
+    const res = await fetch(m![1], { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: ['2024'], model: 'fake' }) });
+    expect(((await res.json()) as { data: { embedding: number[] }[] }).data[0].embedding).toEqual(fakeVector('2024'));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(alive(Number(m![2]))).toBe(false);
+    expect(stderr).toBe(''); // --quiet: the server's own output is not shown while it is healthy
+  });
+
+  it('a backend without serve is bad input: one line, exit 2', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/parity.js'), 'serve', '--backend', 'cpu-fp32'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('parity: backend "cpu-fp32" has no "serve" command (only "runtime": "http" backends with "serve" can be started by parity)\n');
   });
 });

@@ -46,6 +46,8 @@ export class HttpBackend implements Backend {
   private served: { argv: string[]; python: PythonInterpreter | null; port: number } | null = null;
   private serverInfo: Record<string, unknown> | null = null;
   private closer = new AbortController();
+  /** Called with each batch's milliseconds (request to parsed reply, retries included): `parity bench`'s latencies. */
+  requestObserver: ((ms: number) => void) | null = null;
   private opened = false;
   private apiKey: string | undefined;
   private stats = { requests: 0, retried: 0, replyModel: undefined as string | undefined, server: undefined as string | undefined };
@@ -209,7 +211,9 @@ export class HttpBackend implements Backend {
       const start = b * batchSize;
       const end = Math.min(texts.length, start + batchSize);
       const where = `POST ${this.displayUrl} batch ${b + 1}/${batches} (texts ${start}–${end - 1})`;
+      const sent = performance.now();
       const reply = await this.request(texts.slice(start, end), where, out ? dim : undefined);
+      this.requestObserver?.(performance.now() - sent);
       if (!out) {
         dim = reply.dim;
         out = new Float32Array(texts.length * dim);
