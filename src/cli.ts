@@ -14,7 +14,7 @@ import { serveBackend } from './commands/serve.js';
 import { reportToJson } from './report/json.js';
 import { createProgress } from './report/progress.js';
 import { appendStepSummary } from './report/write-all.js';
-import { InputError, ParityError, ParityFailure } from './errors.js';
+import { InputError, ParityError } from './errors.js';
 import { runBisect } from './bisect/bisect.js';
 import { renderBench, runBench } from './bench/bench.js';
 import { renderBisectTable } from './bisect/render.js';
@@ -251,7 +251,8 @@ export function reportError(error: unknown, verbose: boolean, io: Io): number {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.pass;
     return EXIT.error;
   }
-  const code = error instanceof ParityFailure ? EXIT.fail : EXIT.error;
+  // Errors are bad input or a broken harness; a parity failure is a verdict, never thrown.
+  const code = EXIT.error;
   if (verbose) {
     io.stderr(`parity: ${chain(error)}\n`);
   } else if (error instanceof ParityError) {

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeNpy } from '../src/npy/npy.js';
-import { parity, ROOT, tempDir } from './helpers.js';
+import { parity, ROOT, tempDir } from './support/helpers.js';
 
 const golden = join(ROOT, 'golden/tiny-bert/default.npy');
 

@@ -15,7 +15,7 @@ import type { BackendConfig } from '../config/config.js';
 import { makeBatches, paddingEfficiency, type PaddedBatch } from '../embed/batches.js';
 import { HiddenStateBackend } from '../backends/hidden-state-backend.js';
 import { HttpBackend } from '../backends/http/runner.js';
-import { ModelContexts } from '../run/model-context.js';
+import { ModelContexts } from '../model/model-context.js';
 import { blockTextsFor } from '../run/shard.js';
 
 export type MeasureTask =

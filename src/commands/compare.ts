@@ -1,6 +1,6 @@
 /** `parity compare GOLDEN.npy ACTUAL.npy`: the run's metrics for two vector files. */
 import { existsSync, readFileSync } from 'node:fs';
-import type { Metrics } from '../compare/metrics.js';
+import type { Metrics } from '../compare/metric-types.js';
 import { compareNpyFiles, type StreamCompareOptions } from '../compare/stream-compare.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { judge, type Verdict } from '../compare/verdict.js';

@@ -4,9 +4,9 @@
  * downstream neighbours need all vectors): each backend's full matrix is reassembled from the
  * shards' saved vectors in corpus order and compared once, by the same code as `run`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { pairwiseMaxAbs } from '../compare/pairwise.js';
 import { InputError } from '../errors.js';
 import { checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
@@ -22,7 +22,7 @@ import { compareMatrices } from '../compare/metrics.js';
 import { downstreamImpact } from '../compare/downstream.js';
 import { diagnose } from '../compare/diagnosis.js';
 import { DEFAULT_CHECKS } from '../config/checks.js';
-import { ModelContexts } from '../run/model-context.js';
+import { ModelContexts } from '../model/model-context.js';
 
 /** A shard's batch-invariance result with every row number turned into a corpus row. */
 function inCorpusRows(bi: NonNullable<BackendReport['batchInvariance']>, rows: readonly number[]): NonNullable<BackendReport['batchInvariance']> {

@@ -15,8 +15,9 @@
  * 7. error grows with sequence length, or appears only in the longest texts (needs `lengths`);
  * 8. error concentrated in a few dimensions.
  */
-import type { Matrix } from '../backends/backend.js';
-import { HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10, type Details, type Metrics } from './metrics.js';
+import type { Matrix } from '../numeric/matrix.js';
+import { HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10 } from './histogram.js';
+import type { Details, Metrics } from './metric-types.js';
 import { fmt } from './verdict.js';
 
 export interface DiagnosisContext {

@@ -28,7 +28,7 @@
  * texts, `maxN` rows are sampled deterministically (seeded, `sampleSeed`) and every figure is over the
  * sample: neighbours are searched within the sample, and `sampled` is true.
  */
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { Prng } from '../numeric/prng.js';
 
 export interface DownstreamOptions {

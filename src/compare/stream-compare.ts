@@ -10,7 +10,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import { NpyRowReader, readNpyInfo, type NpyInfo } from '../npy/npy-reader.js';
-import { ComparisonAccumulator, compareMatrices, type AccumulatorState, type Comparison } from './metrics.js';
+import { ComparisonAccumulator, type AccumulatorState } from './accumulator.js';
+import type { Comparison } from './metric-types.js';
+import { compareMatrices } from './metrics.js';
 import type { Tolerance } from './tolerance.js';
 
 export interface StreamCompareOptions {

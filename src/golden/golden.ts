@@ -4,7 +4,7 @@
  * run refuses a golden whose corpus hash differs.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import type { Corpus } from '../corpus/corpus.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';

@@ -3,14 +3,14 @@
  * tolerance, apply the config's expected failure. Shared by `run` and `merge`, so a merged report
  * is computed exactly as a single run's.
  */
-import type { Matrix } from '../backends/backend.js';
-import { compareMatrices, HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10, type Comparison } from '../compare/metrics.js';
+import { HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10 } from '../compare/histogram.js';
+import type { Comparison } from '../compare/metric-types.js';
 import { judge } from '../compare/verdict.js';
 import { expectationApplies, type Expectation } from '../config/expectation.js';
 import { serializeDetails, type BackendReport } from '../report/report.js';
 import { downstreamReasons } from '../config/checks.js';
 import type { DownstreamImpact } from '../compare/downstream.js';
-import type { BatchInvarianceResult } from './batch-invariance.js';
+import type { BatchInvarianceResult } from '../compare/batch-invariance.js';
 
 export type BackendBase = Pick<BackendReport, 'name' | 'runtime' | 'precision' | 'note' | 'tolerance' | 'environment' | 'expect' | 'limits'>;
 
@@ -19,17 +19,6 @@ export interface CheckResults {
   downstream?: DownstreamImpact | null;
   batchInvariance?: BatchInvarianceResult | null;
   diagnosis?: string[];
-}
-
-export function judgeBackend(
-  base: BackendBase,
-  vectors: Matrix,
-  golden: Matrix,
-  ids: readonly string[],
-  timing: BackendReport['timing'],
-  vectorsFile: string | null,
-): BackendReport {
-  return judgeComparison(base, compareMatrices(golden, vectors, base.tolerance, ids), timing, vectorsFile);
 }
 
 /** Reasons the checks fail the backend's configured limits (none when no limit is set). */

@@ -7,8 +7,9 @@
  * The backend must already be open, with the batch size given here; each batched call holds exactly
  * one batch, [longest, s1, ..., s(batchSize-1)].
  */
-import type { Backend, Matrix } from '../backends/backend.js';
-import { compareBatchInvariance, type BatchInvariance } from '../compare/batch-invariance.js';
+import type { Backend } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
+import { compareBatchInvariance, type BatchInvarianceResult } from '../compare/batch-invariance.js';
 import { InputError } from '../errors.js';
 
 export interface BatchInvarianceOptions {
@@ -18,18 +19,6 @@ export interface BatchInvarianceOptions {
   batchSize: number;
   /** Token count per text (e.g. tokenizer.encode(t).ids.length); default: character length. */
   lengths?: readonly number[];
-}
-
-export interface BatchInvarianceResult extends BatchInvariance {
-  batchSize: number;
-  /** Corpus rows of the sampled texts, in the order compared. */
-  sampleRows: number[];
-  /** The text every batch is padded against. */
-  longest: { row: number; id: string; length: number };
-  /** Batched calls' number of batches. */
-  batches: number;
-  /** Whether `lengths` were token counts (given) or character counts. */
-  lengthUnit: 'tokens' | 'characters';
 }
 
 export const BATCH_INVARIANCE_DEFAULT_SAMPLE = 32;

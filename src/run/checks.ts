@@ -3,13 +3,15 @@
  * the open backend), downstream impact and named diagnoses (need the vectors, read back from disk
  * so the run itself stays streaming; corpora above `downstreamMaxN` texts are sampled).
  */
-import type { Backend, Matrix } from '../backends/backend.js';
+import type { Backend } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { diagnose } from '../compare/diagnosis.js';
 import { downstreamImpact, sampleRows, type DownstreamImpact } from '../compare/downstream.js';
-import type { Comparison } from '../compare/metrics.js';
+import type { Comparison } from '../compare/metric-types.js';
 import { describeCause } from '../errors.js';
 import { NpyRowReader } from '../npy/npy-reader.js';
-import { measureBatchInvariance, type BatchInvarianceResult } from './batch-invariance.js';
+import type { BatchInvarianceResult } from '../compare/batch-invariance.js';
+import { measureBatchInvariance } from './batch-invariance.js';
 import type { BackendSession } from './session.js';
 
 /** Batch invariance through a session; null (with the reason in `problems`) when it cannot be measured. */

@@ -7,7 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import type { BackendConfig } from '../config/config.js';
 import { beforeDeadline, type BackendSession, type OpenResult } from './session.js';
 import type { FromWorker, ToWorker, WorkerRequest } from './worker-protocol.js';

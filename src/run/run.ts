@@ -10,9 +10,10 @@
  * the corpus was sharded.
  */
 import { join, resolve } from 'node:path';
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { createBackends } from '../backends/registry.js';
-import { compareMatrices, ComparisonAccumulator } from '../compare/metrics.js';
+import { ComparisonAccumulator } from '../compare/accumulator.js';
+import { compareMatrices } from '../compare/metrics.js';
 import { PairwiseMaxAbs } from '../compare/pairwise.js';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
 import { loadCorpus } from '../corpus/corpus.js';
@@ -28,7 +29,7 @@ import { packageVersions, parityVersion } from '../versions.js';
 import { judgeComparison, unrunBackend, type BackendBase } from './backend-report.js';
 import { InProcessSession } from './in-process.js';
 import { WorkerPool, workerScript } from './isolated.js';
-import { ModelContexts } from './model-context.js';
+import { ModelContexts } from '../model/model-context.js';
 import { clearRunState, loadRunState, saveRunState, type BackendState, type RunState } from './run-state.js';
 import type { BackendSession } from './session.js';
 import { batchInvarianceFor, downstreamAndDiagnosis } from './checks.js';
@@ -44,8 +45,6 @@ export interface RunOptions {
   /** Tolerance overrides from flags, applied to every selected backend. */
   tolerance?: Partial<BackendConfig['tolerance']>;
   command?: string[];
-  /** Called as each backend finishes, for progress output. */
-  onBackend?: (b: BackendReport) => void;
   /** Called after each block: texts done by every running backend. */
   onProgress?: (p: { done: number; total: number; running: number }) => void;
   /** An expected failure that passes (xpass) fails the run. */
@@ -188,7 +187,6 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     for (const item of live) {
       const report = await finishBackend(item, texts.length, golden.dim, ids, outDir, checks);
       reports.push(report);
-      options.onBackend?.(report);
     }
     const producedAll = ['golden', ...reports.filter((r) => r.vectors).map((r) => r.name)];
     const report: Report = {

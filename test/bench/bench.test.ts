@@ -6,13 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { renderBench, runBench } from '../../src/bench/bench.js';
-import { ROOT } from '../helpers.js';
-import { requireInfinityEnv, requirePythonEnv } from '../support/installs.js';
+import { ROOT } from '../support/helpers.js';
+import { requireBuild, requireInfinityEnv, requirePythonEnv } from '../support/installs.js';
 import { join } from 'node:path';
 
 const CONFIG = join(ROOT, 'parity.config.json');
+// Every measurement runs in a child process started from the compiled dist/bench/bench-child.js.
+const build = requireBuild(join(ROOT, 'dist/bench/bench-child.js'));
 
-describe('parity bench', { timeout: 600_000 }, () => {
+describe.skipIf(!build.present)(build.title('parity bench'), { timeout: 600_000 }, () => {
   it('measures every row the same number of times and gives ratios within the run', async () => {
     const r = await runBench({ config: CONFIG, backends: ['cpu-fp32'], repeats: 2, threads: 1, noPython: true });
     expect(r.rounds).toBe('interleaved');

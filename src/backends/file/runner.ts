@@ -4,7 +4,6 @@
  * run: the file must hold one row per corpus text, in corpus order. `path` is relative to the
  * config file's folder.
  */
-import { selectRows } from '../../run/shard.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BackendError, describeCause, InputError } from '../../errors.js';
@@ -12,7 +11,8 @@ import { metaPathFor } from '../../golden/golden.js';
 import { displayPath } from '../../io/display-path.js';
 import { sha256 } from '../../io/hash.js';
 import { decodeNpy, type NpyMatrix } from '../../npy/npy.js';
-import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec, Matrix } from '../backend.js';
+import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
+import { selectRows, type Matrix } from '../../numeric/matrix.js';
 
 export const FILE_OPTION_KEYS = ['path'] as const;
 
