@@ -46,8 +46,16 @@ def main() -> int:
                 record = {"on": False}
                 # encode() calls model.forward() directly (no hooks on the model itself), which calls each
                 # module: first module's start to last module's end is one batch.
-                model[0].register_forward_pre_hook(lambda *_: started.append(time.perf_counter()))
-                model[len(model) - 1].register_forward_hook(lambda *_: record["on"] and latencies.append((time.perf_counter() - started[-1]) * 1000))
+                # Hooks must return None: a forward hook's return value replaces the module's output.
+                def before(*_):
+                    started.append(time.perf_counter())
+
+                def after(*_):
+                    if record["on"]:
+                        latencies.append((time.perf_counter() - started[-1]) * 1000)
+
+                model[0].register_forward_pre_hook(before)
+                model[len(model) - 1].register_forward_hook(after)
                 texts, batch = request["texts"], int(request["batchSize"])
 
                 def one_pass() -> None:
