@@ -198,7 +198,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--rtol <x>', 'relative tolerance (default by dtype: 1.3e-6 fp32, 1e-3 fp16)', nonNegative('--rtol'))
     .option('--cosine <x>', 'max allowed cosine Δ per text', nonNegative('--cosine'))
     .option('--mismatch-ratio <x>', 'fraction of elements allowed to mismatch', nonNegative('--mismatch-ratio'))
-    .option('--json', 'print {"status", "metrics", "tolerance"} as JSON')
+    .option('--json', 'print {"status", "metrics", "tolerance", "reasons", "diagnosis"} as JSON')
     .option('--workers <n>', "threads: a number, or 'auto' (default: one per core up to 4, for files of 8M+ values per thread)", (value: string): number | 'auto' => {
       if (value === 'auto') return 'auto';
       const n = Number(value);
@@ -208,11 +208,12 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .action(async (goldenPath: string, actualPath: string, opts) => {
       const r = await compareFiles(goldenPath, actualPath, opts);
       if (opts.json) {
-        io.stdout(JSON.stringify({ status: r.status, metrics: r.metrics, tolerance: r.tolerance, reasons: r.verdict.reasons }, nonFiniteAsString, 2) + '\n');
+        io.stdout(JSON.stringify({ status: r.status, metrics: r.metrics, tolerance: r.tolerance, reasons: r.verdict.reasons, diagnosis: r.diagnosis }, nonFiniteAsString, 2) + '\n');
       } else {
         io.stdout(`${r.status.toUpperCase()}: ${actualPath} vs ${goldenPath} (${r.metrics.shape.join('×')})\n`);
         for (const reason of r.verdict.reasons) io.stdout(`  ${reason}\n`);
         if (r.metrics.total) io.stdout(r.verdict.message.replace(/^/gm, '  ') + '\n');
+        for (const d of r.diagnosis) io.stdout(`  diagnosis: ${d}\n`);
       }
       exitCode = r.status === 'pass' ? EXIT.pass : EXIT.fail;
     });

@@ -11,11 +11,11 @@
  *   ratioVsSentenceTransformers = texts/s ÷ sentence-transformers model.encode (every row)
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { compiledScript } from '../io/compiled-script.js';
 import Table from 'cli-table3';
 import { infinityBackendEntry } from '../backends/http/infinity.js';
 import { loadConfig, parseConfig, selectBackends, type BackendConfig } from '../config/config.js';
@@ -75,9 +75,7 @@ export interface BenchResult {
 const ONNX_RUNTIMES = new Set(['onnxruntime-node', 'onnxruntime-web', 'webgpu-browser']);
 
 function childScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const candidates = [here.replace(/bench\.(ts|js)$/, 'bench-child.js'), here.replace(/[/\\]src[/\\]bench[/\\]bench\.ts$/, '/dist/bench/bench-child.js')];
-  const found = candidates.find((p) => p.endsWith('.js') && existsSync(p));
+  const found = compiledScript(import.meta.url, 'bench-child.js');
   if (!found) throw new InputError('the compiled bench child (dist/bench/bench-child.js) is missing; run `npm run build`');
   return found;
 }

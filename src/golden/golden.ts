@@ -1,5 +1,6 @@
 /**
- * Golden vectors: an .npy (float64 from the reference, float32 from runtimes) plus FILE.meta.json that
+ * Golden vectors: an .npy (float64 from the reference or a float64 PyTorch backend, float32 from other
+ * runtimes: the dtype the backend returned) plus FILE.meta.json that
  * says exactly what produced it. A golden is only meaningful for the corpus it was made from, so a
  * run refuses a golden whose corpus hash differs.
  */
@@ -28,6 +29,21 @@ export interface GoldenMeta {
 
 export function metaPathFor(npyPath: string): string {
   return npyPath.replace(/\.npy$/i, '') + '.meta.json';
+}
+
+/**
+ * The .meta.json beside a vectors file (a golden's, or one a `file` backend compares), as written;
+ * null when there is none. Not valid JSON is an InputError naming the file. The one reader of these
+ * files: the golden, the `file` backend and `compare` each take what they need from it.
+ */
+export function readMetaBeside(npyPath: string): { path: string; meta: Partial<GoldenMeta> } | null {
+  const path = metaPathFor(npyPath);
+  if (!existsSync(path)) return null;
+  try {
+    return { path, meta: JSON.parse(readFileSync(path, 'utf8')) as Partial<GoldenMeta> };
+  } catch (error) {
+    throw new InputError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 export function writeGolden(path: string, vectors: Matrix, meta: GoldenMeta, { update }: { update: boolean }): void {
@@ -63,15 +79,7 @@ export function readGoldenInfo(path: string): GoldenInfo {
     throw new InputError(`golden ${path} does not exist; make it with \`npx parity golden --backend reference\` (or pass --golden FILE)`);
   }
   const { rows, dim, dtype } = readNpyInfo(path);
-  const metaPath = metaPathFor(path);
-  let meta: GoldenMeta | null = null;
-  if (existsSync(metaPath)) {
-    try {
-      meta = JSON.parse(readFileSync(metaPath, 'utf8')) as GoldenMeta;
-    } catch (error) {
-      throw new InputError(`${metaPath} is not valid JSON: ${(error as Error).message}`, { cause: error });
-    }
-  }
+  const meta = (readMetaBeside(path)?.meta as GoldenMeta | undefined) ?? null;
   return { path, rows, dim, dtype, meta };
 }
 

@@ -100,6 +100,8 @@ export interface Report {
   packages: Record<string, string>;
   /** Sizes of the diagnosis checks this run used. */
   checks?: ChecksConfig;
+  /** How texts were batched (blocks, length-sorted batches): `merge` needs it to judge batch-length expectations. */
+  batching?: { batchSize: number; blockTexts: number };
 }
 
 /**

@@ -10,7 +10,8 @@
 import type { Backend } from '../backends/backend.js';
 import type { Matrix } from '../numeric/matrix.js';
 import { compareBatchInvariance, type BatchInvarianceResult } from '../compare/batch-invariance.js';
-import { InputError } from '../errors.js';
+import { describeCause, InputError } from '../errors.js';
+import type { BackendSession } from './session.js';
 
 export interface BatchInvarianceOptions {
   /** Texts to sample (default 32): spread evenly over the corpus sorted by length, shortest first. */
@@ -84,4 +85,25 @@ export async function measureBatchInvariance(
     batches,
     lengthUnit: options.lengths ? 'tokens' : 'characters',
   };
+}
+
+/** Batch invariance through a session; null (with the reason in `problems`) when it cannot be measured. */
+export async function batchInvarianceFor(
+  session: BackendSession,
+  deadline: number,
+  texts: readonly string[],
+  ids: readonly string[],
+  lengths: readonly number[] | undefined,
+  sample: number,
+  batchSize: number,
+  problems: string[],
+): Promise<BatchInvarianceResult | null> {
+  if (sample <= 0 || batchSize < 2 || texts.length < 2) return null;
+  const asBackend = { name: session.name, embed: (t: readonly string[]) => session.embed(t, deadline) } as Backend;
+  try {
+    return await measureBatchInvariance(asBackend, texts, ids, { sample, batchSize, lengths });
+  } catch (error) {
+    problems.push(`batch invariance not measured: ${describeCause(error)}`);
+    return null;
+  }
 }

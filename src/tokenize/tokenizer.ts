@@ -84,7 +84,7 @@ export async function loadTokenizer(model: ModelInfo): Promise<TextTokenizer> {
     encode(text: string): EncodedText {
       const pieces = encodeIds(text, false);
       const ids = [...prefix, ...pieces.slice(0, room), ...suffix];
-      return { ids, typeIds: new Array<number>(ids.length).fill(0) };
+      return { ids, typeIds: new Array<number>(ids.length).fill(0), fullLength: prefix.length + pieces.length + suffix.length };
     },
   };
 }

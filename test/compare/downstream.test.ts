@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { downstreamImpact, sampleRows, spearmanOfPairs } from '../../src/compare/downstream.js';
+import { downstreamImpact, sampleRows } from '../../src/compare/downstream.js';
+import { spearmanOfPairs } from '../../src/numeric/spearman.js';
 
 const deg = Math.PI / 180;
 /** Unit vectors in 2-D at the given angles (degrees). */

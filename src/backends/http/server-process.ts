@@ -5,10 +5,9 @@
  * as a tail, because "it never got healthy" or "it died" means nothing without the server's own words.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { BackendError } from '../../errors.js';
+import { compiledScript } from '../../io/compiled-script.js';
 import { sleep } from './retry.js';
 
 export const LOOPBACK = '127.0.0.1';
@@ -36,14 +35,9 @@ export interface StartRequest {
   onOutput?: (chunk: Buffer) => void;
 }
 
-/** The compiled guardian. Under a TypeScript test runner this module is src/**: use dist/ then. */
+/** The compiled guardian (a child process needs JavaScript, also when this module runs from sources). */
 export function guardianScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const candidates = [
-    here.replace(/server-process\.(ts|js)$/, 'guardian.js'),
-    here.replace(/[/\\]src[/\\]backends[/\\]http[/\\]server-process\.ts$/, '/dist/backends/http/guardian.js'),
-  ];
-  const found = candidates.find((p) => p.endsWith('.js') && existsSync(p));
+  const found = compiledScript(import.meta.url, 'guardian.js');
   if (!found) throw new Error('the compiled server guardian (dist/backends/http/guardian.js) is missing; run `npm run build`');
   return found;
 }

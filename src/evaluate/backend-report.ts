@@ -1,18 +1,34 @@
 /**
- * Turns one backend's outcome into its report entry: compare against golden, judge against the
- * tolerance, apply the config's expected failure. Shared by `run` and `merge`, so a merged report
- * is computed exactly as a single run's.
+ * One backend's report entry from its comparison: judge against the tolerance and the checks'
+ * limits, then apply the config's expected failure. evaluate.ts calls it for `run` and `merge` alike.
  */
+import type { BatchInvarianceResult } from '../compare/batch-invariance.js';
+import type { DownstreamImpact } from '../compare/downstream.js';
 import { HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10 } from '../compare/histogram.js';
 import type { Comparison } from '../compare/metric-types.js';
 import { judge } from '../compare/verdict.js';
-import { expectationApplies, type Expectation } from '../config/expectation.js';
-import { serializeDetails, type BackendReport } from '../report/report.js';
 import { downstreamReasons } from '../config/checks.js';
-import type { DownstreamImpact } from '../compare/downstream.js';
-import type { BatchInvarianceResult } from '../compare/batch-invariance.js';
+import { serializeDetails, type BackendReport } from '../report/report.js';
+import { applyExpectation, type TextFacts } from './expectation.js';
 
 export type BackendBase = Pick<BackendReport, 'name' | 'runtime' | 'precision' | 'note' | 'tolerance' | 'environment' | 'expect' | 'limits'>;
+
+/** The config-side fields of a backend's report entry (from a config entry or a shard's report). */
+export function backendBase(
+  spec: Pick<BackendReport, 'name' | 'runtime' | 'precision' | 'note' | 'tolerance' | 'expect' | 'limits'>,
+  environment: Record<string, unknown>,
+): BackendBase {
+  return {
+    name: spec.name,
+    runtime: spec.runtime,
+    precision: spec.precision,
+    ...(spec.note ? { note: spec.note } : {}),
+    ...(spec.expect ? { expect: spec.expect } : {}),
+    ...(spec.limits ? { limits: spec.limits } : {}),
+    tolerance: spec.tolerance,
+    environment,
+  };
+}
 
 /** What the diagnosis checks found for a backend; thresholds in `base.limits` may turn them into failures. */
 export interface CheckResults {
@@ -38,13 +54,15 @@ export function judgeComparison(
   comparison: Comparison,
   timing: BackendReport['timing'],
   vectorsFile: string | null,
+  facts: TextFacts,
   checks: CheckResults = {},
   reportRows = Infinity,
 ): BackendReport {
   const { metrics, details } = comparison;
   const verdict = judge(metrics, base.tolerance);
-  const reasons = [...verdict.reasons, ...checkReasons(base.limits, checks)];
-  return applyExpectation({
+  const limitReasons = checkReasons(base.limits, checks);
+  const reasons = [...verdict.reasons, ...limitReasons];
+  const judged: BackendReport = {
     ...base,
     ...checks,
     status: reasons.length ? 'fail' : 'pass',
@@ -55,25 +73,11 @@ export function judgeComparison(
     details: metrics.total ? serializeDetails(details, HISTOGRAM_MIN_LOG10, HISTOGRAM_BINS_PER_DECADE, reportRows) : null,
     timing,
     vectors: vectorsFile,
-  });
+  };
+  return applyExpectation(judged, { metrics, details: metrics.total ? details : null, tolerance: base.tolerance, limitReasons, facts });
 }
 
 /** A backend that produced no vectors: skipped (with why) or error (with what broke). */
 export function unrunBackend(base: BackendBase, status: 'skipped' | 'error', reason: string): BackendReport {
   return { ...base, status, reason, reasons: [reason], message: null, metrics: null, details: null, timing: null, vectors: null };
-}
-
-/**
- * Marks a backend xfail/xpass when the config expects it to fail and the expectation's conditions
- * hold on what the backend recorded. The measured numbers and reasons stay as they are.
- */
-export function applyExpectation(report: BackendReport, expectation: Expectation | undefined = report.expect): BackendReport {
-  const e = expectation;
-  if (!e || (report.status !== 'pass' && report.status !== 'fail') || !expectationApplies(e, report.environment)) return report;
-  const expected = { status: e.status, reason: e.reason };
-  if (report.status === 'fail') {
-    return { ...report, status: 'xfail', expected, reasons: [...report.reasons, `expected failure: ${e.reason}`] };
-  }
-  const reason = `expected to fail (${e.reason}) but passed — the fix may have landed; remove "expect" from this backend`;
-  return { ...report, status: 'xpass', expected, reason, reasons: [reason] };
 }
