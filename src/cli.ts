@@ -68,6 +68,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--strict', 'a backend expected to fail that passes (xpass) fails the run')
     .option('--shard <i/n>', 'embed and compare only shard i of n of the corpus (merge with `parity merge`)')
     .option('--resume', 'continue an interrupted run in the same --out folder from its last finished block')
+    .option('--prompt-name <name>', 'prompt from the model\'s config_sentence_transformers.json to prepend to every text ("" for none; default: its default_prompt_name)')
     .action(async (opts) => {
       const progress = createProgress(process.stderr);
       let started = false;
@@ -85,6 +86,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
         corpus: opts.corpus,
         golden: opts.golden,
         out: opts.out,
+        promptName: opts.promptName,
         tolerance: { atol: opts.atol, rtol: opts.rtol, cosine: opts.cosine },
         command: ['parity', ...argv],
       });
@@ -209,8 +211,16 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--corpus <file>', 'corpus instead of the config\'s')
     .option('-o, --out <file.npy>', 'where to write (default: the config\'s golden)')
     .option('--update', 'replace an existing golden')
+    .option('--prompt-name <name>', 'prompt from the model\'s config_sentence_transformers.json ("" for none; default: its default_prompt_name)')
     .action(async (opts) => {
-      const g = await makeGolden({ config: opts.config, backend: opts.backend, corpus: opts.corpus, out: opts.out, update: Boolean(opts.update) });
+      const g = await makeGolden({
+        config: opts.config,
+        backend: opts.backend,
+        corpus: opts.corpus,
+        out: opts.out,
+        update: Boolean(opts.update),
+        promptName: opts.promptName,
+      });
       io.stdout(`wrote ${g.path} (${g.rows}×${g.dim} ${g.dtype}) and its .meta.json\n`);
     });
 

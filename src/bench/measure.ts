@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createBackends } from '../backends/registry.js';
 import type { BackendConfig } from '../config/config.js';
+import { modelFeeds } from '../backends/ort-io.js';
 import { makeBatches, paddingEfficiency, type PaddedBatch } from '../embed/batches.js';
 import { HiddenStateBackend } from '../backends/hidden-state-backend.js';
 import { HttpBackend } from '../backends/http/runner.js';
@@ -71,18 +72,15 @@ export async function prepare(task: MeasureTask): Promise<Measurer> {
     const ort = await import('onnxruntime-node');
     const ctx = await new ModelContexts().get(task.modelDir);
     const encoded = task.texts.map((t) => ctx.tokenizer.encode(t));
-    const batches: PaddedBatch[] = makeBatches(encoded, task.batchSize, ctx.tokenizer.padId, { sortByLength: task.sorted });
+    const batches: PaddedBatch[] = makeBatches(encoded, task.batchSize, ctx.tokenizer.padId, { sortByLength: task.sorted, paddingSide: ctx.tokenizer.paddingSide });
     padding = paddingEfficiency(batches);
     const session = await ort.InferenceSession.create(`${task.modelDir}/${task.modelFile}`, {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
       ...(task.threads ? { intraOpNumThreads: task.threads } : {}),
     });
-    const feeds = batches.map((b) => {
-      const dims = [b.batch, b.seq];
-      const all = { input_ids: b.inputIds, attention_mask: b.attentionMask, token_type_ids: b.tokenTypeIds } as Record<string, BigInt64Array>;
-      return Object.fromEntries(session.inputNames.map((n) => [n, new ort.Tensor('int64', all[n], dims)]));
-    });
+    // The backends' feeds builder, built ahead so that only session.run is timed.
+    const feeds = batches.map((b) => modelFeeds('raw onnxruntime-node', session.inputNames, b, (data, dims) => new ort.Tensor('int64', data, dims)));
     onePass = async () => {
       for (const f of feeds) {
         const t = performance.now();

@@ -575,6 +575,9 @@ function provenance(report: Report): string {
           ['normalize', m.normalize],
           ['max sequence length', m.maxSeqLength],
           ['tokenizer', m.tokenizer],
+          // Only in reports that record them (older ones and models without prompts show nothing new).
+          ...(m.prompt ? ([['prompt', `${m.prompt.name}: ${JSON.stringify(m.prompt.text)}${m.includePrompt === false ? ' (left out of pooling)' : ''}`]] as [string, unknown][]) : []),
+          ...(m.truncateDim ? ([['truncateDim', m.truncateDim]] as [string, unknown][]) : []),
         ]) +
         `<table><thead><tr><th>file</th><th>sha256</th></tr></thead><tbody>` +
         Object.entries(m.files ?? {})

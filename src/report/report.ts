@@ -81,6 +81,12 @@ export interface Report {
     normalize: boolean;
     maxSeqLength: number;
     tokenizer: string;
+    /** The prompt prepended to every text (config_sentence_transformers.json), absent in older reports. */
+    prompt?: { name: string; text: string } | null;
+    /** Pooling's include_prompt: false leaves the prompt's tokens out of pooling. */
+    includePrompt?: boolean;
+    /** Matryoshka truncate_dim (null: every dimension). */
+    truncateDim?: number | null;
   } | null;
   corpus: {
     path: string;
