@@ -150,7 +150,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
         if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InputError(`${flag} must be a positive integer`);
       }
       const result = await runBench({ config: opts.config, backends: opts.backend, model: opts.model, corpus: opts.corpus, batchSize: opts.batchSize, threads: opts.threads, repeats: opts.repeats });
-      io.stdout(opts.json ? JSON.stringify(result, null, 2) + '\n' : renderBench(result));
+      io.stdout(opts.json ? JSON.stringify(result, null, 2) + '\n' : renderBench(result, { color: wantsColor(process.stdout) }));
     });
 
   program

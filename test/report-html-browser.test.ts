@@ -2,17 +2,18 @@
  * report.html in a real browser (headless Chromium through playwright-core): no console errors, no
  * network, every chart drawn (batch invariance included), the "Does it matter?" table and the
  * diagnoses visible, the XSS corpus line shown as text. Saves reports/report-html.png.
- * CI installs Chromium (`apt-get install -y chromium`); without /usr/bin/chromium this test skips.
+ * CI installs Chromium (`apt-get install -y chromium`); without a browser (find-chromium.ts) this test skips.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../src/backends/webgpu/find-chromium.js';
 import { writeReportFiles } from '../src/report/write-all.js';
 import { pipelineReport, XSS_TEXT } from './report-fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
+const CHROMIUM = findChromium().path ?? 'Chromium';
+const hasChromium = findChromium().path !== null;
 const SCREENSHOT = 'reports/report-html.png';
 const temps: string[] = [];
 

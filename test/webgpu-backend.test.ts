@@ -4,8 +4,8 @@
  * which kernels ran: FlashAttention with the subgroup variant gives wrong numbers on SwiftShader
  * (subgroup size 4, the shader assumes >= 8), the shared-memory variant matches.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { findChromium } from '../src/backends/webgpu/find-chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackends } from '../src/backends/registry.js';
 import { closeSharedBrowsers } from '../src/backends/webgpu/browser.js';
@@ -17,8 +17,8 @@ import { ROOT, tempDir } from './helpers.js';
 
 process.chdir(ROOT);
 
-const CHROMIUM = '/usr/bin/chromium';
-const noChromium = !existsSync(CHROMIUM);
+const CHROMIUM = findChromium().path ?? 'Chromium';
+const noChromium = findChromium().path === null;
 const NAMES = ['webgpu-fp32', 'webgpu-flash', 'webgpu-flash-nosubgroups', 'webgpu-fp16'];
 
 let report: Report;
@@ -52,7 +52,7 @@ describe('webgpu-browser without a browser', () => {
 
   it('is skipped with the reason when Chromium is missing', async () => {
     const [b] = createBackends([spec({ executablePath: '/nonexistent/chromium' })]);
-    expect(await b.availability()).toEqual({ available: false, reason: 'no Chromium at /nonexistent/chromium (option "executablePath")' });
+    expect(await b.availability()).toEqual({ available: false, reason: 'no browser at /nonexistent/chromium (from option "executablePath")' });
   });
 
   it('knows which fixture models are float16 (they need shader-f16)', () => {
