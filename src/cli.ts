@@ -5,8 +5,9 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { listBackends } from './commands/backends.js';
-import { compareFiles } from './commands/compare.js';
+import { compareFiles, renderCompareText } from './commands/compare.js';
 import { makeGolden } from './commands/golden.js';
+import { initProject } from './init/init.js';
 import { mergeShardReports } from './commands/merge.js';
 import { parseShard } from './run/shard.js';
 import { rerenderReport } from './commands/report.js';
@@ -49,6 +50,18 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--verbose', 'show stack traces and causes of errors')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('init')
+    .description('inspect a model folder and this machine, and write a parity.config.json for them (never overwrites one)')
+    .option('-m, --model <dir>', 'the model folder (default: the one Hugging Face folder with ONNX files found here)')
+    .option('--corpus <file>', 'your corpus (.jsonl of {"id","text"} or .txt); default: the example corpus, copied to parity/corpus.jsonl')
+    .option('--golden-backend <name>', 'backend that makes the golden (default: pytorch-fp64, else reference for BERT, else cpu-fp32)')
+    .option('-c, --config <file>', 'config file to write', 'parity.config.json')
+    .action(async (opts) => {
+      const r = initProject({ model: opts.model, corpus: opts.corpus, goldenBackend: opts.goldenBackend, config: opts.config });
+      io.stdout(r.text);
+    });
 
   program
     .command('run')
@@ -196,9 +209,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
       if (opts.json) {
         io.stdout(JSON.stringify({ status: r.status, metrics: r.metrics, tolerance: r.tolerance, reasons: r.verdict.reasons }, nonFiniteAsString, 2) + '\n');
       } else {
-        io.stdout(`${r.status.toUpperCase()}: ${actualPath} vs ${goldenPath} (${r.metrics.shape.join('×')})\n`);
-        for (const reason of r.verdict.reasons) io.stdout(`  ${reason}\n`);
-        if (r.metrics.total) io.stdout(r.verdict.message.replace(/^/gm, '  ') + '\n');
+        io.stdout(renderCompareText(r, goldenPath, actualPath));
       }
       exitCode = r.status === 'pass' ? EXIT.pass : EXIT.fail;
     });

@@ -26,7 +26,7 @@ export interface CompareResult {
 }
 
 /** Text ids from the golden's .meta.json when it has one, so locations name texts, not row numbers. */
-function idsFor(path: string, rows: number): string[] {
+export function goldenIds(path: string, rows: number): string[] {
   const metaPath = metaPathFor(path);
   if (!existsSync(metaPath)) return [];
   try {
@@ -49,10 +49,21 @@ export async function compareFiles(goldenPath: string, actualPath: string, optio
     mismatchRatio: options.mismatchRatio ?? base.mismatchRatio,
     ...(options.cosine !== undefined ? { cosine: options.cosine } : {}),
   };
-  const { metrics } = await compareNpyFiles(goldenPath, actualPath, tolerance, idsFor(goldenPath, golden.rows), {
+  const { metrics } = await compareNpyFiles(goldenPath, actualPath, tolerance, goldenIds(goldenPath, golden.rows), {
     workers: options.workers ?? 'auto',
     chunkRows: options.chunkRows,
   });
   const verdict = judge(metrics, tolerance);
   return { status: verdict.status, tolerance, metrics, verdict };
+}
+
+/**
+ * The text `parity compare` prints: "PASS|FAIL: actual vs golden (shape)", one line per failed check,
+ * then the torch-style summary. The vitest matcher fails with exactly this text.
+ */
+export function renderCompareText(r: CompareResult, goldenLabel: string, actualLabel: string): string {
+  const lines = [`${r.status.toUpperCase()}: ${actualLabel} vs ${goldenLabel} (${r.metrics.shape.join('×')})`];
+  for (const reason of r.verdict.reasons) lines.push(`  ${reason}`);
+  if (r.metrics.total) lines.push(r.verdict.message.replace(/^/gm, '  '));
+  return lines.join('\n') + '\n';
 }
