@@ -45,7 +45,7 @@ export function toMatchGolden(this: { isNot?: boolean } | void, received: unknow
   }
   const { ids, atol, rtol, cosine, mismatchRatio } = options;
   const r = compareVectors(path, received as VectorsInput, { ids, atol, rtol, cosine, mismatchRatio });
-  const text = renderCompareText(r, goldenPath, 'received vectors');
+  const text = renderCompareText(r, goldenPath, 'received vectors').trimEnd();
   const isNot = Boolean(this && this.isNot);
   return {
     pass: r.status === 'pass',
