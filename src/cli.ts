@@ -14,7 +14,7 @@ import { rerenderReport } from './commands/report.js';
 import { reportToJson } from './report/json.js';
 import { createProgress } from './report/progress.js';
 import { appendStepSummary } from './report/write-all.js';
-import { InputError, ParityError, ParityFailure } from './errors.js';
+import { InputError, ParityError } from './errors.js';
 import { runBisect } from './bisect/bisect.js';
 import { renderBench, runBench } from './bench/bench.js';
 import { renderBisectTable } from './bisect/render.js';
@@ -197,7 +197,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--rtol <x>', 'relative tolerance (default by dtype: 1.3e-6 fp32, 1e-3 fp16)', nonNegative('--rtol'))
     .option('--cosine <x>', 'max allowed cosine Δ per text', nonNegative('--cosine'))
     .option('--mismatch-ratio <x>', 'fraction of elements allowed to mismatch', nonNegative('--mismatch-ratio'))
-    .option('--json', 'print {"status", "metrics", "tolerance"} as JSON')
+    .option('--json', 'print {"status", "metrics", "tolerance", "reasons", "diagnosis"} as JSON')
     .option('--workers <n>', "threads: a number, or 'auto' (default: one per core up to 4, for files of 8M+ values per thread)", (value: string): number | 'auto' => {
       if (value === 'auto') return 'auto';
       const n = Number(value);
@@ -207,7 +207,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .action(async (goldenPath: string, actualPath: string, opts) => {
       const r = await compareFiles(goldenPath, actualPath, opts);
       if (opts.json) {
-        io.stdout(JSON.stringify({ status: r.status, metrics: r.metrics, tolerance: r.tolerance, reasons: r.verdict.reasons }, nonFiniteAsString, 2) + '\n');
+        io.stdout(JSON.stringify({ status: r.status, metrics: r.metrics, tolerance: r.tolerance, reasons: r.verdict.reasons, diagnosis: r.diagnosis }, nonFiniteAsString, 2) + '\n');
       } else {
         io.stdout(renderCompareText(r, goldenPath, actualPath));
       }
@@ -248,7 +248,8 @@ export function reportError(error: unknown, verbose: boolean, io: Io): number {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.pass;
     return EXIT.error;
   }
-  const code = error instanceof ParityFailure ? EXIT.fail : EXIT.error;
+  // Errors are bad input or a broken harness; a parity failure is a verdict, never thrown.
+  const code = EXIT.error;
   if (verbose) {
     io.stderr(`parity: ${chain(error)}\n`);
   } else if (error instanceof ParityError) {

@@ -2,7 +2,8 @@
  * Errors by kind. The CLI maps each kind to an exit code (see cli.ts):
  *   InputError      -> 2  (bad flag, config, file, corpus/golden mismatch: the user can fix it)
  *   BackendError    -> 2  (a runtime failed to load or run; harness-level failure)
- *   ParityFailure   -> 1  (everything ran, and the numbers disagree beyond tolerance)
+ * A parity failure (everything ran and the numbers disagree beyond tolerance) is not an error: it is
+ * the report's verdict, and each command returns exit 1 for it.
  * The original error is kept as `cause` so --verbose can show the whole chain.
  */
 export class ParityError extends Error {
@@ -25,9 +26,6 @@ export class BackendError extends ParityError {
     super(`${backend}: ${message}`, options);
   }
 }
-
-/** The comparison ran and found a difference beyond tolerance. */
-export class ParityFailure extends ParityError {}
 
 export function describeCause(error: unknown): string {
   if (error instanceof Error) return error.message;

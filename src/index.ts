@@ -6,8 +6,8 @@
  *   if (r.status === 'fail') console.log(r.verdict.message);
  *   const { report } = await run({ config: 'parity.config.json' });
  *
- * Errors are the CLI's classes: InputError (bad input: fix what the message names), BackendError,
- * ParityFailure. For vitest, `import 'embedding-parity/vitest'` adds expect(...).toMatchGolden().
+ * Errors are the CLI's classes: InputError (bad input: fix what the message names) and BackendError;
+ * a parity failure is a result (status 'fail'), never thrown. For vitest, `import 'embedding-parity/vitest'` adds expect(...).toMatchGolden().
  */
 import { resolve } from 'node:path';
 import { runParity, type RunOptions, type RunResult } from './run/run.js';
@@ -20,11 +20,11 @@ export { initProject, type InitOptions, type InitResult } from './init/init.js';
 export { loadConfig, type ParityConfig, type BackendConfig, type Precision } from './config/config.js';
 export { DEFAULT_TOLERANCE, type Tolerance } from './compare/tolerance.js';
 export { judge, torchStyleMessage, type Verdict } from './compare/verdict.js';
-export type { Metrics } from './compare/metrics.js';
+export type { Metrics } from './compare/metric-types.js';
 export type { Report, BackendReport, BackendStatus } from './report/report.js';
-export type { Matrix } from './backends/backend.js';
+export type { Matrix } from './numeric/matrix.js';
 export { readNpy, writeNpy, type NpyMatrix } from './npy/npy.js';
-export { ParityError, InputError, BackendError, ParityFailure } from './errors.js';
+export { ParityError, InputError, BackendError } from './errors.js';
 export type { RunOptions, RunResult };
 
 export interface RunApiOptions extends Partial<Omit<RunOptions, 'out'>> {

@@ -2,8 +2,10 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeNpy } from '../src/npy/npy.js';
-import { parity, ROOT, tempDir } from './helpers.js';
+import { diagnose } from '../src/compare/diagnosis.js';
+import { compareMatrices } from '../src/compare/metrics.js';
+import { readNpy, writeNpy } from '../src/npy/npy.js';
+import { parity, ROOT, tempDir } from './support/helpers.js';
 
 const golden = join(ROOT, 'golden/tiny-bert/default.npy');
 
@@ -43,6 +45,33 @@ describe('parity compare', () => {
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toMatch(/--atol must be a non-negative number/);
     expect(parity(['frobnicate']).code).toBe(2);
+  });
+
+  it('attaches the same diagnoses as run: two files that differ only in norms say so (text and --json)', () => {
+    const g = readNpy(golden);
+    const scaled = { rows: g.rows, dim: g.dim, data: Float32Array.from(g.data, (x) => 2 * x) };
+    const s = join(dir, 'scaled.npy');
+    writeNpy(s, scaled);
+    // What run attaches: diagnose() over the comparison with both matrices.
+    const tolerance = { atol: 1e-5, rtol: 1.3e-6, mismatchRatio: 0 };
+    const c = compareMatrices(g, scaled, tolerance);
+    const expected = diagnose(c.metrics, c.details, { golden: g, actual: scaled });
+    expect(expected.some((d) => d.startsWith('directions agree'))).toBe(true);
+    const json = JSON.parse(parity(['compare', golden, s, '--json']).stdout);
+    expect(json.diagnosis).toEqual(expected);
+    const text = parity(['compare', golden, s]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain(`  diagnosis: ${expected[0]}\n`);
+    expect(JSON.parse(parity(['compare', a, a, '--json']).stdout).diagnosis).toEqual([]);
+  });
+
+  it('two empty files (0 rows) are bad input, exit 2', () => {
+    const e = join(dir, 'empty.npy');
+    writeNpy(e, { rows: 0, dim: 3, data: new Float32Array(0) });
+    const r = parity(['compare', e, e]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^parity: .*empty\.npy and .*empty\.npy both hold 0 rows: nothing to compare/);
   });
 
   it('a shape mismatch fails (exit 1) naming both shapes', () => {

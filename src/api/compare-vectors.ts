@@ -5,6 +5,7 @@
 import { compareMatrices } from '../compare/metrics.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { judge } from '../compare/verdict.js';
+import { diagnose } from '../compare/diagnosis.js';
 import { goldenIds, type CompareOptions, type CompareResult } from '../commands/compare.js';
 import { loadVectors, type VectorsInput } from './vectors.js';
 
@@ -30,7 +31,10 @@ export function compareVectors(golden: VectorsInput, actual: VectorsInput, optio
     ...(options.cosine !== undefined ? { cosine: options.cosine } : {}),
   };
   const ids = options.ids ?? (typeof golden === 'string' ? goldenIds(golden, g.rows) : []);
-  const { metrics } = compareMatrices(g, a, tolerance, ids);
+  const { metrics, details } = compareMatrices(g, a, tolerance, ids);
   const verdict = judge(metrics, tolerance);
-  return { status: verdict.status, tolerance, metrics, verdict, goldenLabel: g.label, actualLabel: a.label };
+  // The vectors are in memory already, so every diagnosis that looks at them can (as `parity compare` on small files).
+  const sameShape = g.rows === a.rows && g.dim === a.dim;
+  const diagnosis = diagnose(metrics, details, sameShape ? { golden: g, actual: a } : {});
+  return { status: verdict.status, tolerance, metrics, verdict, diagnosis, goldenLabel: g.label, actualLabel: a.label };
 }

@@ -3,7 +3,7 @@
  * path — turned into the harness's Matrix. Used by the programmatic API and the vitest matcher, so a
  * JS test compares the output of its own pipeline without writing a file first.
  */
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { InputError } from '../errors.js';
 import { readNpy, type NpyDtype } from '../npy/npy.js';
 

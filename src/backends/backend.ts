@@ -4,14 +4,8 @@
  * imports a backend, and a backend never imports the comparator.
  */
 import type { ModelInfo } from '../model/model-folder.js';
+import type { Matrix } from '../numeric/matrix.js';
 import type { TextTokenizer } from '../tokenize/types.js';
-
-/** Row-major matrix of embeddings, one row per text, in corpus order. */
-export interface Matrix {
-  rows: number;
-  dim: number;
-  data: Float32Array | Float64Array;
-}
 
 export type Availability = { available: true } | { available: false; reason: string };
 

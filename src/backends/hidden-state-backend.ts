@@ -7,7 +7,8 @@
 import { BackendError } from '../errors.js';
 import { makeBatches, type PaddedBatch } from '../embed/batches.js';
 import { poolSequence } from '../embed/pooling.js';
-import type { Backend, BackendContext, Availability, Matrix } from './backend.js';
+import type { Backend, BackendContext, Availability } from './backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 
 export interface HiddenState {
   /** [batch, seq, dim] row-major. */

@@ -6,17 +6,16 @@
  *   ratioVsTransformersJs  = backend texts/s ÷ transformers.js feature-extraction pipeline
  */
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { compiledScript } from '../io/compiled-script.js';
 import Table from 'cli-table3';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
 import { loadCorpus } from '../corpus/corpus.js';
 import { InputError } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
 import { loadModelInfo } from '../model/model-folder.js';
-import { ModelContexts } from '../run/model-context.js';
+import { ModelContexts } from '../model/model-context.js';
 import type { Measurement, MeasureTask } from './measure.js';
 
 export interface BenchOptions {
@@ -58,9 +57,7 @@ export interface BenchResult {
 const ONNX_RUNTIMES = new Set(['onnxruntime-node', 'onnxruntime-web', 'webgpu-browser']);
 
 function childScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const candidates = [here.replace(/bench\.(ts|js)$/, 'bench-child.js'), here.replace(/[/\\]src[/\\]bench[/\\]bench\.ts$/, '/dist/bench/bench-child.js')];
-  const found = candidates.find((p) => p.endsWith('.js') && existsSync(p));
+  const found = compiledScript(import.meta.url, 'bench-child.js');
   if (!found) throw new InputError('the compiled bench child (dist/bench/bench-child.js) is missing; run `npm run build`');
   return found;
 }

@@ -9,7 +9,7 @@ import { createBackends } from '../backends/registry.js';
 import type { BackendConfig } from '../config/config.js';
 import { makeBatches, paddingEfficiency, type PaddedBatch } from '../embed/batches.js';
 import { HiddenStateBackend } from '../backends/hidden-state-backend.js';
-import { ModelContexts } from '../run/model-context.js';
+import { ModelContexts } from '../model/model-context.js';
 import { blockTextsFor } from '../run/shard.js';
 
 export type MeasureTask =

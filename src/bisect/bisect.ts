@@ -36,7 +36,7 @@ import { loadCorpus } from '../corpus/corpus.js';
 import { padBatch, type PaddedBatch } from '../embed/batches.js';
 import { BackendError, describeCause, InputError } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
-import { ModelContexts } from '../run/model-context.js';
+import { ModelContexts } from '../model/model-context.js';
 import type { TextTokenizer } from '../tokenize/types.js';
 import { decodeModel, graphInfo, markAllOutputsInModel, type GraphInfo, type GraphNode } from './onnx-graph.js';
 import { compareTensorValues, findPaddingAxes, FLOAT_TYPES, tensorValues, type TensorData, type TensorStats } from './tensor-compare.js';

@@ -1,11 +1,13 @@
 /** `parity compare GOLDEN.npy ACTUAL.npy`: the run's metrics for two vector files. */
-import { existsSync, readFileSync } from 'node:fs';
-import type { Metrics } from '../compare/metrics.js';
+import { diagnose } from '../compare/diagnosis.js';
+import type { Metrics } from '../compare/metric-types.js';
+import { DEFAULT_CHECKS } from '../config/checks.js';
+import { InputError } from '../errors.js';
 import { compareNpyFiles, type StreamCompareOptions } from '../compare/stream-compare.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { judge, type Verdict } from '../compare/verdict.js';
-import { metaPathFor } from '../golden/golden.js';
-import { readNpyInfo } from '../npy/npy-reader.js';
+import { readMetaBeside } from '../golden/golden.js';
+import { readNpyInfo, readNpyRows } from '../npy/npy-reader.js';
 
 export interface CompareOptions {
   atol?: number;
@@ -23,16 +25,17 @@ export interface CompareResult {
   tolerance: Tolerance;
   metrics: Metrics;
   verdict: Verdict;
+  /** The same plain-language diagnoses `run` attaches to a backend (compare/diagnosis.ts). */
+  diagnosis: string[];
 }
 
 /** Text ids from the golden's .meta.json when it has one, so locations name texts, not row numbers. */
 export function goldenIds(path: string, rows: number): string[] {
-  const metaPath = metaPathFor(path);
-  if (!existsSync(metaPath)) return [];
   try {
-    const ids = JSON.parse(readFileSync(metaPath, 'utf8'))?.corpus?.ids;
+    const ids = readMetaBeside(path)?.meta.corpus?.ids;
     return Array.isArray(ids) && ids.length === rows ? ids.map(String) : [];
   } catch {
+    // Ids only name locations; a broken meta must not stop a comparison of the vectors.
     return [];
   }
 }
@@ -41,6 +44,9 @@ export function goldenIds(path: string, rows: number): string[] {
 export async function compareFiles(goldenPath: string, actualPath: string, options: CompareOptions): Promise<CompareResult> {
   const golden = readNpyInfo(goldenPath);
   const actual = readNpyInfo(actualPath);
+  if (golden.rows === 0 && actual.rows === 0) {
+    throw new InputError(`${goldenPath} and ${actualPath} both hold 0 rows: nothing to compare — write one row per text to each file`);
+  }
   // Defaults follow the less precise of the two files, like torch.testing picks by dtype.
   const base = golden.dtype === '<f2' || actual.dtype === '<f2' ? DEFAULT_TOLERANCE.fp16 : DEFAULT_TOLERANCE.fp32;
   const tolerance: Tolerance = {
@@ -49,21 +55,28 @@ export async function compareFiles(goldenPath: string, actualPath: string, optio
     mismatchRatio: options.mismatchRatio ?? base.mismatchRatio,
     ...(options.cosine !== undefined ? { cosine: options.cosine } : {}),
   };
-  const { metrics } = await compareNpyFiles(goldenPath, actualPath, tolerance, goldenIds(goldenPath, golden.rows), {
+  const { metrics, details } = await compareNpyFiles(goldenPath, actualPath, tolerance, goldenIds(goldenPath, golden.rows), {
     workers: options.workers ?? 'auto',
     chunkRows: options.chunkRows,
   });
   const verdict = judge(metrics, tolerance);
-  return { status: verdict.status, tolerance, metrics, verdict };
+  // As in `run`: diagnoses that look at the vectors get them while the files are small (up to the
+  // downstream sample size); larger files get the ones that the per-row details decide.
+  const sameShape = golden.rows === actual.rows && golden.dim === actual.dim;
+  const small = sameShape && golden.rows <= DEFAULT_CHECKS.downstreamMaxN;
+  const all = Array.from({ length: small ? golden.rows : 0 }, (_, k) => k);
+  const context = small ? { golden: readNpyRows(goldenPath, all), actual: readNpyRows(actualPath, all) } : {};
+  return { status: verdict.status, tolerance, metrics, verdict, diagnosis: diagnose(metrics, details, context) };
 }
 
 /**
  * The text `parity compare` prints: "PASS|FAIL: actual vs golden (shape)", one line per failed check,
- * then the torch-style summary. The vitest matcher fails with exactly this text.
+ * then the torch-style summary and the diagnoses. The vitest matcher fails with exactly this text.
  */
 export function renderCompareText(r: CompareResult, goldenLabel: string, actualLabel: string): string {
   const lines = [`${r.status.toUpperCase()}: ${actualLabel} vs ${goldenLabel} (${r.metrics.shape.join('×')})`];
   for (const reason of r.verdict.reasons) lines.push(`  ${reason}`);
   if (r.metrics.total) lines.push(r.verdict.message.replace(/^/gm, '  '));
+  for (const d of r.diagnosis) lines.push(`  diagnosis: ${d}`);
   return lines.join('\n') + '\n';
 }

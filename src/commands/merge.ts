@@ -4,9 +4,9 @@
  * downstream neighbours need all vectors): each backend's full matrix is reassembled from the
  * shards' saved vectors in corpus order and compared once, by the same code as `run`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { pairwiseMaxAbs } from '../compare/pairwise.js';
 import { InputError } from '../errors.js';
 import { checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
@@ -16,13 +16,12 @@ import { corpusHash, loadCorpus } from '../corpus/corpus.js';
 import { encodeNpy, readNpy } from '../npy/npy.js';
 import { REPORT_FILES, writeReportFiles } from '../report/write-all.js';
 import { readReport } from './report.js';
-import { overallVerdict, type BackendReport, type Report } from '../report/report.js';
-import { judgeComparison, unrunBackend, type BackendBase } from '../run/backend-report.js';
-import { compareMatrices } from '../compare/metrics.js';
-import { downstreamImpact } from '../compare/downstream.js';
-import { diagnose } from '../compare/diagnosis.js';
+import type { BackendReport, Report } from '../report/report.js';
+import { backendBase } from '../evaluate/backend-report.js';
+import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
+import { textFacts } from '../evaluate/text-facts.js';
 import { DEFAULT_CHECKS } from '../config/checks.js';
-import { ModelContexts } from '../run/model-context.js';
+import { ModelContexts } from '../model/model-context.js';
 
 /** A shard's batch-invariance result with every row number turned into a corpus row. */
 function inCorpusRows(bi: NonNullable<BackendReport['batchInvariance']>, rows: readonly number[]): NonNullable<BackendReport['batchInvariance']> {
@@ -34,11 +33,6 @@ function inCorpusRows(bi: NonNullable<BackendReport['batchInvariance']>, rows: r
     worstText: bi.worstText ? { ...bi.worstText, row: row(bi.worstText.row) } : null,
     longest: { ...bi.longest, row: row(bi.longest.row) },
   };
-}
-
-async function tokenLengths(modelDir: string, texts: readonly string[]): Promise<number[]> {
-  const { tokenizer } = await new ModelContexts().get(modelDir);
-  return texts.map((t) => tokenizer.encode(t).ids.length);
 }
 
 export interface MergeOptions {
@@ -109,27 +103,26 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
   checkGoldenMatchesCorpus(golden, { path: first.corpus.path, ids, texts, sha256: first.corpus.sha256 });
 
   const outDir = resolve(options.out);
-  // The same checks as a single run: token lengths from the model's tokenizer, sizes from the shards.
+  // The same evaluation as a single run: token counts from the model's tokenizer, sizes and batching from the shards.
   const settings = { ...DEFAULT_CHECKS, ...first.checks };
-  const lengths = first.model ? await tokenLengths(resolve(first.model.dir), texts).catch(() => undefined) : undefined;
+  const tokenizer = first.model ? await new ModelContexts().get(resolve(first.model.dir)).then((c) => c.tokenizer, () => null) : null;
+  const warnings = [...new Set(shards.flatMap((s) => s.report.warnings))];
+  const evaluation: EvaluationContext = {
+    outDir,
+    golden: { path: golden.path, dim: golden.vectors.dim, rowOf: (k) => k },
+    facts: textFacts(tokenizer, texts, ids, first.batching ?? null),
+    settings,
+    warnings,
+  };
   const produced: { name: string; vectors: Matrix }[] = [{ name: 'golden', vectors: golden.vectors }];
   const backends: BackendReport[] = first.backends.map((b0) => {
     const parts = shards.map((s) => ({ s, b: s.report.backends.find((b) => b.name === b0.name) }));
-    const base: BackendBase = {
-      name: b0.name,
-      runtime: b0.runtime,
-      precision: b0.precision,
-      ...(b0.note ? { note: b0.note } : {}),
-      ...(b0.expect ? { expect: b0.expect } : {}),
-      ...(b0.limits ? { limits: b0.limits } : {}),
-      tolerance: b0.tolerance,
-      environment: { ...b0.environment, mergedFromShards: count },
-    };
+    const base = backendBase(b0, { ...b0.environment, mergedFromShards: count });
     const absent = parts.filter((p) => !p.b || !p.b.vectors);
     if (absent.length) {
       const status = absent.some((p) => !p.b || p.b.status === 'error') ? 'error' : 'skipped';
       const why = absent.map((p) => `shard ${p.s.shard.index}/${count}: ${p.b ? `${p.b.status}: ${p.b.reason}` : 'backend not run'}`);
-      return unrunBackend(base, status, why.join('; '));
+      return evaluateBackend(evaluation, base, { kind: status, reason: why.join('; ') }, null);
     }
     let vectors: Matrix | null = null;
     let embedMs = 0;
@@ -147,31 +140,29 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
     writeFileAtomic(join(outDir, vectorsFile), encodeNpy(vectors!));
     produced.push({ name: b0.name, vectors: vectors! });
     const timing = { openMs, embedMs, textsPerSecond: embedMs > 0 ? (total * 1000) / embedMs : 0 };
-    const comparison = compareMatrices(golden.vectors, vectors!, base.tolerance, ids);
-    const downstream = settings.downstreamMaxN > 0 && total >= 2 ? { ...downstreamImpact(golden.vectors, vectors!, { maxN: settings.downstreamMaxN }), rows: total } : null;
-    const sampled = total > settings.downstreamMaxN;
-    const diagnosis = diagnose(comparison.metrics, comparison.details, sampled ? { lengths } : { golden: golden.vectors, actual: vectors!, lengths });
     // Batch invariance was measured per shard on different texts: keep the worst shard's, with its
     // rows mapped from that shard's numbering to the corpus's.
     const worst = parts
       .filter((p) => p.b!.batchInvariance)
       .sort((x, y) => y.b!.batchInvariance!.maxAbs - x.b!.batchInvariance!.maxAbs)[0];
     const batchInvariance = worst ? inCorpusRows(worst.b!.batchInvariance!, worst.s.shard.rows) : null;
-    return judgeComparison(base, comparison, timing, vectorsFile, { downstream, batchInvariance, diagnosis }, settings.reportRows);
+    return evaluateBackend(evaluation, base, { kind: 'vectors', vectorsFile, batchInvariance }, timing);
   });
 
   const { shard: _shard, ...corpusRest } = first.corpus;
-  const report: Report = {
-    ...first,
-    createdAt: new Date().toISOString(),
-    command: options.command ?? [],
-    verdict: overallVerdict(backends, { strict: options.strict }),
-    corpus: { ...corpusRest, ids, ...(total <= settings.reportRows ? { texts } : {}) },
-    golden: { ...first.golden, path: displayPath(golden.path) },
-    backends,
-    pairwise: pairwiseMaxAbs(produced),
-    warnings: [...new Set(shards.flatMap((s) => s.report.warnings))],
-  };
+  const { schemaVersion: _v, tool: _t, createdAt: _c, verdict: _verdict, ...firstParts } = first;
+  const report: Report = runReport(
+    {
+      ...firstParts,
+      command: options.command ?? [],
+      corpus: { ...corpusRest, ids, ...(total <= settings.reportRows ? { texts } : {}) },
+      golden: { ...first.golden, path: displayPath(golden.path) },
+      backends,
+      pairwise: pairwiseMaxAbs(produced),
+      warnings,
+    },
+    { strict: options.strict },
+  );
   writeReportFiles(report, outDir);
   const reportPath = join(outDir, REPORT_FILES.json);
   return { report, reportPath: displayPath(reportPath) };

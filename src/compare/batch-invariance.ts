@@ -5,7 +5,7 @@
  * shape; anything larger means padding leaks (mask ignored, pooling counts pad tokens, attention
  * mask value too weak) — a bug that golden comparisons at one batch size can miss.
  */
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 
 export interface BatchInvarianceText {
   /** Corpus row. */
@@ -31,6 +31,19 @@ export interface BatchInvariance {
   identical: number;
   /** One entry per compared text, in the order given. */
   perText: BatchInvarianceText[];
+}
+
+/** A measured batch-invariance check as reports carry it: the comparison and how it was sampled. */
+export interface BatchInvarianceResult extends BatchInvariance {
+  batchSize: number;
+  /** Corpus rows of the sampled texts, in the order compared. */
+  sampleRows: number[];
+  /** The text every batch is padded against. */
+  longest: { row: number; id: string; length: number };
+  /** Batched calls' number of batches. */
+  batches: number;
+  /** Whether `lengths` were token counts (given) or character counts. */
+  lengthUnit: 'tokens' | 'characters';
 }
 
 /**

@@ -15,8 +15,10 @@
  * 7. error grows with sequence length, or appears only in the longest texts (needs `lengths`);
  * 8. error concentrated in a few dimensions.
  */
-import type { Matrix } from '../backends/backend.js';
-import { HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10, type Details, type Metrics } from './metrics.js';
+import type { Matrix } from '../numeric/matrix.js';
+import { HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10 } from './histogram.js';
+import type { Details, Metrics } from './metric-types.js';
+import { spearman } from '../numeric/spearman.js';
 import { fmt } from './verdict.js';
 
 export interface DiagnosisContext {
@@ -218,38 +220,6 @@ function sparseMessage(m: Metrics, d: Details): string | null {
     `a few elements are far off, the rest agree: ${m.mismatches} of ${m.total} elements mismatch${inTexts} (max abs ${fmt(m.maxAbs)}${where}), ` +
     `every other element within ${fmt(restUpper)} — look at masking (padding leaking into attention or pooling) or a special value (a sentinel, a clamped or overflowed element)`
   );
-}
-
-/** Average ranks (ties share the mean rank), 0-based. */
-function ranks(values: ArrayLike<number>): Float64Array {
-  const n = values.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
-  const out = new Float64Array(n);
-  let s = 0;
-  while (s < n) {
-    let e = s + 1;
-    while (e < n && values[order[e]] === values[order[s]]) e++;
-    for (let q = s; q < e; q++) out[order[q]] = (s + e - 1) / 2;
-    s = e;
-  }
-  return out;
-}
-
-export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  if (n < 2) return 0;
-  const rx = ranks(x);
-  const ry = ranks(y);
-  const mean = (n - 1) / 2;
-  let cov = 0;
-  let vx = 0;
-  let vy = 0;
-  for (let i = 0; i < n; i++) {
-    cov += (rx[i] - mean) * (ry[i] - mean);
-    vx += (rx[i] - mean) ** 2;
-    vy += (ry[i] - mean) ** 2;
-  }
-  return vx === 0 || vy === 0 ? 0 : cov / Math.sqrt(vx * vy);
 }
 
 function lengthMessage(rowErr: Float64Array, lengths: readonly number[]): string | null {

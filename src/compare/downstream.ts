@@ -28,8 +28,12 @@
  * texts, `maxN` rows are sampled deterministically (seeded, `sampleSeed`) and every figure is over the
  * sample: neighbours are searched within the sample, and `sampled` is true.
  */
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { Prng } from '../numeric/prng.js';
+import { spearmanOfPairs } from '../numeric/spearman.js';
+
+/** The sample's seed unless told otherwise: `run` and `merge` must pick the same rows. */
+export const DOWNSTREAM_SAMPLE_SEED = 1;
 
 export interface DownstreamOptions {
   /** Most texts compared; larger corpora are sampled down to this many rows. Default 5000. */
@@ -79,7 +83,7 @@ export function downstreamImpact(golden: Matrix, actual: Matrix, options: Downst
     throw new RangeError(`downstreamImpact: ${wanted} texts means more than 2^31 pairs; set maxN to at most 65536`);
   }
   const sampled = golden.rows > maxN;
-  const rows = sampled ? sampleRows(golden.rows, maxN, options.sampleSeed ?? 1) : identity(golden.rows);
+  const rows = sampled ? sampleRows(golden.rows, maxN, options.sampleSeed ?? DOWNSTREAM_SAMPLE_SEED) : identity(golden.rows);
   const n = rows.length;
   const g = normalizedRows(golden, rows);
   const a = normalizedRows(actual, rows);
@@ -292,80 +296,4 @@ function countRankFlips(topG: TopK, a: Float64Array, da: number, n: number) {
     if (here) anchorsWithFlips++;
   }
   return { flips, anchorsWithFlips };
-}
-
-/**
- * Spearman correlation of two equally long float32 arrays. Consumes both arrays (their buffers are
- * reused for sort keys and ranks). Ranks are doubled average ranks (start + end of a tie run, an
- * integer), sorted by a 4-pass 8-bit LSD radix sort over order-preserving uint32 keys.
- */
-export function spearmanOfPairs(x: Float32Array, y: Float32Array): number {
-  const P = x.length;
-  if (y.length !== P) throw new RangeError('spearmanOfPairs: arrays differ in length');
-  if (P < 2) return 1;
-  const idx = new Uint32Array(P);
-  const idxTmp = new Uint32Array(P);
-  const rx = doubledRanks(x, new Uint32Array(P), idx, idxTmp);
-  // x's buffer is free now: it becomes the scratch and the rank array for y.
-  const ry = doubledRanks(y, new Uint32Array(x.buffer, x.byteOffset, P), idx, idxTmp);
-  const mean = P - 1; // Σ doubled ranks = P(P-1)
-  let cov = 0;
-  let vx = 0;
-  let vy = 0;
-  for (let p = 0; p < P; p++) {
-    const dx = rx[p] - mean;
-    const dy = ry[p] - mean;
-    cov += dx * dy;
-    vx += dx * dx;
-    vy += dy * dy;
-  }
-  if (vx === 0 || vy === 0) return vx === vy ? 1 : 0;
-  return cov / Math.sqrt(vx * vy);
-}
-
-/** Doubled average ranks of `values` written into `out` (which may not alias values or idx). */
-function doubledRanks(values: Float32Array, out: Uint32Array, idx: Uint32Array, idxTmp: Uint32Array): Uint32Array {
-  const P = values.length;
-  const keys = new Uint32Array(values.buffer, values.byteOffset, P);
-  for (let p = 0; p < P; p++) {
-    const bits = keys[p];
-    // Order-preserving map of IEEE bits: flip all bits of negatives, set the sign bit of positives.
-    keys[p] = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
-    idx[p] = p;
-  }
-  // out doubles as the radix scratch for keys; it is overwritten with ranks afterwards.
-  radixPass(keys, idx, out, idxTmp, 0);
-  radixPass(out, idxTmp, keys, idx, 8);
-  radixPass(keys, idx, out, idxTmp, 16);
-  radixPass(out, idxTmp, keys, idx, 24);
-  let s = 0;
-  while (s < P) {
-    let e = s + 1;
-    while (e < P && keys[e] === keys[s]) e++;
-    const r = s + e - 1;
-    for (let q = s; q < e; q++) out[idx[q]] = r;
-    s = e;
-  }
-  return out;
-}
-
-const counts = new Uint32Array(256);
-
-/** One stable LSD pass on the byte at `shift` (8-bit digits: 4 passes beat 2×16-bit by 2x, cache-wise). */
-function radixPass(keys: Uint32Array, idx: Uint32Array, keysOut: Uint32Array, idxOut: Uint32Array, shift: number): void {
-  counts.fill(0);
-  const P = keys.length;
-  for (let p = 0; p < P; p++) counts[(keys[p] >>> shift) & 0xff]++;
-  let sum = 0;
-  for (let b = 0; b < 256; b++) {
-    const c = counts[b];
-    counts[b] = sum;
-    sum += c;
-  }
-  for (let p = 0; p < P; p++) {
-    const key = keys[p];
-    const dst = counts[(key >>> shift) & 0xff]++;
-    keysOut[dst] = key;
-    idxOut[dst] = idx[p];
-  }
 }

@@ -1,5 +1,5 @@
 /** Max |a - b| between every pair of vector sets: shows which backends agree with each other, not only with golden. */
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 
 /** Accumulates the symmetric max-abs matrix block by block; NaN where a pair has a non-finite difference. */
 export class PairwiseMaxAbs {

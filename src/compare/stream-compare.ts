@@ -6,11 +6,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { compiledScript } from '../io/compiled-script.js';
 import { InputError } from '../errors.js';
 import { NpyRowReader, readNpyInfo, type NpyInfo } from '../npy/npy-reader.js';
-import { ComparisonAccumulator, compareMatrices, type AccumulatorState, type Comparison } from './metrics.js';
+import { ComparisonAccumulator, type AccumulatorState } from './accumulator.js';
+import type { Comparison } from './metric-types.js';
+import { compareMatrices } from './metrics.js';
 import type { Tolerance } from './tolerance.js';
 
 export interface StreamCompareOptions {
@@ -77,10 +79,10 @@ function workerCount(requested: StreamCompareOptions['workers'], rows: number, d
   return Math.max(1, Math.min(Math.floor(requested ?? 1), rows));
 }
 
-/** The compiled worker beside this module; absent when running from TypeScript sources (tests). */
+/** The compiled worker (see compiledScript); null before a build. */
 function workerUrl(): URL | null {
-  const url = new URL('./stream-worker.js', import.meta.url);
-  return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : null;
+  const path = compiledScript(import.meta.url, 'stream-worker.js');
+  return path ? pathToFileURL(path) : null;
 }
 
 export interface WorkerRequest {

@@ -1,5 +1,5 @@
 /** Turns metrics + tolerance into pass/fail with reasons a person can act on. Pure; no I/O. */
-import type { Metrics } from './metrics.js';
+import type { Metrics } from './metric-types.js';
 import type { Tolerance } from './tolerance.js';
 
 export interface Verdict {

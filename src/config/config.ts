@@ -9,7 +9,7 @@ import type { BackendSpec } from '../backends/backend.js';
 import { RUNTIMES } from '../backends/registry.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { InputError } from '../errors.js';
-import { readJson } from '../model/model-folder.js';
+import { readJson } from '../io/read-json.js';
 import { parseExpectation, type Expectation } from './expectation.js';
 import { parseBatchInvarianceThresholds, parseChecks, parseDownstreamThresholds, type BatchInvarianceThresholds, type ChecksConfig, type DownstreamThresholds } from './checks.js';
 

@@ -20,13 +20,38 @@ export interface PaddedBatch {
  * to its input position, so results stay in input order.
  */
 export function makeBatches(encoded: readonly EncodedText[], batchSize: number, padId: number, { sortByLength = false } = {}): PaddedBatch[] {
-  const order = encoded.map((_, i) => i);
-  if (sortByLength) order.sort((a, b) => encoded[a].ids.length - encoded[b].ids.length || a - b);
-  const batches: PaddedBatch[] = [];
-  for (let start = 0; start < order.length; start += batchSize) {
-    batches.push(padBatch(encoded, order.slice(start, start + batchSize), padId));
-  }
+  return batchRows(
+    encoded.map((e) => e.ids.length),
+    batchSize,
+    sortByLength,
+  ).map((rows) => padBatch(encoded, rows, padId));
+}
+
+/** Which inputs (by index) go into each batch: in order, or sorted by length (stable) with `sortByLength`. */
+export function batchRows(lengths: readonly number[], batchSize: number, sortByLength: boolean): number[][] {
+  const order = lengths.map((_, i) => i);
+  if (sortByLength) order.sort((a, b) => lengths[a] - lengths[b] || a - b);
+  const batches: number[][] = [];
+  for (let start = 0; start < order.length; start += batchSize) batches.push(order.slice(start, start + batchSize));
   return batches;
+}
+
+/**
+ * The padded length of the batch each text lands in when a run embeds `lengths` (token counts the
+ * model sees) in blocks of `blockTexts`, each block in length-sorted batches of `batchSize` — what
+ * every harness-batched backend does (hidden-state-backend.ts). Kernels that switch on the sequence
+ * length (flash attention) switch on this.
+ */
+export function batchLengths(lengths: readonly number[], blockTexts: number, batchSize: number): number[] {
+  const out = new Array<number>(lengths.length);
+  for (let start = 0; start < lengths.length; start += blockTexts) {
+    const block = lengths.slice(start, start + blockTexts);
+    for (const rows of batchRows(block, batchSize, true)) {
+      const seq = Math.max(1, ...rows.map((r) => block[r]));
+      for (const r of rows) out[start + r] = seq;
+    }
+  }
+  return out;
 }
 
 /** Real tokens / padded tokens over all batches: 1 means no padding at all. */

@@ -4,7 +4,7 @@
  * run refuses a golden whose corpus hash differs.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import type { Corpus } from '../corpus/corpus.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -28,6 +28,21 @@ export interface GoldenMeta {
 
 export function metaPathFor(npyPath: string): string {
   return npyPath.replace(/\.npy$/i, '') + '.meta.json';
+}
+
+/**
+ * The .meta.json beside a vectors file (a golden's, or one a `file` backend compares), as written;
+ * null when there is none. Not valid JSON is an InputError naming the file. The one reader of these
+ * files: the golden, the `file` backend and `compare` each take what they need from it.
+ */
+export function readMetaBeside(npyPath: string): { path: string; meta: Partial<GoldenMeta> } | null {
+  const path = metaPathFor(npyPath);
+  if (!existsSync(path)) return null;
+  try {
+    return { path, meta: JSON.parse(readFileSync(path, 'utf8')) as Partial<GoldenMeta> };
+  } catch (error) {
+    throw new InputError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 export function writeGolden(path: string, vectors: Matrix, meta: GoldenMeta, { update }: { update: boolean }): void {
@@ -63,15 +78,7 @@ export function readGoldenInfo(path: string): GoldenInfo {
     throw new InputError(`golden ${path} does not exist; make it with \`npx parity golden --backend reference\` (or pass --golden FILE)`);
   }
   const { rows, dim, dtype } = readNpyInfo(path);
-  const metaPath = metaPathFor(path);
-  let meta: GoldenMeta | null = null;
-  if (existsSync(metaPath)) {
-    try {
-      meta = JSON.parse(readFileSync(metaPath, 'utf8')) as GoldenMeta;
-    } catch (error) {
-      throw new InputError(`${metaPath} is not valid JSON: ${(error as Error).message}`, { cause: error });
-    }
-  }
+  const meta = (readMetaBeside(path)?.meta as GoldenMeta | undefined) ?? null;
   return { path, rows, dim, dtype, meta };
 }
 

@@ -13,7 +13,8 @@ import { findChromium, type ChromiumChoice } from '../backends/webgpu/find-chrom
 import type { Precision } from '../config/config.js';
 import { decodeModel } from '../bisect/onnx-graph.js';
 import { InputError } from '../errors.js';
-import { loadModelInfo, readJson } from '../model/model-folder.js';
+import { readJson } from '../io/read-json.js';
+import { loadModelInfo } from '../model/model-folder.js';
 import { findPython, missingPythonModules, PYTHON_SETUP_HINT } from '../python/interpreter.js';
 
 /** How an ONNX file's name maps to its numerics (the names transformers.js / Optimum export). */

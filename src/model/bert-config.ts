@@ -14,7 +14,3 @@ export interface BertConfig {
   pad_token_id?: number;
   [key: string]: unknown;
 }
-
-export function headSize(config: BertConfig): number {
-  return config.hidden_size / config.num_attention_heads;
-}

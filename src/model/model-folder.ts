@@ -3,10 +3,11 @@
  * modules.json, 1_Pooling/config.json, sentence_bert_config.json, onnx/*.onnx). Nothing here is
  * specific to the fixture: a downloaded Xenova/all-MiniLM-L6-v2 folder loads through the same code.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { BertConfig } from './bert-config.js';
+import { readJson } from '../io/read-json.js';
 
 export type PoolingMode = 'mean' | 'cls' | 'max' | 'mean_sqrt_len';
 
@@ -24,22 +25,6 @@ export interface ModelInfo {
   maxSeqLength: number;
   /** Where each of these came from, for the report. */
   sources: { pooling: string; maxSeqLength: string };
-}
-
-export function readJson<T = unknown>(path: string, what: string): T {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read ${what} at ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      cause: error,
-    });
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (error) {
-    throw new InputError(`${what} at ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
 }
 
 interface StModule {

@@ -214,3 +214,24 @@ export class NpyRowReader {
     }
   }
 }
+
+/**
+ * Rows of an .npy file in the order given, as one matrix ('<f8' stays float64, '<f4'/'<f2' become
+ * float32). Runs of consecutive rows are read in one call each.
+ */
+export function readNpyRows(path: string, rows: readonly number[], chunkRows = 1024): { rows: number; dim: number; data: Float32Array | Float64Array } {
+  const reader = new NpyRowReader(path, { chunkRows });
+  try {
+    const dim = reader.dim;
+    const data = reader.info.dtype === '<f8' ? new Float64Array(rows.length * dim) : new Float32Array(rows.length * dim);
+    for (let k = 0; k < rows.length; ) {
+      let n = 1;
+      while (k + n < rows.length && n < chunkRows && rows[k + n] === rows[k] + n) n++;
+      data.set(reader.read(rows[k], n), k * dim);
+      k += n;
+    }
+    return { rows: rows.length, dim, data };
+  } finally {
+    reader.close();
+  }
+}

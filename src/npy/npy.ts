@@ -4,7 +4,7 @@
  * that says how to convert it, rather than being misread.
  */
 import { readFileSync } from 'node:fs';
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { fromFloat16Bits } from '../numeric/float16.js';

@@ -3,12 +3,12 @@
  * data: renderers never run anything, and `report.json` is exactly this object.
  * Schema: docs/report-schema.md; bump REPORT_SCHEMA_VERSION on any incompatible change.
  */
-import type { Details, Metrics } from '../compare/metrics.js';
+import type { Details, Metrics } from '../compare/metric-types.js';
 import type { Tolerance } from '../compare/tolerance.js';
 import type { Expectation } from '../config/expectation.js';
 import type { BatchInvarianceThresholds, ChecksConfig, DownstreamThresholds } from '../config/checks.js';
 import type { DownstreamImpact } from '../compare/downstream.js';
-import type { BatchInvarianceResult } from '../run/batch-invariance.js';
+import type { BatchInvarianceResult } from '../compare/batch-invariance.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -100,6 +100,8 @@ export interface Report {
   packages: Record<string, string>;
   /** Sizes of the diagnosis checks this run used. */
   checks?: ChecksConfig;
+  /** How texts were batched (blocks, length-sorted batches): `merge` needs it to judge batch-length expectations. */
+  batching?: { batchSize: number; blockTexts: number };
 }
 
 /**

@@ -7,9 +7,11 @@
  * The backend must already be open, with the batch size given here; each batched call holds exactly
  * one batch, [longest, s1, ..., s(batchSize-1)].
  */
-import type { Backend, Matrix } from '../backends/backend.js';
-import { compareBatchInvariance, type BatchInvariance } from '../compare/batch-invariance.js';
-import { InputError } from '../errors.js';
+import type { Backend } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
+import { compareBatchInvariance, type BatchInvarianceResult } from '../compare/batch-invariance.js';
+import { describeCause, InputError } from '../errors.js';
+import type { BackendSession } from './session.js';
 
 export interface BatchInvarianceOptions {
   /** Texts to sample (default 32): spread evenly over the corpus sorted by length, shortest first. */
@@ -18,18 +20,6 @@ export interface BatchInvarianceOptions {
   batchSize: number;
   /** Token count per text (e.g. tokenizer.encode(t).ids.length); default: character length. */
   lengths?: readonly number[];
-}
-
-export interface BatchInvarianceResult extends BatchInvariance {
-  batchSize: number;
-  /** Corpus rows of the sampled texts, in the order compared. */
-  sampleRows: number[];
-  /** The text every batch is padded against. */
-  longest: { row: number; id: string; length: number };
-  /** Batched calls' number of batches. */
-  batches: number;
-  /** Whether `lengths` were token counts (given) or character counts. */
-  lengthUnit: 'tokens' | 'characters';
 }
 
 export const BATCH_INVARIANCE_DEFAULT_SAMPLE = 32;
@@ -95,4 +85,25 @@ export async function measureBatchInvariance(
     batches,
     lengthUnit: options.lengths ? 'tokens' : 'characters',
   };
+}
+
+/** Batch invariance through a session; null (with the reason in `problems`) when it cannot be measured. */
+export async function batchInvarianceFor(
+  session: BackendSession,
+  deadline: number,
+  texts: readonly string[],
+  ids: readonly string[],
+  lengths: readonly number[] | undefined,
+  sample: number,
+  batchSize: number,
+  problems: string[],
+): Promise<BatchInvarianceResult | null> {
+  if (sample <= 0 || batchSize < 2 || texts.length < 2) return null;
+  const asBackend = { name: session.name, embed: (t: readonly string[]) => session.embed(t, deadline) } as Backend;
+  try {
+    return await measureBatchInvariance(asBackend, texts, ids, { sample, batchSize, lengths });
+  } catch (error) {
+    problems.push(`batch invariance not measured: ${describeCause(error)}`);
+    return null;
+  }
 }

@@ -2,10 +2,11 @@
  * Runs one backend over the corpus: whatever it throws or however long it hangs, the caller gets an
  * outcome (vectors, skipped with reason, or error with reason).
  */
-import type { Backend, Matrix } from '../backends/backend.js';
+import type { Backend } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { InProcessSession } from './in-process.js';
 import { describeCause } from '../errors.js';
-import type { ModelContexts } from './model-context.js';
+import type { ModelContexts } from '../model/model-context.js';
 
 export type EmbedOutcome =
   | { status: 'ok'; vectors: Matrix; environment: Record<string, unknown>; timing: Timing }

@@ -1,9 +1,10 @@
 /** A backend session in this process: no crash isolation, used with `"isolation": "none"` and by workers. */
-import type { Backend, Matrix } from '../backends/backend.js';
+import type { Backend } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { createBackends } from '../backends/registry.js';
 import type { BackendConfig } from '../config/config.js';
 import { describeCause } from '../errors.js';
-import type { ModelContexts } from './model-context.js';
+import type { ModelContexts } from '../model/model-context.js';
 import { beforeDeadline, type BackendSession, type OpenResult } from './session.js';
 
 export class InProcessSession implements BackendSession {

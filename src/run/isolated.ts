@@ -5,18 +5,15 @@
  * the other backends of that runtime are reopened in a fresh worker on their next request.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Matrix } from '../backends/backend.js';
+import { compiledScript } from '../io/compiled-script.js';
+import type { Matrix } from '../numeric/matrix.js';
 import type { BackendConfig } from '../config/config.js';
 import { beforeDeadline, type BackendSession, type OpenResult } from './session.js';
 import type { FromWorker, ToWorker, WorkerRequest } from './worker-protocol.js';
 
-/** The compiled worker. Under a TypeScript test runner this module is src/run/*.ts: use dist/ then. */
+/** The compiled backend worker (see compiledScript); null before a build. */
 export function workerScript(): string | null {
-  const here = fileURLToPath(import.meta.url);
-  const candidates = [here.replace(/isolated\.(ts|js)$/, 'backend-worker.js'), here.replace(/[/\\]src[/\\]run[/\\]isolated\.ts$/, '/dist/run/backend-worker.js')];
-  return candidates.find((p) => p.endsWith('.js') && existsSync(p)) ?? null;
+  return compiledScript(import.meta.url, 'backend-worker.js');
 }
 
 type Reply = Exclude<FromWorker, { type: 'ready' }>;

@@ -10,9 +10,9 @@
  * the corpus was sharded.
  */
 import { join, resolve } from 'node:path';
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 import { createBackends } from '../backends/registry.js';
-import { compareMatrices, ComparisonAccumulator } from '../compare/metrics.js';
+import { ComparisonAccumulator } from '../compare/accumulator.js';
 import { PairwiseMaxAbs } from '../compare/pairwise.js';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
 import { loadCorpus } from '../corpus/corpus.js';
@@ -23,16 +23,17 @@ import { displayPath } from '../io/display-path.js';
 import { modelFileHashes } from '../model/model-files.js';
 import { NpyAppendWriter } from '../npy/npy-append.js';
 import { REPORT_FILES, writeReportFiles } from '../report/write-all.js';
-import { overallVerdict, REPORT_SCHEMA_VERSION, type BackendReport, type Report } from '../report/report.js';
-import { packageVersions, parityVersion } from '../versions.js';
-import { judgeComparison, unrunBackend, type BackendBase } from './backend-report.js';
+import type { BackendReport, Report } from '../report/report.js';
+import { packageVersions } from '../versions.js';
+import { backendBase } from '../evaluate/backend-report.js';
+import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
+import { textFacts } from '../evaluate/text-facts.js';
 import { InProcessSession } from './in-process.js';
 import { WorkerPool, workerScript } from './isolated.js';
-import { ModelContexts } from './model-context.js';
+import { ModelContexts } from '../model/model-context.js';
 import { clearRunState, loadRunState, saveRunState, type BackendState, type RunState } from './run-state.js';
 import type { BackendSession } from './session.js';
-import { batchInvarianceFor, downstreamAndDiagnosis } from './checks.js';
-import type { ChecksConfig } from '../config/checks.js';
+import { batchInvarianceFor } from './batch-invariance.js';
 import { blockTextsFor, shardRows, type Shard } from './shard.js';
 
 export interface RunOptions {
@@ -44,8 +45,6 @@ export interface RunOptions {
   /** Tolerance overrides from flags, applied to every selected backend. */
   tolerance?: Partial<BackendConfig['tolerance']>;
   command?: string[];
-  /** Called as each backend finishes, for progress output. */
-  onBackend?: (b: BackendReport) => void;
   /** Called after each block: texts done by every running backend. */
   onProgress?: (p: { done: number; total: number; running: number }) => void;
   /** An expected failure that passes (xpass) fails the run. */
@@ -171,65 +170,58 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       saveRunState(outDir, state);
     }
 
-    // Token counts for the checks (error vs length); the harness tokenizer of the configured model.
+    // Token counts for the checks and expectations; the harness tokenizer of the configured model.
     const ctx = await contexts.get(config.model).catch(() => null);
-    const lengths = ctx ? texts.map((t) => ctx.tokenizer.encode(t).ids.length) : undefined;
-    const checks: ChecksInput = {
-      texts,
-      ids,
-      lengths,
-      goldenPath: golden.path,
-      goldenRowOf: rows ? (k: number) => rows[k] : (k: number) => k,
-      batchSize: config.batchSize,
+    const batching = { batchSize: config.batchSize, blockTexts };
+    const evaluation: EvaluationContext = {
+      outDir,
+      golden: { path: golden.path, dim: golden.dim, rowOf: rows ? (k: number) => rows[k] : (k: number) => k },
+      facts: textFacts(ctx?.tokenizer ?? null, texts, ids, batching),
       settings: config.checks,
       warnings,
     };
     const reports: BackendReport[] = [];
-    for (const item of live) {
-      const report = await finishBackend(item, texts.length, golden.dim, ids, outDir, checks);
-      reports.push(report);
-      options.onBackend?.(report);
-    }
+    for (const item of live) reports.push(await finishBackend(item, texts, evaluation, config.batchSize));
     const producedAll = ['golden', ...reports.filter((r) => r.vectors).map((r) => r.name)];
-    const report: Report = {
-      schemaVersion: REPORT_SCHEMA_VERSION,
-      tool: { name: 'parity', version: parityVersion() },
-      createdAt: new Date().toISOString(),
-      command: options.command ?? [],
-      verdict: overallVerdict(reports, { strict: options.strict }),
-      config: displayPath(config.path),
-      model: ctx
-        ? {
-            dir: displayPath(config.model),
-            files: modelFiles,
-            pooling: ctx.model.pooling.mode,
-            normalize: ctx.model.pooling.normalize,
-            maxSeqLength: ctx.model.maxSeqLength,
-            tokenizer: ctx.tokenizer.description,
-          }
-        : null,
-      corpus: {
-        path: displayPath(corpus.path),
-        sha256: corpus.sha256,
-        count: corpus.texts.length,
-        ids,
-        // Texts only while the report stays attachable; above checks.reportRows texts show by id.
-        ...(texts.length <= config.checks.reportRows ? { texts } : {}),
-        ...(rows && options.shard ? { shard: { ...options.shard, rows } } : {}),
+    const report: Report = runReport(
+      {
+        command: options.command ?? [],
+        config: displayPath(config.path),
+        model: ctx
+          ? {
+              dir: displayPath(config.model),
+              files: modelFiles,
+              pooling: ctx.model.pooling.mode,
+              normalize: ctx.model.pooling.normalize,
+              maxSeqLength: ctx.model.maxSeqLength,
+              tokenizer: ctx.tokenizer.description,
+            }
+          : null,
+        corpus: {
+          path: displayPath(corpus.path),
+          sha256: corpus.sha256,
+          count: corpus.texts.length,
+          ids,
+          // Texts only while the report stays attachable; above checks.reportRows texts show by id.
+          ...(texts.length <= config.checks.reportRows ? { texts } : {}),
+          ...(rows && options.shard ? { shard: { ...options.shard, rows } } : {}),
+        },
+        golden: {
+          path: displayPath(golden.path),
+          dtype: golden.dtype,
+          shape: [golden.rows, golden.dim],
+          backend: golden.meta?.backend.name ?? null,
+          createdAt: golden.meta?.createdAt ?? null,
+        },
+        backends: reports,
+        pairwise: pairwise.result(producedAll),
+        warnings,
+        packages: packageVersions(),
+        checks: config.checks,
+        batching,
       },
-      golden: {
-        path: displayPath(golden.path),
-        dtype: golden.dtype,
-        shape: [golden.rows, golden.dim],
-        backend: golden.meta?.backend.name ?? null,
-        createdAt: golden.meta?.createdAt ?? null,
-      },
-      backends: reports,
-      pairwise: pairwise.result(producedAll),
-      warnings,
-      packages: packageVersions(),
-      checks: config.checks,
-    };
+      { strict: options.strict },
+    );
     writeReportFiles(report, outDir);
     const reportPath = join(outDir, REPORT_FILES.json);
     clearRunState(outDir);
@@ -283,46 +275,25 @@ function replayFinishedRows(live: Live[], done: number, goldenBlock: (s: number,
   }
 }
 
-interface ChecksInput {
-  texts: readonly string[];
-  ids: readonly string[];
-  lengths: readonly number[] | undefined;
-  goldenPath: string;
-  goldenRowOf: (k: number) => number;
-  batchSize: number;
-  settings: ChecksConfig;
-  warnings: string[];
-}
-
-async function finishBackend(item: Live, total: number, goldenDim: number, ids: readonly string[], outDir: string, checks: ChecksInput): Promise<BackendReport> {
+/** A backend's report entry: batch invariance while its session is open, then the shared evaluation. */
+async function finishBackend(item: Live, texts: readonly string[], evaluation: EvaluationContext, batchSize: number): Promise<BackendReport> {
   const { spec, state } = item;
   const environment = state.status === 'running' ? { ...state.environment, ...(await item.session.environment()) } : state.environment;
-  const base: BackendBase = {
-    name: spec.name,
-    runtime: spec.runtime,
-    precision: spec.precision,
-    ...(spec.note ? { note: spec.note } : {}),
-    ...(spec.expect ? { expect: spec.expect } : {}),
-    ...(spec.downstream || spec.batchInvariance ? { limits: { downstream: spec.downstream, batchInvariance: spec.batchInvariance } } : {}),
-    tolerance: spec.tolerance,
+  const base = backendBase(
+    { ...spec, ...(spec.downstream || spec.batchInvariance ? { limits: { downstream: spec.downstream, batchInvariance: spec.batchInvariance } } : {}) },
     environment,
-  };
-  const timing = { openMs: state.openMs, embedMs: state.embedMs, textsPerSecond: state.embedMs > 0 ? (total * 1000) / state.embedMs : 0 };
-  if (state.status === 'skipped' || state.status === 'error') return unrunBackend(base, state.status, state.reason ?? 'unknown');
-  if (state.status === 'shape') {
-    // A shape mismatch is a failed comparison that names both shapes, not a crash.
-    const mismatch = compareMatrices({ rows: total, dim: goldenDim, data: new Float32Array(0) }, { rows: total, dim: state.dim!, data: new Float32Array(0) }, spec.tolerance, ids);
-    return judgeComparison(base, mismatch, timing, null);
-  }
+  );
+  const timing = { openMs: state.openMs, embedMs: state.embedMs, textsPerSecond: state.embedMs > 0 ? (texts.length * 1000) / state.embedMs : 0 };
+  if (state.status === 'skipped' || state.status === 'error') return evaluateBackend(evaluation, base, { kind: state.status, reason: state.reason ?? 'unknown' }, timing);
+  if (state.status === 'shape') return evaluateBackend(evaluation, base, { kind: 'shape', dim: state.dim! }, timing);
   item.writer!.finish();
   item.writer = null;
   const problems: string[] = [];
-  const s = checks.settings;
-  const batchInvariance = await batchInvarianceFor(item.session, item.deadline, checks.texts, checks.ids, checks.lengths, s.batchInvarianceSample, checks.batchSize, problems);
-  const comparison = item.acc!.result();
-  const { downstream, diagnosis } = downstreamAndDiagnosis(vectorsPath(outDir, spec.name), checks.goldenPath, checks.goldenRowOf, total, comparison, checks.lengths, s.downstreamMaxN, problems);
-  checks.warnings.push(...problems.map((p) => `${spec.name}: ${p}`));
-  return judgeComparison(base, comparison, timing, join('vectors', `${spec.name}.npy`), { downstream, batchInvariance, diagnosis }, s.reportRows);
+  const { facts, settings } = evaluation;
+  const batchInvariance = await batchInvarianceFor(item.session, item.deadline, texts, facts.ids, facts.lengths, settings.batchInvarianceSample, batchSize, problems);
+  evaluation.warnings.push(...problems.map((p) => `${spec.name}: ${p}`));
+  const vectorsFile = join('vectors', `${spec.name}.npy`);
+  return evaluateBackend(evaluation, base, { kind: 'vectors', vectorsFile, comparison: item.acc!.result(), batchInvariance }, timing);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -3,7 +3,7 @@
  * corpus through. Two implementations: in this process (in-process.ts) and in a worker process
  * (isolated.ts). Both report a backend that cannot run as skipped/error rather than throwing.
  */
-import type { Matrix } from '../backends/backend.js';
+import type { Matrix } from '../numeric/matrix.js';
 
 export type OpenResult =
   | { status: 'ok'; environment: Record<string, unknown>; openMs: number }

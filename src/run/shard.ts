@@ -6,7 +6,6 @@
  * (padding changes fp16 results in the last bits) and a merged report equals the single run's
  * exactly. Interleaving blocks keeps the shards' run times alike.
  */
-import type { Matrix } from '../backends/backend.js';
 import { InputError } from '../errors.js';
 
 export interface Shard {
@@ -30,13 +29,6 @@ export function shardRows(total: number, shard: Shard, blockTexts: number): numb
     for (let r = start; r < Math.min(start + blockTexts, total); r++) rows.push(r);
   }
   return rows;
-}
-
-/** The given rows of a matrix, in that order, as a new matrix of the same precision. */
-export function selectRows<M extends Matrix>(m: M, rows: readonly number[]): Matrix {
-  const data = m.data instanceof Float64Array ? new Float64Array(rows.length * m.dim) : new Float32Array(rows.length * m.dim);
-  rows.forEach((r, i) => data.set(m.data.subarray(r * m.dim, (r + 1) * m.dim), i * m.dim));
-  return { rows: rows.length, dim: m.dim, data };
 }
 
 /**

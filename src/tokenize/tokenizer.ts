@@ -7,7 +7,7 @@
  * overrides tokenizer.json's truncation) the way Hugging Face tokenizers does: the text's pieces are
  * cut to maxLength - 2 and then [CLS] ... [SEP] are added, so a long text ends in [SEP].
  * transformers.js 4.3.1 with {truncation: true, max_length} instead cuts the finished sequence,
- * special tokens included, and drops the final [SEP] (test/tokenizer.test.ts checks this). It also
+ * special tokens included, and drops the final [SEP] (test/tokenize/tokenizer.test.ts checks this). It also
  * ignores tokenizer.json's own truncation and padding sections. So we encode without special
  * tokens, cut, and add the template's special tokens ourselves.
  */
@@ -84,7 +84,7 @@ export async function loadTokenizer(model: ModelInfo): Promise<TextTokenizer> {
     encode(text: string): EncodedText {
       const pieces = encodeIds(text, false);
       const ids = [...prefix, ...pieces.slice(0, room), ...suffix];
-      return { ids, typeIds: new Array<number>(ids.length).fill(0) };
+      return { ids, typeIds: new Array<number>(ids.length).fill(0), fullLength: prefix.length + pieces.length + suffix.length };
     },
   };
 }

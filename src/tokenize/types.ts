@@ -4,6 +4,8 @@ export interface EncodedText {
   ids: number[];
   /** token_type_ids, same length as ids (all 0 for single sentences). */
   typeIds: number[];
+  /** Tokens the text has before truncation, special tokens included (ids.length unless it was cut). */
+  fullLength: number;
 }
 
 export interface TextTokenizer {

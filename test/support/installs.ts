@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { findChromium } from '../../src/backends/webgpu/find-chromium.js';
-import { ROOT } from '../helpers.js';
+import { ROOT } from './helpers.js';
 
 export interface Install {
   present: boolean;
@@ -44,4 +44,23 @@ export const CHROMIUM_PATH = findChromium().path;
 
 export function requireChromium(): Install {
   return requireInstall(`Chromium (${CHROMIUM_PATH ?? 'none found'})`, CHROMIUM_PATH !== null, 'apt-get install -y chromium, as root');
+}
+
+/**
+ * The real all-MiniLM-L6-v2 tokenizer files, shared beside the repository (../shared/models).
+ * PARITY_MINILM_DIR points elsewhere, for a checkout that does not sit beside that folder (a git worktree).
+ */
+export const MINILM_DIR = process.env.PARITY_MINILM_DIR ?? join(ROOT, '..', 'shared', 'models', 'all-MiniLM-L6-v2');
+
+export function requireMiniLm(): Install {
+  return requireInstall(
+    `the shared all-MiniLM-L6-v2 model folder (${MINILM_DIR})`,
+    existsSync(join(MINILM_DIR, 'tokenizer.json')),
+    'place the Hugging Face sentence-transformers/all-MiniLM-L6-v2 files in ../shared/models/all-MiniLM-L6-v2',
+  );
+}
+
+/** The compiled build in dist/ (worker threads and worker processes load compiled files). */
+export function requireBuild(file: string): Install {
+  return requireInstall(`the compiled build (${file})`, existsSync(file), 'npx tsc -p tsconfig.json; `npm test` builds it first');
 }

@@ -4,15 +4,15 @@
  * run: the file must hold one row per corpus text, in corpus order. `path` is relative to the
  * config file's folder.
  */
-import { selectRows } from '../../run/shard.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BackendError, describeCause, InputError } from '../../errors.js';
-import { metaPathFor } from '../../golden/golden.js';
+import { metaPathFor, readMetaBeside } from '../../golden/golden.js';
 import { displayPath } from '../../io/display-path.js';
 import { sha256 } from '../../io/hash.js';
 import { decodeNpy, type NpyMatrix } from '../../npy/npy.js';
-import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec, Matrix } from '../backend.js';
+import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
+import { selectRows, type Matrix } from '../../numeric/matrix.js';
 
 export const FILE_OPTION_KEYS = ['path'] as const;
 
@@ -83,14 +83,11 @@ export class FileBackend implements Backend {
       env.dtype = this.loaded.vectors.dtype;
       env.shape = [this.loaded.vectors.rows, this.loaded.vectors.dim];
     }
-    const metaPath = metaPathFor(this.path);
-    if (existsSync(metaPath)) {
-      try {
-        const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { backend?: unknown; createdAt?: unknown };
-        env.meta = { path: displayPath(metaPath), backend: meta.backend ?? null, createdAt: meta.createdAt ?? null };
-      } catch (error) {
-        env.meta = { path: displayPath(metaPath), error: `not valid JSON: ${describeCause(error)}` };
-      }
+    try {
+      const found = readMetaBeside(this.path);
+      if (found) env.meta = { path: displayPath(found.path), backend: found.meta.backend ?? null, createdAt: found.meta.createdAt ?? null };
+    } catch (error) {
+      env.meta = { path: displayPath(metaPathFor(this.path)), error: describeCause(error) };
     }
     return env;
   }

@@ -12,7 +12,8 @@
  * name and whether it was set, and every message is scrubbed of the key.
  */
 import { BackendError, describeCause } from '../../errors.js';
-import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec, Matrix } from '../backend.js';
+import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
+import type { Matrix } from '../../numeric/matrix.js';
 import { parseHttpOptions, type HttpOptions } from './options.js';
 import { parseEmbeddingsReply, ReplyError, snippet, type EmbeddingsReply } from './reply.js';
 import { backoffMs, DEFAULT_RETRY_TIMING, retryAfterMs, sleep, type RetryTiming } from './retry.js';

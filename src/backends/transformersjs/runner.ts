@@ -15,7 +15,8 @@ import { BackendError, describeCause, InputError } from '../../errors.js';
 import { displayPath } from '../../io/display-path.js';
 import { sha256File } from '../../io/hash.js';
 import { loadModelInfo, type PoolingMode } from '../../model/model-folder.js';
-import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec, Matrix } from '../backend.js';
+import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
+import type { Matrix } from '../../numeric/matrix.js';
 import { cudaAvailability } from '../onnxruntime-node/cuda.js';
 import { ortNodePackageDir } from '../onnxruntime-node/runner.js';
 import { importTransformers } from '../../tokenize/tokenizer.js';
@@ -169,7 +170,7 @@ export class TransformersJsBackend implements Backend {
       // fp16 models: the pooled tensor is float16. On a runtime without Float16Array (Node 20) its
       // data is a Uint16Array, and transformers.js 4.3.1's mean_pooling/normalize have already run on
       // those raw half bits, so the decoded vectors are meaningless; that is what the app gets, and
-      // the comparison shows it (test/transformersjs-backend.test.ts).
+      // the comparison shows it (test/backends/transformersjs/runner.test.ts).
       if (tensor.type !== 'float32') tensor = tensor.to('float32');
       if (tensor.dims.length !== 2 || tensor.dims[0] !== batch.length) {
         throw new BackendError(this.name, `pipeline returned dims [${tensor.dims}] for ${batch.length} texts, expected [${batch.length}, hidden]`);

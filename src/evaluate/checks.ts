@@ -1,0 +1,47 @@
+/**
+ * Downstream impact and named diagnoses of one backend, from its vectors and the golden on disk
+ * (read back, so the run itself stays streaming; corpora above `downstreamMaxN` texts are sampled,
+ * with the one seed DOWNSTREAM_SAMPLE_SEED, so `run` and `merge` pick the same rows).
+ */
+import type { Matrix } from '../numeric/matrix.js';
+import { diagnose } from '../compare/diagnosis.js';
+import { DOWNSTREAM_SAMPLE_SEED, downstreamImpact, sampleRows, type DownstreamImpact } from '../compare/downstream.js';
+import type { Comparison } from '../compare/metric-types.js';
+import { describeCause } from '../errors.js';
+import { readNpyRows } from '../npy/npy-reader.js';
+
+/**
+ * Downstream impact and diagnoses for one backend. `goldenRowOf` maps a row of the run (a shard's
+ * row k) to its golden row.
+ */
+export function downstreamAndDiagnosis(
+  vectorsPath: string,
+  goldenPath: string,
+  goldenRowOf: (k: number) => number,
+  total: number,
+  comparison: Comparison,
+  lengths: readonly number[] | undefined,
+  maxN: number,
+  problems: string[],
+): { downstream: DownstreamImpact | null; diagnosis: string[] } {
+  const sampled = total > maxN;
+  const picked = sampled ? sampleRows(total, maxN, DOWNSTREAM_SAMPLE_SEED) : Array.from({ length: total }, (_, k) => k);
+  let golden: Matrix | null = null;
+  let actual: Matrix | null = null;
+  let downstream: DownstreamImpact | null = null;
+  try {
+    golden = readNpyRows(goldenPath, picked.map(goldenRowOf));
+    actual = readNpyRows(vectorsPath, picked);
+    if (maxN > 0 && total >= 2) {
+      const d = downstreamImpact(golden, actual, { maxN: picked.length });
+      // Positions within the sample back to rows of the run, so the report names the right texts.
+      const at = d.maxPairwiseDeltaAt ? { i: picked[d.maxPairwiseDeltaAt.i], j: picked[d.maxPairwiseDeltaAt.j] } : null;
+      downstream = { ...d, maxPairwiseDeltaAt: at, rows: total, sampled };
+    }
+  } catch (error) {
+    problems.push(`downstream impact not measured: ${describeCause(error)}`);
+  }
+  // Diagnoses that look at the vectors need every row in run order; sampled runs get the rest.
+  const context = !sampled && golden && actual ? { golden, actual, lengths } : { lengths };
+  return { downstream, diagnosis: diagnose(comparison.metrics, comparison.details, context) };
+}
