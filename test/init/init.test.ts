@@ -109,6 +109,27 @@ describe('planBackends', () => {
     }
   });
 
+  it('writes pytorch-fp64/pytorch-fp32 entries that the config accepts, with the runtime registered (simulated here)', () => {
+    const registered = RUNTIMES['sentence-transformers'];
+    // Stands in for the sentence-transformers runtime until this branch has it: same option keys.
+    if (!registered) RUNTIMES['sentence-transformers'] = { ...RUNTIMES.reference, optionKeys: ['dtype', 'device', 'attention'], description: 'test stand-in' };
+    try {
+      const { backends } = planBackends(model, pythonMachine);
+      expect(backends.map((b) => b.name).slice(0, 3)).toEqual(['pytorch-fp64', 'pytorch-fp32', 'reference']);
+      expect(chooseGolden(backends)).toBe('pytorch-fp64');
+      expect(backends[0].note).toMatch(/^SentenceTransformer\(model\) in PyTorch float64 on CPU \(\/venv\/bin\/python\)/);
+      const parsed = parseConfig({ model: FIXTURE.model, corpus: FIXTURE.corpus, golden: FIXTURE.golden, backends }, join(FIXTURE.model, 'parity.config.json'));
+      expect(parsed.backends.slice(0, 2).map((b) => [b.name, b.options, b.precision, b.tolerance.atol])).toEqual([
+        ['pytorch-fp64', { dtype: 'float64', device: 'cpu' }, 'fp64', 1e-7],
+        ['pytorch-fp32', { dtype: 'float32', device: 'cpu' }, 'fp32', 1e-5],
+      ]);
+      // Without Python + torch the entries stay out and the reason is the probe's.
+      expect(planBackends(model, bareMachine).notAdded[0]).toBe('pytorch-fp64/pytorch-fp32 (sentence-transformers): python3 (PATH) lacks torch (test)');
+    } finally {
+      if (!registered) delete RUNTIMES['sentence-transformers'];
+    }
+  });
+
   it('a non-BERT model gets no reference; cpu-fp32 makes the golden; quantized files get loose starting tolerances', () => {
     const { model: modelDir } = project();
     const cfg = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8'));
