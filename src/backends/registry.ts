@@ -11,6 +11,8 @@ import { createHttpBackend } from './http/runner.js';
 import { createOrtNodeBackend } from './onnxruntime-node/runner.js';
 import { createOrtWebBackend } from './onnxruntime-web/runner.js';
 import { createReferenceBackend } from './reference/runner.js';
+import { ST_OPTION_KEYS, sentenceTransformersPrecision } from './sentence-transformers/options.js';
+import { createSentenceTransformersBackend } from './sentence-transformers/runner.js';
 import { createTransformersJsBackend } from './transformersjs/runner.js';
 import { createWebGpuBackend, WEBGPU_OPTION_KEYS } from './webgpu/runner.js';
 
@@ -19,12 +21,15 @@ export interface RuntimeEntry {
   /** Config keys this runtime understands besides the common ones; anything else is a typo. */
   optionKeys: readonly string[];
   description: string;
+  /** The `precision` (default tolerance class) of an entry that sets none; default fp32. */
+  defaultPrecision?: (options: Record<string, unknown>) => 'fp64' | 'fp32' | 'fp16';
 }
 
 export const RUNTIMES: Record<string, RuntimeEntry> = {
   reference: {
     factory: createReferenceBackend,
     optionKeys: [],
+    defaultPrecision: () => 'fp64',
     description: 'float64 TypeScript BertModel from model.safetensors (BERT family only)',
   },
   'onnxruntime-node': {
@@ -51,6 +56,12 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
     factory: createWebGpuBackend,
     optionKeys: WEBGPU_OPTION_KEYS,
     description: "onnxruntime-web's WebGPU execution provider in headless Chromium (playwright-core), default or native webgpu bundle",
+  },
+  'sentence-transformers': {
+    factory: createSentenceTransformersBackend,
+    optionKeys: ST_OPTION_KEYS,
+    description: 'PyTorch SentenceTransformer in a Python worker (own tokenizer, truncation, pooling); float64 on CPU is an oracle for any architecture',
+    defaultPrecision: sentenceTransformersPrecision,
   },
   file: {
     factory: createFileBackend,

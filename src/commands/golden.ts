@@ -43,6 +43,8 @@ export async function makeGolden(options: GoldenOptions): Promise<{ path: string
   if (outcome.status === 'error') throw new BackendError(spec.name, `cannot make a golden: ${outcome.reason}`, { cause: outcome.error });
   const ctx = await contexts.get(spec.modelDir);
   const v = outcome.vectors;
+  // The golden keeps what the backend returned: float64 from `reference` or a float64 PyTorch model
+  // (sentence-transformers, dtype float64), float32 from everything else.
   const dtype = v.data instanceof Float64Array ? '<f8' : '<f4';
   const meta: GoldenMeta = {
     schemaVersion: 1,
@@ -52,7 +54,8 @@ export async function makeGolden(options: GoldenOptions): Promise<{ path: string
     corpus: { path: displayPath(corpus.path), sha256: corpus.sha256, count: corpus.texts.length, ids: corpus.ids },
     model: { dir: displayPath(spec.modelDir), files: modelFileHashes(spec.modelDir) },
     backend: { name: spec.name, runtime: spec.runtime, environment: outcome.environment },
-    tokenizer: ctx.tokenizer.description,
+    // Runtimes that tokenize for themselves (sentence-transformers, transformers.js) say which tokenizer ran.
+    tokenizer: typeof outcome.environment.tokenizer === 'string' ? outcome.environment.tokenizer : ctx.tokenizer.description,
     pooling: ctx.model.pooling.mode,
     normalize: ctx.model.pooling.normalize,
     maxSeqLength: ctx.model.maxSeqLength,

@@ -123,7 +123,7 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     const entryRuntime = RUNTIMES[runtime];
     if (!entryRuntime) check.fail(`${path}.runtime`, `one of ${Object.keys(RUNTIMES).join(', ')}`, runtime);
     check.keys(b, [...COMMON_BACKEND_KEYS, ...entryRuntime.optionKeys], path);
-    const precision = (b.precision ?? (runtime === 'reference' ? 'fp64' : 'fp32')) as Precision;
+    const precision = (b.precision ?? entryRuntime.defaultPrecision?.(b) ?? 'fp32') as Precision;
     if (!['fp64', 'fp32', 'fp16'].includes(precision)) check.fail(`${path}.precision`, 'one of fp64, fp32, fp16', b.precision);
     const tolerance = parseTolerance(b.tolerance, DEFAULT_TOLERANCE[precision], check, `${path}.tolerance`);
     const timeoutMs = b.timeoutMs === undefined ? defaultTimeout : check.number(b.timeoutMs, `${path}.timeoutMs`, { min: 1, integer: true });

@@ -1,5 +1,6 @@
 /**
- * Golden vectors: an .npy (float64 from the reference, float32 from runtimes) plus FILE.meta.json that
+ * Golden vectors: an .npy (float64 from the reference or a float64 PyTorch backend, float32 from other
+ * runtimes: the dtype the backend returned) plus FILE.meta.json that
  * says exactly what produced it. A golden is only meaningful for the corpus it was made from, so a
  * run refuses a golden whose corpus hash differs.
  */

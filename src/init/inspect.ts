@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { cudaAvailability } from '../backends/onnxruntime-node/cuda.js';
 import { ortNodePackageDir } from '../backends/onnxruntime-node/runner.js';
 import { RUNTIMES } from '../backends/registry.js';
+import { ST_PYTHON_MODULES } from '../backends/sentence-transformers/runner.js';
 import { findChromium, type ChromiumChoice } from '../backends/webgpu/find-chromium.js';
 import type { Precision } from '../config/config.js';
 import { decodeModel } from '../bisect/onnx-graph.js';
@@ -161,12 +162,13 @@ export function inspectMachine(configDir: string, { probePython = true }: { prob
   const py = findPython({ configDir });
   let python: MachineInspection['python'] = { command: py.command, source: py.source, ok: false, reason: 'not checked' };
   if (probePython) {
-    const missing = missingPythonModules(py.command, ['torch', 'sentence_transformers'], 30_000);
+    // The modules the sentence-transformers runtime itself checks, so init adds only backends that will run.
+    const missing = missingPythonModules(py.command, ST_PYTHON_MODULES, 30_000);
     python =
       missing === null
         ? { ...python, reason: `no Python at ${py.command} (${py.source}); ${PYTHON_SETUP_HINT} in a clone of parity, or set PARITY_PYTHON` }
         : missing.length
-          ? { ...python, reason: `${py.command} (${py.source}) lacks ${missing.join(', ')} (pip install torch sentence-transformers)` }
+          ? { ...python, reason: `${py.command} (${py.source}) lacks ${missing.join(', ')} (${PYTHON_SETUP_HINT} in a clone of parity, or pip install torch sentence-transformers)` }
           : { command: py.command, source: py.source, ok: true };
   }
   let cuda: MachineInspection['cuda'];

@@ -139,5 +139,5 @@ describe('expected failures are bounded', () => {
     expect(report.verdict).toBe('fail');
     expect(report.backends[0]).toMatchObject({ status: 'fail', metrics: { zeroRows: golden.rows } });
     expect(report.backends[0].reasons.at(-1)).toMatch(/never an expected failure/);
-  });
+  }, 60_000);
 });

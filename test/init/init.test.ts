@@ -7,6 +7,7 @@ import { parseConfig } from '../../src/config/config.js';
 import { chooseGolden, EXAMPLE_CORPUS, initProject, planBackends } from '../../src/init/init.js';
 import { classifyOnnxFile, inspectModel, type MachineInspection } from '../../src/init/inspect.js';
 import { FIXTURE, parity, tempDir } from '../support/helpers.js';
+import { requirePythonEnv, VENV_PYTHON } from '../support/installs.js';
 
 const temps: string[] = [];
 afterAll(() => {
@@ -215,4 +216,36 @@ describe('parity init and a newcomer in an empty folder (CLI)', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/^parity: .*parity\.config\.json already exists; parity init never overwrites a config/);
   });
+});
+
+const pythonEnv = requirePythonEnv();
+
+describe.skipIf(!pythonEnv.present)(pythonEnv.title('parity init with the project\'s Python environment (torch + sentence-transformers)'), () => {
+  it('writes pytorch-fp64 as the golden backend; golden from it, then run against it, exit 0', () => {
+    const { dir } = project();
+    const env = { PARITY_PYTHON: VENV_PYTHON };
+    const init = parity(['init'], { cwd: dir, env });
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain(`machine: browser `);
+    expect(init.stdout).toContain(`Python ${VENV_PYTHON} with torch + sentence-transformers`);
+    const written = JSON.parse(readFileSync(join(dir, 'parity.config.json'), 'utf8'));
+    expect(written.backends.slice(0, 3).map((b: { name: string; runtime: string }) => `${b.name}:${b.runtime}`)).toEqual([
+      'pytorch-fp64:sentence-transformers',
+      'pytorch-fp32:sentence-transformers',
+      'reference:reference',
+    ]);
+    expect(init.stdout).toContain('npx parity golden --backend pytorch-fp64\n');
+    const golden = parity(['golden', '--backend', 'pytorch-fp64'], { cwd: dir, env });
+    expect(golden.stderr).toBe('');
+    expect(golden.stdout).toBe('wrote parity/golden.npy (289×64 <f8) and its .meta.json\n');
+    const run = parity(['run', '--json', '--backend', 'pytorch-fp64', '--backend', 'reference', '--backend', 'cpu-fp32'], { cwd: dir, env });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    const by = Object.fromEntries(report.backends.map((b: { name: string; status: string; metrics: { maxAbs: number } }) => [b.name, b]));
+    expect([by['pytorch-fp64'].status, by.reference.status, by['cpu-fp32'].status]).toEqual(['pass', 'pass', 'pass']);
+    // Two float64 implementations agree to summation order; fp32 ONNX Runtime to float32 rounding.
+    expect(by.reference.metrics.maxAbs).toBeLessThan(1e-12);
+    expect(by['cpu-fp32'].metrics.maxAbs).toBeGreaterThan(1e-8);
+    expect(by['cpu-fp32'].metrics.maxAbs).toBeLessThan(1e-5);
+  }, 300_000);
 });

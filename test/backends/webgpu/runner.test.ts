@@ -107,7 +107,9 @@ describe.skipIf(!chromium.present)(chromium.title('webgpu-browser in Chromium'),
     if (smallSubgroups) {
       // A later config change may mark this backend as an expected failure (xfail).
       expect(['fail', 'xfail']).toContain(b.status);
-      expect(b.metrics!.maxAbs).toBeGreaterThan(0.1);
+      // The wrong kernel races: max abs varies from run to run (0.067, 0.091, 0.177 measured), so
+      // assert a floor that is a bug by three orders of magnitude over the 1e-5 tolerance, not a value.
+      expect(b.metrics!.maxAbs).toBeGreaterThan(1e-2);
     } else {
       expect(b.metrics!.total).toBeGreaterThan(0);
     }
