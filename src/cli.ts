@@ -20,6 +20,8 @@ import { renderBench, runBench } from './bench/bench.js';
 import { renderBisectTable } from './bisect/render.js';
 import { renderTerminal, wantsColor } from './report/terminal.js';
 import { runParity } from './run/run.js';
+import { writeFileAtomic } from './io/atomic-write.js';
+import { join } from 'node:path';
 import { parityVersion } from './versions.js';
 
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
@@ -164,6 +166,29 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
       }
       const result = await runBench({ config: opts.config, backends: opts.backend, model: opts.model, corpus: opts.corpus, batchSize: opts.batchSize, threads: opts.threads, repeats: opts.repeats });
       io.stdout(opts.json ? JSON.stringify(result, null, 2) + '\n' : renderBench(result, { color: wantsColor(process.stdout) }));
+    });
+
+  program
+    .command('sweep')
+    .description('find the sequence length at which a backend starts to disagree: exact-length probes, alone and padded in a batch, against a trusted backend')
+    .option('-c, --config <file>', 'config file', 'parity.config.json')
+    .option('-b, --backend <name>', 'sweep only this backend (repeatable)', collect)
+    .option('--against <name>', 'trusted backend (default: the config\'s reference / fp64 backend)')
+    .option('--lengths <list>', 'token lengths, comma-separated', '8,32,128,512,2048,8192')
+    .option('-o, --out <dir>', 'where sweep.json and sweep.html go', 'reports/sweep')
+    .option('--json', 'print sweep.json to stdout instead of the table')
+    .action(async (opts) => {
+      const lengths = String(opts.lengths).split(',').map((x) => Number(x.trim()));
+      if (!lengths.length || lengths.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`--lengths must be positive integers separated by commas, got "${opts.lengths}"`);
+      // Loaded on use: no other command pays for the sweep's modules at start-up.
+      const { runSweep } = await import('./sweep/sweep.js');
+      const { renderSweepHtml, renderSweepTable } = await import('./sweep/render.js');
+      const result = await runSweep({ config: opts.config, backends: opts.backend, against: opts.against, lengths, onProgress: (line) => io.stderr(`  ${line}\n`) });
+      const json = JSON.stringify(result, nonFiniteAsString, 2) + '\n';
+      writeFileAtomic(join(opts.out, 'sweep.json'), json);
+      writeFileAtomic(join(opts.out, 'sweep.html'), renderSweepHtml(result));
+      io.stdout(opts.json ? json : renderSweepTable(result) + `report: ${join(opts.out, 'sweep.json')} and sweep.html\n`);
+      exitCode = result.verdict === 'pass' ? EXIT.pass : EXIT.fail;
     });
 
   program

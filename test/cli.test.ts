@@ -63,7 +63,7 @@ describe('parity compare', () => {
     expect(text.code).toBe(1);
     expect(text.stdout).toContain(`  diagnosis: ${expected[0]}\n`);
     expect(JSON.parse(parity(['compare', a, a, '--json']).stdout).diagnosis).toEqual([]);
-  });
+  }, 60_000);
 
   it('two empty files (0 rows) are bad input, exit 2', () => {
     const e = join(dir, 'empty.npy');
@@ -72,7 +72,7 @@ describe('parity compare', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^parity: .*empty\.npy and .*empty\.npy both hold 0 rows: nothing to compare/);
-  });
+  }, 60_000);
 
   it('a shape mismatch fails (exit 1) naming both shapes', () => {
     const c = join(dir, 'c.npy');

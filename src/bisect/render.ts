@@ -1,5 +1,5 @@
 /** Terminal rendering of a bisection: a header, the verdict line, and the per-node table. */
-import { fmt } from '../compare/verdict.js';
+import { fmt } from '../numeric/format.js';
 import { isFloatOutput, type BisectResult, type NodeComparison } from './bisect.js';
 
 export interface RenderBisectOptions {

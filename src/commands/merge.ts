@@ -2,7 +2,7 @@
  * `parity merge DIR...`: combines the reports of `parity run --shard i/n` into the report a single
  * run would have written. Metrics are not averaged from shard summaries (a max of means is wrong,
  * downstream neighbours need all vectors): each backend's full matrix is reassembled from the
- * shards' saved vectors in corpus order and compared once, by the same code as `run`.
+ * shards' saved vectors in corpus order and evaluated once by src/evaluate/ (the same code as `run`).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';

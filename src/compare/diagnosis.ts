@@ -19,7 +19,7 @@ import type { Matrix } from '../numeric/matrix.js';
 import { HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10 } from './histogram.js';
 import type { Details, Metrics } from './metric-types.js';
 import { spearman } from '../numeric/spearman.js';
-import { fmt } from './verdict.js';
+import { fmt } from '../numeric/format.js';
 
 export interface DiagnosisContext {
   golden?: Matrix;

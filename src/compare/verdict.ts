@@ -1,6 +1,7 @@
 /** Turns metrics + tolerance into pass/fail with reasons a person can act on. Pure; no I/O. */
 import type { Metrics } from './metric-types.js';
 import type { Tolerance } from './tolerance.js';
+import { fmt, pct } from '../numeric/format.js';
 
 export interface Verdict {
   status: 'pass' | 'fail';
@@ -8,19 +9,6 @@ export interface Verdict {
   reasons: string[];
   /** torch.testing-style multi-line summary, for JUnit and terminal details. */
   message: string;
-}
-
-export function fmt(x: number | null | undefined): string {
-  if (x === null || x === undefined) return 'n/a';
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  return a >= 1e-3 && a < 1e4 ? Number(x.toPrecision(3)).toString() : x.toExponential(2);
-}
-
-function pct(r: number): string {
-  const p = r * 100;
-  return p === 0 ? '0%' : p < 0.01 ? `${p.toExponential(1)}%` : `${Number(p.toPrecision(2))}%`;
 }
 
 export function judge(m: Metrics, tol: Tolerance): Verdict {

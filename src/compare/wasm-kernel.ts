@@ -2,7 +2,7 @@
  * Runs kernel.wat (WebAssembly SIMD) for ComparisonAccumulator on float32 rows. One instance per
  * thread, shared by every accumulator: `add` copies its rows in, runs, and takes its state back out
  * before returning, so nothing stays behind between calls. Null where WebAssembly SIMD is missing
- * (the JavaScript kernel in metrics.ts is used then) or when PARITY_NO_WASM is set.
+ * (the JavaScript kernel in scalar-kernel.ts is used then) or when PARITY_NO_WASM is set.
  */
 import { KERNEL_WASM_BASE64 } from './wasm-kernel-bytes.js';
 

@@ -12,7 +12,7 @@
  */
 import type { Details, Metrics } from '../compare/metric-types.js';
 import type { Tolerance } from '../compare/tolerance.js';
-import { fmt } from '../compare/verdict.js';
+import { fmt } from '../numeric/format.js';
 import { conditionsHold, describeConditions, expectationApplies, type Expectation } from '../config/expectation.js';
 import type { BackendReport } from '../report/report.js';
 

@@ -9,7 +9,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RUNTIMES } from '../backends/registry.js';
 import { DEFAULT_CONFIG_FILE, parseConfig, type Precision } from '../config/config.js';
-import { fmt } from '../compare/verdict.js';
+import { fmt } from '../numeric/format.js';
 import { InputError } from '../errors.js';
 import { inspectMachine, inspectModel, type MachineInspection, type ModelInspection, type OnnxVariant } from './inspect.js';
 

@@ -1,22 +1,11 @@
-/** Number and text formatting shared by the HTML, Markdown and JUnit renderers. */
-import { fmt } from '../compare/verdict.js';
-
-export { fmt };
+/** Number and text formatting shared by every renderer (terminal, HTML, Markdown, JUnit). */
+export { fmt, keptPct, pct, spearmanText } from '../numeric/format.js';
 
 /** "289 texts", or "145 of 289 texts (shard 1/2)" for a sharded run. */
 export function textsCompared(corpus: { count: number; ids: readonly string[]; shard?: { index: number; count: number } }): string {
   const rows = corpus.ids?.length ?? corpus.count;
   if (corpus.shard) return `${rows.toLocaleString('en-US')} of ${corpus.count.toLocaleString('en-US')} texts (shard ${corpus.shard.index}/${corpus.shard.count})`;
   return `${rows.toLocaleString('en-US')} texts`;
-}
-
-/** A fraction as a percentage with two significant digits: 0.2438 → "24%", 3e-5 → "0.003%". */
-export function pct(ratio: number): string {
-  if (!Number.isFinite(ratio)) return String(ratio);
-  const p = ratio * 100;
-  if (p === 0) return '0%';
-  if (p < 0.001) return `${p.toExponential(1)}%`;
-  return `${Number(p.toPrecision(2))}%`;
 }
 
 /** A tolerance as written in a config: 1e-5, 0.001, 1.3e-6 (no padding zeros). */

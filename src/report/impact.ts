@@ -3,7 +3,7 @@
  * downstream-impact and batch-invariance numbers, formatted once, with the config's limit (if any)
  * and whether the value fails it. Limits are optional: without one a figure is information only.
  */
-import { fmt } from './format.js';
+import { fmt, keptPct, spearmanText } from './format.js';
 import type { BackendReport, Report } from './report.js';
 
 export interface ImpactFigure {
@@ -20,21 +20,6 @@ export interface ImpactFigure {
 /** report.json stores non-finite numbers as strings; a re-read report may still hold them. */
 function num(v: unknown): number {
   return typeof v === 'number' ? v : Number(v);
-}
-
-/** A share kept, never rounded up to 100% unless it is exactly 1: 0.98269 → "98.27%". */
-export function keptPct(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 1) return '100%';
-  return `${Math.min(x * 100, 99.99).toFixed(2)}%`;
-}
-
-/** A Spearman correlation close to 1 as "1 − 5.78e-11", so rounding never shows a perfect 1. */
-export function spearmanText(s: number): string {
-  if (!Number.isFinite(s)) return String(s);
-  if (s === 1) return '1';
-  if (s > 0.999999) return `1 − ${fmt(1 - s)}`;
-  return s.toFixed(6);
 }
 
 function atLeast(value: number, limit: number | undefined): Pick<ImpactFigure, 'limit' | 'fails'> {

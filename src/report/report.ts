@@ -1,5 +1,5 @@
 /**
- * The report object every renderer takes (terminal, JSON; HTML/JUnit/Markdown later). It is plain
+ * The report object every renderer takes (terminal, JSON, HTML, JUnit, Markdown). It is plain
  * data: renderers never run anything, and `report.json` is exactly this object.
  * Schema: docs/report-schema.md; bump REPORT_SCHEMA_VERSION on any incompatible change.
  */

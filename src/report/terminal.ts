@@ -1,7 +1,13 @@
-/** The terminal summary: a cli-table3 table and one line per problem. Colour only when asked. */
+/**
+ * The terminal summary: a cli-table3 table and one line per problem. Colour only when asked. Numbers,
+ * statuses and the "Does it matter?" figures are formatted as in the HTML and Markdown reports
+ * (format.ts, status.ts, impact.ts).
+ */
 import Table from 'cli-table3';
-import { fmt } from '../compare/verdict.js';
+import { fmt, truncate } from './format.js';
+import { batchFigure, downstreamFigures, impactBackends } from './impact.js';
 import type { BackendReport, Report } from './report.js';
+import { statusStyle, type Tone } from './status.js';
 
 export interface TerminalOptions {
   color: boolean;
@@ -18,9 +24,11 @@ function paint(text: string, color: keyof typeof CODES, on: boolean): string {
   return on ? `\u001b[${CODES[color]}m${text}\u001b[0m` : text;
 }
 
+const TONE_COLOR: Record<Tone, keyof typeof CODES> = { good: 'green', bad: 'red', warn: 'yellow', muted: 'yellow' };
+
 function statusCell(b: BackendReport, color: boolean): string {
-  const colors = { pass: 'green', fail: 'red', error: 'red', skipped: 'yellow', xfail: 'yellow', xpass: 'yellow' } as const;
-  return paint(b.status.toUpperCase(), colors[b.status], color);
+  const style = statusStyle(b.status);
+  return paint(style.label, TONE_COLOR[style.tone], color);
 }
 
 export function renderTerminal(report: Report, { color }: TerminalOptions): string {
@@ -45,44 +53,41 @@ export function renderTerminal(report: Report, { color }: TerminalOptions): stri
   if (impact) lines.push('Does it matter? (neighbours within the corpus, golden vs backend; the same texts alone vs padded)', impact);
   for (const b of report.backends) {
     if (b.status === 'pass') continue;
-    const label = paint(`${b.name} ${b.status}:`, b.status === 'fail' || b.status === 'error' ? 'red' : 'yellow', color);
+    const label = paint(`${b.name} ${b.status}:`, statusStyle(b.status).tone === 'bad' ? 'red' : 'yellow', color);
     const reasons = b.reasons.length ? b.reasons : [b.reason ?? ''];
     for (const r of reasons) lines.push(`${label} ${r}`);
   }
   for (const b of report.backends) for (const d of b.diagnosis ?? []) lines.push(`${paint(`${b.name} diagnosis:`, 'yellow', color)} ${d}`);
   for (const w of report.warnings) lines.push(paint(`warning: ${w}`, 'yellow', color));
-  const verdictColor = report.verdict === 'pass' ? 'green' : 'red';
+  const verdict = statusStyle(report.verdict);
   lines.push(
-    `${paint(`verdict: ${report.verdict.toUpperCase()}`, verdictColor, color)} — ${report.backends.length} backend(s) against ` +
+    `${paint(`verdict: ${verdict.label}`, TONE_COLOR[verdict.tone], color)} — ${report.backends.length} backend(s) against ` +
       `${report.golden.path} (${report.golden.shape.join('×')} ${report.golden.dtype}, golden from ${report.golden.backend ?? 'unknown'})`,
   );
   return lines.join('\n') + '\n';
 }
 
 function impactTable(report: Report, color: boolean): string | null {
-  const rows = report.backends.filter((b) => b.downstream || b.batchInvariance);
+  const rows = impactBackends(report);
   if (!rows.length) return null;
   const table = new Table({
     head: ['backend', 'top-1 kept', 'top-10 kept', 'spearman', 'max Δ similarity', 'rank flips', 'batch inv. max abs'],
     style: { head: color ? ['bold'] : [], border: color ? ['gray'] : [] },
   });
-  const pct = (x: number) => `${(x * 100).toFixed(x === 1 ? 0 : 2)}%`;
   for (const b of rows) {
     const d = b.downstream;
+    const shown = new Map(downstreamFigures(b).map((f) => [f.key, f.shown]));
     const bi = b.batchInvariance;
+    const bf = batchFigure(b);
     table.push([
       b.name,
-      d ? pct(d.top1Overlap) : '',
-      d ? pct(d.top10Overlap) : '',
-      d ? (d.spearman === 1 ? '1' : d.spearman.toFixed(6)) : '',
-      d ? fmt(d.maxPairwiseDelta) : '',
-      d ? `${d.rankFlips}${d.sampled ? ` (${d.n} sampled)` : ''}` : '',
-      bi ? `${fmt(bi.maxAbs)}${bi.maxAbs > 0 && bi.worstText ? ` (${truncate(bi.worstText.id, 14)})` : ''}` : '',
+      shown.get('top1') ?? '',
+      shown.get('top10') ?? '',
+      shown.get('spearman') ?? '',
+      shown.get('maxPairwiseDelta') ?? '',
+      d ? `${shown.get('rankFlips')}${d.sampled ? ` (${d.n} sampled)` : ''}` : '',
+      bf ? `${bf.shown}${bi && bi.maxAbs > 0 && bi.worstText ? ` (${truncate(bi.worstText.id, 14)})` : ''}` : '',
     ]);
   }
   return table.toString();
-}
-
-function truncate(s: string, n: number): string {
-  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { downstreamImpact } from '../../src/compare/downstream.js';
 import { compareMatrices } from '../../src/compare/metrics.js';
 import { parseExpectation } from '../../src/config/expectation.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
@@ -109,6 +110,26 @@ describe('expected failures are bounded', () => {
     const r = judged(v, { maxAbs: m.maxAbs / 2, cosineDelta: m.cosineDeltaMax / 2 });
     expect(r.status).toBe('fail');
     expect(r.reasons.at(-1)).toMatch(/max abs 0\.01 \(text 'long-1'\) exceeds the expected 0\.005; cosine Δ .* \(text 'long-1'\) exceeds the expected/);
+  });
+
+  it('failed limits of the diagnosis checks are not covered', () => {
+    const v = actual(shift(['long-1'], 0.01));
+    const expectation = parseExpectation({ status: 'fail', reason: 'known bug', when: { runtime: { eq: 'file' } }, within: { maxAbs: 1 } }, 'c.json', 'expect')!;
+    const downstream = { ...downstreamImpact(golden, v), rows: golden.rows, sampled: false };
+    expect(downstream.maxPairwiseDelta).toBeGreaterThan(0);
+    const judge = (maxPairwiseDelta: number) =>
+      judgeComparison(
+        backendBase({ name: 'b', runtime: 'file', precision: 'fp32', tolerance, expect: expectation, limits: { downstream: { maxPairwiseDelta } } }, { runtime: 'file' }),
+        compareMatrices(golden, v, tolerance, corpus.ids),
+        null,
+        null,
+        facts,
+        { downstream },
+      );
+    expect(judge(1).status).toBe('xfail');
+    const r = judge(downstream.maxPairwiseDelta / 2);
+    expect(r.status).toBe('fail');
+    expect(r.reasons.at(-1)).toBe("beyond the expected failure (known bug): the diagnosis checks' limits failed, which the expectation does not cover");
   });
 
   it('a file backend of all-zero rows with an expectation fails the run: exit 1', () => {

@@ -4,7 +4,7 @@
  * padding and no additive mask at all: padded keys simply do not exist, which is what every masked
  * implementation approximates.
  */
-import type { BertConfig } from '../../model/bert-config.js';
+import { alibiSlopes, positionKind, rotaryInvFreq, type BertConfig, type PositionKind } from '../../model/bert-config.js';
 import type { SafeTensor } from '../../model/safetensors.js';
 import { erf } from '../../numeric/erf.js';
 
@@ -31,7 +31,11 @@ interface Layer {
 
 export class BertFloat64 {
   private readonly word: Float64Array;
+  /** Learned position table; empty for ALiBi and rotary models. */
   private readonly position: Float64Array;
+  private readonly positions: PositionKind;
+  /** ALiBi: -slope·|i-j| is added to head h's scores (JinaBERT's symmetric, bidirectional form). */
+  private readonly slopes: number[] = [];
   private readonly tokenType: Float64Array;
   private readonly embNorm: LayerNorm;
   private readonly layers: Layer[] = [];
@@ -66,7 +70,9 @@ export class BertFloat64 {
     const norm = (name: string): LayerNorm => ({ g: get(`${name}.weight`, [H]), b: get(`${name}.bias`, [H]) });
     this.hidden = H;
     this.word = get('embeddings.word_embeddings.weight', [config.vocab_size, H]);
-    this.position = get('embeddings.position_embeddings.weight', [config.max_position_embeddings, H]);
+    this.positions = positionKind(config);
+    this.position = this.positions === 'absolute' ? get('embeddings.position_embeddings.weight', [config.max_position_embeddings, H]) : new Float64Array(0);
+    if (this.positions === 'alibi') this.slopes = alibiSlopes(config);
     this.tokenType = get('embeddings.token_type_embeddings.weight', [config.type_vocab_size, H]);
     this.embNorm = norm('embeddings.LayerNorm');
     for (let l = 0; l < config.num_hidden_layers; l++) {
@@ -97,7 +103,8 @@ export class BertFloat64 {
       const w = ids[s] * H;
       const p = s * H;
       const t = typeIds[s] * H;
-      for (let h = 0; h < H; h++) x[s * H + h] = this.word[w + h] + this.position[p + h] + this.tokenType[t + h];
+      const pos = this.positions === 'absolute' ? this.position : null;
+      for (let h = 0; h < H; h++) x[s * H + h] = this.word[w + h] + (pos ? pos[p + h] : 0) + this.tokenType[t + h];
     }
     layerNorm(x, S, H, this.embNorm, this.config.layer_norm_eps);
     probe?.('embeddings', x);
@@ -117,29 +124,57 @@ export class BertFloat64 {
     const q = linear(x, S, L.q);
     const k = linear(x, S, L.k);
     const v = linear(x, S, L.v);
+    if (this.positions === 'rotary') {
+      rotate(q, S, H, dh);
+      rotate(k, S, H, dh);
+    }
+    // Memory stays O(S·H) whatever S is: one query row of scores at a time, never S×S per head
+    // (only a probe asks for the full probabilities).
     const context = new Float64Array(S * H);
     const scores = new Float64Array(S);
     const probs = probe ? new Float64Array(heads * S * S) : null;
+    // Each head's q, k, v copied contiguous ([S, dh]) so the S² inner loops stride by 1: at 8192
+    // tokens this is most of the reference's time.
+    const qh = new Float64Array(S * dh);
+    const kh = new Float64Array(S * dh);
+    const vh = new Float64Array(S * dh);
+    const acc = new Float64Array(dh);
     for (let h = 0; h < heads; h++) {
       const off = h * dh;
+      for (let s = 0; s < S; s++) {
+        for (let d = 0; d < dh; d++) {
+          qh[s * dh + d] = q[s * H + off + d];
+          kh[s * dh + d] = k[s * H + off + d];
+          vh[s * dh + d] = v[s * H + off + d];
+        }
+      }
+      const slope = this.positions === 'alibi' ? this.slopes[h] : 0;
       for (let i = 0; i < S; i++) {
+        const qi = i * dh;
         let max = -Infinity;
         for (let j = 0; j < S; j++) {
           let dot = 0;
-          for (let d = 0; d < dh; d++) dot += q[i * H + off + d] * k[j * H + off + d];
-          scores[j] = dot * scale;
-          if (scores[j] > max) max = scores[j];
+          const kj = j * dh;
+          for (let d = 0; d < dh; d++) dot += qh[qi + d] * kh[kj + d];
+          const score = dot * scale - slope * Math.abs(i - j);
+          scores[j] = score;
+          if (score > max) max = score;
         }
         let sum = 0;
         for (let j = 0; j < S; j++) {
           scores[j] = Math.exp(scores[j] - max);
           sum += scores[j];
         }
+        // Same operation order as the plain loops the goldens were made with (p = w / sum, then
+        // p·v accumulated), so they stay bit-identical.
+        acc.fill(0);
         for (let j = 0; j < S; j++) {
           const p = scores[j] / sum;
           if (probs) probs[(h * S + i) * S + j] = p;
-          for (let d = 0; d < dh; d++) context[i * H + off + d] += p * v[j * H + off + d];
+          const vj = j * dh;
+          for (let d = 0; d < dh; d++) acc[d] += p * vh[vj + d];
         }
+        for (let d = 0; d < dh; d++) context[i * H + off + d] = acc[d];
       }
     }
     if (probs) probe!('attention_probs', probs);
@@ -172,6 +207,26 @@ function linear(x: Float64Array, S: number, L: Linear): Float64Array {
     }
   }
   return y;
+}
+
+/**
+ * RoFormer's rotary embedding in place on [S, H] (heads side by side): each pair (2j, 2j+1) of a
+ * head turns by position·10000^(-2j/dh). Angles in float64, so long positions lose nothing.
+ */
+function rotate(x: Float64Array, S: number, H: number, dh: number): void {
+  const inv = rotaryInvFreq(dh);
+  for (let s = 0; s < S; s++) {
+    for (let j = 0; j < dh / 2; j++) {
+      const c = Math.cos(s * inv[j]);
+      const n = Math.sin(s * inv[j]);
+      for (let o = s * H + 2 * j; o < (s + 1) * H; o += dh) {
+        const a = x[o];
+        const b = x[o + 1];
+        x[o] = a * c - b * n;
+        x[o + 1] = b * c + a * n;
+      }
+    }
+  }
 }
 
 function layerNorm(x: Float64Array, S: number, H: number, n: LayerNorm, eps: number): void {

@@ -11,7 +11,9 @@ import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js
 import { BertFloat64 } from './bert-f64.js';
 import { loadModelInfo } from '../../model/model-folder.js';
 
-const BERT_TYPES = new Set(['bert']);
+// roformer: BERT blocks with rotary q/k (positionKind in model/bert-config.ts); ALiBi models are
+// model_type "bert" with position_embedding_type "alibi", as JinaBERT's config has it.
+const BERT_TYPES = new Set(['bert', 'roformer']);
 
 export class ReferenceBackend extends HiddenStateBackend {
   private model: BertFloat64 | null = null;

@@ -1,0 +1,336 @@
+/**
+ * `parity sweep`: finds the sequence length at which a backend starts to disagree. For each length it
+ * builds a probe of exactly that many tokens, embeds it alone and padded in one batch next to a short
+ * companion text (so the companion carries length-8 tokens of real text and L-8 padded positions), and
+ * compares three rows — probe alone, probe batched, companion batched — with a trusted backend.
+ *
+ * Why the companion: a masking sentinel can only change a vector through rows whose nearest unmasked
+ * key is far away, which in an encoder are padded rows; a long run of padding next to a short text
+ * is where they arise and where an overflow in them (fp16) can leak into real rows as 0·NaN.
+ */
+import type { Matrix } from '../numeric/matrix.js';
+import { compareMatrices } from '../compare/metrics.js';
+import type { Metrics } from '../compare/metric-types.js';
+import { judge } from '../compare/verdict.js';
+import type { Tolerance } from '../compare/tolerance.js';
+import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
+import { expectationApplies } from '../config/expectation.js';
+import { InputError, describeCause } from '../errors.js';
+import { InProcessSession } from '../run/in-process.js';
+import { ModelContexts } from '../model/model-context.js';
+import { PROBE_SEED, probeText, singleTokenWords, type Probe } from './probes.js';
+
+export const DEFAULT_LENGTHS = [8, 32, 128, 512, 2048, 8192];
+/** Token length of the companion text padded next to each probe. */
+export const COMPANION_LENGTH = 8;
+
+export type PointStatus = 'pass' | 'fail' | 'error' | 'skipped';
+
+export interface SweepPoint {
+  length: number;
+  status: PointStatus;
+  reason?: string;
+  /** Over the three rows (probe alone, probe batched, companion batched) vs the trusted backend. */
+  maxAbs?: number;
+  mismatches?: number;
+  total?: number;
+  cosineDelta?: number;
+  nonFinite?: number;
+  /** The backend's own batched rows vs its alone rows (probe and companion). */
+  batchVsAloneMaxAbs?: number;
+  /** Max abs of the probe embedded alone only: tells "breaks with length" from "breaks when padded". */
+  aloneMaxAbs?: number;
+  embedMs?: number;
+}
+
+export interface SweepBackend {
+  name: string;
+  runtime: string;
+  precision: string;
+  tolerance: Tolerance;
+  status: 'ok' | 'skipped' | 'error';
+  reason?: string;
+  /** 'shape' when the failure is a shape mismatch (named, never excused). */
+  errorKind?: 'shape' | 'other';
+  points: SweepPoint[];
+  firstFailingLength: number | null;
+  lastPassingLength: number | null;
+  diagnosis: string;
+  /** A configured expected failure that applies: failing is xfail, passing is xpass. */
+  expected?: { reason: string; outcome: 'xfail' | 'xpass' };
+  verdict: 'pass' | 'fail' | 'xfail' | 'xpass' | 'skipped' | 'error';
+}
+
+export interface SweepResult {
+  schema: 'parity-sweep/1';
+  model: string;
+  modelMaxLength: number;
+  trusted: string;
+  lengths: number[];
+  companionLength: number;
+  probes: { length: number; status: 'ok' | 'skipped'; reason?: string }[];
+  backends: SweepBackend[];
+  verdict: 'pass' | 'fail';
+}
+
+export interface SweepOptions {
+  config?: string;
+  backends?: string[];
+  against?: string;
+  lengths?: number[];
+  onProgress?: (line: string) => void;
+}
+
+/** The trusted backend: --against, else the config's float64 reference (what the golden comes from). */
+function pickTrusted(all: BackendConfig[], against: string | undefined): BackendConfig {
+  if (against) {
+    const b = all.find((x) => x.name === against);
+    if (!b) throw new InputError(`--against "${against}" is not a backend in the config (known: ${all.map((x) => x.name).join(', ')})`);
+    return b;
+  }
+  const b = all.find((x) => x.runtime === 'reference') ?? all.find((x) => x.precision === 'fp64');
+  if (!b) throw new InputError('sweep: the config has no reference/fp64 backend to trust; name one with --against');
+  return b;
+}
+
+const SHAPE_ERROR = /ShapeInferenceError|Incompatible dimensions|broadcast|shape mismatch|dims? .*(differ|mismatch)/i;
+
+export function errorKind(message: string): 'shape' | 'other' {
+  return SHAPE_ERROR.test(message) ? 'shape' : 'other';
+}
+
+export async function runSweep(options: SweepOptions): Promise<SweepResult> {
+  const config = loadConfig(options.config);
+  const lengths = [...new Set(options.lengths ?? DEFAULT_LENGTHS)].sort((a, b) => a - b);
+  const trusted = pickTrusted(config.backends, options.against);
+  const selected = selectBackends(config, options.backends).filter((b) => b.name !== trusted.name);
+  const contexts = new ModelContexts();
+  const ctx = await contexts.get(config.model);
+  const words = singleTokenWords(ctx.model.dir, ctx.tokenizer);
+  const maxLength = ctx.tokenizer.maxLength;
+  const log = options.onProgress ?? (() => {});
+
+  const probes = new Map<number, Probe>();
+  const probeStatus: SweepResult['probes'] = [];
+  for (const length of lengths) {
+    if (length > maxLength) {
+      probeStatus.push({ length, status: 'skipped', reason: `longer than the model's limit of ${maxLength} tokens (${ctx.model.sources.maxSeqLength})` });
+      continue;
+    }
+    const p = probeText(words, ctx.tokenizer, length, PROBE_SEED);
+    const got = p ? ctx.tokenizer.encode(p.text).ids.length : 0;
+    if (!p || got !== length) {
+      probeStatus.push({ length, status: 'skipped', reason: p ? `probe encodes to ${got} tokens, not ${length}` : 'shorter than the special tokens' });
+      continue;
+    }
+    probes.set(length, p);
+    probeStatus.push({ length, status: 'ok' });
+  }
+  const companionFor = (length: number) => probeText(words, ctx.tokenizer, Math.min(COMPANION_LENGTH, Math.max(3, length >> 1)), PROBE_SEED + 1)!;
+
+  // Trusted vectors: each text alone (a reference is exact per sequence; any other trusted backend is
+  // asked for each text on its own so no padding enters the golden).
+  const golden = new Map<number, { probe: Matrix; companion: Matrix }>();
+  const session = InProcessSession.fromSpec(trusted, 1, contexts);
+  const opened = await session.open(performance.now() + trusted.timeoutMs);
+  if (opened.status !== 'ok') throw new InputError(`sweep: the trusted backend "${trusted.name}" cannot run: ${opened.reason}`);
+  try {
+    for (const [length, p] of probes) {
+      const started = performance.now();
+      const deadline = started + trusted.timeoutMs;
+      golden.set(length, { probe: await session.embed([p.text], deadline), companion: await session.embed([companionFor(length).text], deadline) });
+      log(`${trusted.name} (trusted) ${length} tokens: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await session.close();
+  }
+
+  const backends: SweepBackend[] = [];
+  for (const spec of selected) backends.push(await sweepBackend(spec, probes, probeStatus, golden, companionFor, contexts, config.batchSize, log));
+  const verdict = backends.some((b) => b.verdict === 'fail' || b.verdict === 'error') ? 'fail' : 'pass';
+  return { schema: 'parity-sweep/1', model: ctx.model.dir, modelMaxLength: maxLength, trusted: trusted.name, lengths, companionLength: COMPANION_LENGTH, probes: probeStatus, backends, verdict };
+}
+
+async function sweepBackend(
+  spec: BackendConfig,
+  probes: Map<number, Probe>,
+  probeStatus: SweepResult['probes'],
+  golden: Map<number, { probe: Matrix; companion: Matrix }>,
+  companionFor: (length: number) => Probe,
+  contexts: ModelContexts,
+  batchSize: number,
+  log: (line: string) => void,
+): Promise<SweepBackend> {
+  const base = { name: spec.name, runtime: spec.runtime, precision: spec.precision, tolerance: spec.tolerance };
+  // Both texts of a batched call must share one padded batch.
+  const session = InProcessSession.fromSpec(spec, Math.max(2, batchSize), contexts);
+  const deadline = performance.now() + spec.timeoutMs;
+  const opened = await session.open(deadline);
+  if (opened.status !== 'ok') {
+    await session.close();
+    const kind = errorKind(opened.reason);
+    const reason = kind === 'shape' ? `shape error: ${opened.reason}` : opened.reason;
+    const points = probeStatus.map((p): SweepPoint => ({ length: p.length, status: opened.status === 'skipped' ? 'skipped' : 'error', reason: `did not open (${kind === 'shape' && opened.status === 'error' ? 'shape error' : opened.status}, above)` }));
+    const result: SweepBackend = {
+      ...base,
+      status: opened.status,
+      reason,
+      ...(opened.status === 'error' ? { errorKind: kind } : {}),
+      points,
+      firstFailingLength: opened.status === 'error' ? (probeStatus[0]?.length ?? null) : null,
+      lastPassingLength: null,
+      diagnosis: opened.status === 'skipped' ? `skipped: ${opened.reason}` : `${kind === 'shape' ? 'shape error' : 'error'} before any length ran: ${opened.reason}`,
+      verdict: opened.status,
+    };
+    return withExpectation(result, spec, opened.environment);
+  }
+  const points: SweepPoint[] = [];
+  let environment: Record<string, unknown> = {};
+  try {
+    for (const p of probeStatus) {
+      const probe = probes.get(p.length);
+      if (!probe) {
+        points.push({ length: p.length, status: 'skipped', reason: p.reason });
+        continue;
+      }
+      const g = golden.get(p.length)!;
+      const companion = companionFor(p.length);
+      const started = performance.now();
+      try {
+        const alone = await session.embed([probe.text], deadline);
+        const companionAlone = await session.embed([companion.text], deadline);
+        const batched = await session.embed([probe.text, companion.text], deadline);
+        const embedMs = performance.now() - started;
+        points.push(comparePoint(p.length, spec.tolerance, g, alone, companionAlone, batched, embedMs));
+      } catch (error) {
+        const message = describeCause(error);
+        const kind = errorKind(message);
+        points.push({ length: p.length, status: 'error', reason: kind === 'shape' ? `shape error: ${message}` : message });
+      }
+      const last = points[points.length - 1];
+      log(`${spec.name} ${p.length} tokens: ${last.status}${last.maxAbs !== undefined ? ` max abs ${last.maxAbs.toExponential(2)}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    }
+  } finally {
+    environment = await session.environment();
+    await session.close();
+  }
+  const summary = summarize(points);
+  const errors = points.filter((x) => x.status === 'error');
+  const result: SweepBackend = {
+    ...base,
+    status: 'ok',
+    ...(errors.length ? { errorKind: errors.some((x) => x.reason?.startsWith('shape error')) ? 'shape' : 'other' } : {}),
+    points,
+    ...summary,
+    verdict: summary.firstFailingLength === null ? (points.every((x) => x.status === 'skipped') ? 'skipped' : 'pass') : errors.length ? 'error' : 'fail',
+  };
+  return withExpectation(result, spec, environment);
+}
+
+/**
+ * As in `parity run`: an expectation turns a divergence into xfail only inside its bound — every
+ * failing length must meet `within` (the probe's token count for `texts.tokens` and
+ * `texts.batchTokens`, caps on max abs and cosine Δ; corpus `ids` never match a probe) — and never
+ * excuses an error, a shape error or a NaN.
+ */
+function withExpectation(result: SweepBackend, spec: BackendConfig, environment: Record<string, unknown>): SweepBackend {
+  if (!spec.expect || !expectationApplies(spec.expect, environment)) return result;
+  const w = spec.expect.within;
+  const inBound = (p: SweepPoint) =>
+    (p.nonFinite ?? 0) === 0 &&
+    (w.maxAbs === undefined || (p.maxAbs ?? Infinity) <= w.maxAbs) &&
+    (w.cosineDelta === undefined || (p.cosineDelta ?? Infinity) <= w.cosineDelta) &&
+    (w.texts === undefined || (w.texts.ids === undefined && meets(p.length, w.texts.tokens) && meets(p.length, w.texts.batchTokens)));
+  if (result.verdict === 'fail' && result.points.filter((p) => p.status === 'fail').every(inBound)) return { ...result, expected: { reason: spec.expect.reason, outcome: 'xfail' }, verdict: 'xfail' };
+  if (result.verdict === 'pass') return { ...result, expected: { reason: spec.expect.reason, outcome: 'xpass' }, verdict: 'xpass' };
+  return result;
+}
+
+function meets(value: number, conditions: Partial<Record<string, number>> | undefined): boolean {
+  if (!conditions) return true;
+  return Object.entries(conditions).every(([op, t]) =>
+    t === undefined ? true : op === 'lt' ? value < t : op === 'le' ? value <= t : op === 'gt' ? value > t : op === 'ge' ? value >= t : op === 'eq' ? value === t : value !== t,
+  );
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, aOff: number, bOff: number, n: number): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const d = Math.abs(a[aOff + i] - b[bOff + i]);
+    if (!(d <= m)) m = d; // NaN wins, so a NaN is never hidden behind 0
+  }
+  return m;
+}
+
+/** One length: three rows against the trusted vectors, plus the backend's own batched-vs-alone drift. */
+export function comparePoint(
+  length: number,
+  tolerance: Tolerance,
+  golden: { probe: Matrix; companion: Matrix },
+  alone: Matrix,
+  companionAlone: Matrix,
+  batched: Matrix,
+  embedMs: number,
+): SweepPoint {
+  const dim = golden.probe.dim;
+  if (alone.dim !== dim || batched.dim !== dim || companionAlone.dim !== dim) {
+    return { length, status: 'fail', reason: `shape mismatch: backend gives ${alone.dim} dims, trusted ${dim}`, embedMs };
+  }
+  const g = new Float64Array(3 * dim);
+  g.set(golden.probe.data, 0);
+  g.set(golden.probe.data, dim);
+  g.set(golden.companion.data, 2 * dim);
+  const a = new Float64Array(3 * dim);
+  a.set(alone.data, 0);
+  a.set(batched.data, dim); // the batch keeps input order: probe, then companion
+  const metrics: Metrics = compareMatrices({ rows: 3, dim, data: g }, { rows: 3, dim, data: a }, tolerance, [
+    `probe-${length} alone`,
+    `probe-${length} batched`,
+    'companion batched',
+  ]).metrics;
+  const verdict = judge(metrics, tolerance);
+  const batchVsAlone = Math.max(
+    maxAbsDiff(batched.data, alone.data, 0, 0, dim),
+    maxAbsDiff(batched.data, companionAlone.data, dim, 0, dim),
+  );
+  return {
+    length,
+    status: verdict.status,
+    ...(verdict.status === 'fail' ? { reason: verdict.reasons.join('; ') } : {}),
+    maxAbs: metrics.maxAbs,
+    mismatches: metrics.mismatches,
+    total: metrics.total,
+    cosineDelta: metrics.cosineDeltaMax,
+    nonFinite: metrics.nonFinite,
+    batchVsAloneMaxAbs: batchVsAlone,
+    aloneMaxAbs: maxAbsDiff(alone.data, golden.probe.data, 0, 0, dim),
+    embedMs,
+  };
+}
+
+/** First failing length, last passing length before it, and the sentence a person reads. */
+export function summarize(points: readonly SweepPoint[]): Pick<SweepBackend, 'firstFailingLength' | 'lastPassingLength' | 'diagnosis'> {
+  const ran = points.filter((p) => p.status !== 'skipped');
+  const skipped = points.filter((p) => p.status === 'skipped');
+  const skipNote = skipped.length ? `; ${skipped.map((p) => p.length).join(', ')} skipped (${skipped[0].reason})` : '';
+  if (!ran.length) return { firstFailingLength: null, lastPassingLength: null, diagnosis: `no length ran${skipNote}` };
+  const firstBad = ran.findIndex((p) => p.status === 'fail' || p.status === 'error');
+  if (firstBad < 0) {
+    const last = ran[ran.length - 1].length;
+    return { firstFailingLength: null, lastPassingLength: last, diagnosis: `agrees at every length tested (${ran[0].length}..${last} tokens)${skipNote}` };
+  }
+  const bad = ran[firstBad];
+  const lastGood = firstBad > 0 ? ran[firstBad - 1].length : null;
+  const what = bad.status === 'error' ? (bad.reason?.startsWith('shape error') ? 'shape error' : 'error') : 'diverges';
+  let diagnosis = lastGood === null ? `${what} at every length from ${bad.length} tokens` : `agrees up to ${lastGood} tokens, ${what} from ${bad.length}`;
+  const later = ran.slice(firstBad + 1).filter((p) => p.status === 'pass');
+  if (later.length) diagnosis += ` (passes again at ${later.map((p) => p.length).join(', ')})`;
+  const failing = ran.filter((p) => p.status === 'fail');
+  if (failing.length && failing.every((p) => p.aloneMaxAbs !== undefined && (p.aloneMaxAbs ?? 0) <= bad.batchVsAloneMaxAbs! && p.batchVsAloneMaxAbs! > 0 && (p.aloneMaxAbs ?? 0) * 10 < (p.maxAbs ?? 0))) {
+    diagnosis += ' — only when padded in a batch: alone it agrees (look at the padding mask)';
+  }
+  if (failing.some((p) => (p.nonFinite ?? 0) > 0)) diagnosis += ' — NaN/Inf in the output';
+  if (bad.status === 'fail' && bad.mismatches !== undefined) diagnosis += `; at ${bad.length}: ${bad.mismatches} of ${bad.total} elements off, max abs ${bad.maxAbs!.toExponential(2)}`;
+  else if (bad.reason) diagnosis += `: ${bad.reason}`;
+  return { firstFailingLength: bad.length, lastPassingLength: lastGood, diagnosis: diagnosis + skipNote };
+}

@@ -1,0 +1,159 @@
+/**
+ * `parity sweep` and the long-reach fixtures: probes of exact length, the per-length comparison, the
+ * diagnosis sentence, the rotary clamp as a named shape error, and where an additive -5e4 sentinel
+ * under ALiBi does (padded rows) and does not (real rows) change an encoder's output.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { comparePoint, errorKind, runSweep, summarize, type SweepPoint } from '../../src/sweep/sweep.js';
+import { probeText, singleTokenWords } from '../../src/sweep/probes.js';
+import { renderSweepHtml, renderSweepTable } from '../../src/sweep/render.js';
+import { loadModelInfo } from '../../src/model/model-folder.js';
+import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
+import { parity, ROOT, tempDir } from '../support/helpers.js';
+
+const ALIBI = join(ROOT, 'fixtures/models/tiny-alibi');
+const tol = { atol: 1e-5, rtol: 1.3e-6, mismatchRatio: 0 };
+
+describe('sweep probes', () => {
+  it('are exactly the asked number of tokens, deterministic, from single-token vocabulary words', async () => {
+    const info = loadModelInfo(ALIBI);
+    const tokenizer = await loadTokenizer(info);
+    const words = singleTokenWords(ALIBI, tokenizer);
+    expect(words.length).toBeGreaterThan(500);
+    for (const length of [3, 8, 100, 1000]) {
+      const p = probeText(words, tokenizer, length, 12)!;
+      expect(tokenizer.encode(p.text).ids.length).toBe(length);
+      expect(probeText(words, tokenizer, length, 12)!.text).toBe(p.text);
+      expect(probeText(words, tokenizer, length, 13)!.text).not.toBe(p.text);
+    }
+    expect(probeText(words, tokenizer, 2, 12)).toBeNull(); // only [CLS] [SEP] fit
+  });
+});
+
+describe('one length', () => {
+  const m = (rows: number[][]) => ({ rows: rows.length, dim: rows[0].length, data: Float64Array.from(rows.flat()) });
+  const golden = { probe: m([[1, 0, 0]]), companion: m([[0, 1, 0]]) };
+
+  it('passes rounding, and tells a padded-batch error from a length error', () => {
+    const ok = comparePoint(64, tol, golden, m([[1 + 1e-7, 0, 0]]), m([[0, 1, 0]]), m([[1, 0, 0], [0, 1, 0]]), 1);
+    expect(ok).toMatchObject({ status: 'pass', mismatches: 0, total: 9 });
+    expect(ok.batchVsAloneMaxAbs).toBeCloseTo(1e-7, 15);
+    // Alone exact, the companion off by 0.01 only inside the batch.
+    const padded = comparePoint(4096, tol, golden, m([[1, 0, 0]]), m([[0, 1, 0]]), m([[1, 0, 0], [0, 0.99, 0.01]]), 1);
+    expect(padded.status).toBe('fail');
+    expect(padded.mismatches).toBe(2);
+    expect(padded.aloneMaxAbs).toBe(0);
+    expect(padded.batchVsAloneMaxAbs).toBeCloseTo(0.01, 12);
+    const s = summarize([ok, padded]);
+    expect(s).toMatchObject({ firstFailingLength: 4096, lastPassingLength: 64 });
+    expect(s.diagnosis).toMatch(/^agrees up to 64 tokens, diverges from 4096 — only when padded in a batch/);
+  });
+
+  it('a NaN is never hidden, and names skipped lengths', () => {
+    const nan = comparePoint(8, tol, golden, m([[NaN, 0, 0]]), m([[0, 1, 0]]), m([[NaN, 0, 0], [0, 1, 0]]), 1);
+    expect(nan.status).toBe('fail');
+    expect(nan.nonFinite).toBe(2);
+    const skipped: SweepPoint = { length: 16384, status: 'skipped', reason: 'longer than the model' };
+    const s = summarize([nan, skipped]);
+    expect(s.diagnosis).toMatch(/^diverges at every length from 8 tokens — NaN\/Inf in the output.*16384 skipped \(longer than the model\)$/);
+  });
+
+  it('classifies ONNX Runtime broadcast failures as shape errors', () => {
+    expect(errorKind('Node (/x/Mul_es) Op (Mul) [ShapeInferenceError] Incompatible dimensions')).toBe('shape');
+    expect(errorKind('Attempting to broadcast an axis by a dimension other than 1. 8 by 16')).toBe('shape');
+    expect(errorKind('out of memory')).toBe('other');
+  });
+});
+
+describe('parity sweep end to end', () => {
+  it('tiny-rotary: the full rotation agrees, the max(32, dim) clamp is a named shape error, and other backends still run', async () => {
+    const r = await runSweep({ config: join(ROOT, 'configs/tiny-rotary.json'), lengths: [8, 64, 300] });
+    expect(r.trusted).toBe('reference');
+    const full = r.backends.find((b) => b.name === 'cpu-fp32')!;
+    expect(full.verdict).toBe('pass');
+    expect(full.points.map((p) => p.status)).toEqual(['pass', 'pass', 'pass']);
+    for (const p of full.points) expect(p.maxAbs!).toBeLessThan(1e-6);
+    const clamped = r.backends.find((b) => b.name === 'cpu-fp32-clamped')!;
+    expect(clamped.status).toBe('error');
+    expect(clamped.errorKind).toBe('shape');
+    expect(clamped.reason).toMatch(/^shape error: .*rotary.*Incompatible dimensions/);
+    expect(clamped.verdict).toBe('error'); // a shape error is never excused
+    expect(clamped.points.every((p) => p.status === 'error')).toBe(true);
+    expect(r.verdict).toBe('fail');
+    const table = renderSweepTable(r);
+    expect(table).toContain('cpu-fp32-clamped');
+    expect(renderSweepHtml(r)).toContain('<svg');
+  }, 120_000);
+
+  it('tiny-alibi: lengths past the model limit are skipped with the reason; exact and sentinel agree at short lengths', async () => {
+    const r = await runSweep({ config: join(ROOT, 'configs/tiny-alibi.json'), lengths: [8, 200, 9000], backends: ['cpu-fp32', 'cpu-fp32-sentinel'] });
+    expect(r.probes[2]).toMatchObject({ length: 9000, status: 'skipped' });
+    expect(r.probes[2].reason).toMatch(/limit of 8192 tokens/);
+    for (const b of r.backends) {
+      expect(b.points.map((p) => p.status)).toEqual(['pass', 'pass', 'skipped']);
+      expect(b.points[1].batchVsAloneMaxAbs).toBe(0);
+    }
+  }, 120_000);
+
+  it('bad --lengths is one line and exit 2', () => {
+    const out = tempDir();
+    const r = parity(['sweep', '-c', 'configs/tiny-alibi.json', '--lengths', '8,x', '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['parity: --lengths must be positive integers separated by commas, got "8,x"']);
+  });
+});
+
+describe('ALiBi and the -5e4 sentinel (why the sweep pads a short text next to each probe)', () => {
+  // A 3300-token text beside an 8-token one. Head 0's slope is 16, so a padded key's sentinel sum
+  // -5e4 - 16·|i-j| and a real key's bias -16·|i-j| cross 5e4/16 = 3125 tokens past the companion's
+  // last real token (position 7): from there on a padded query row attends to padded keys instead of
+  // real ones. Real query rows always have their own key at bias 0, so everything below -5e4 has
+  // weight exp(-5e4) = 0 in any float either way.
+  it('changes padded rows exactly from 3125 tokens past the last real token, and no real row', async () => {
+    const S = 3300;
+    const n = 8;
+    const ids = new BigInt64Array(2 * S);
+    const mask = new BigInt64Array(2 * S);
+    for (let t = 0; t < S; t++) {
+      ids[t] = BigInt(100 + ((t * 7919) % 2600));
+      mask[t] = 1n;
+      if (t < n) {
+        ids[S + t] = BigInt(100 + ((t * 104729) % 2600));
+        mask[S + t] = 1n;
+      }
+    }
+    const feeds = {
+      input_ids: new ort.Tensor('int64', ids, [2, S]),
+      attention_mask: new ort.Tensor('int64', mask, [2, S]),
+      token_type_ids: new ort.Tensor('int64', new BigInt64Array(2 * S), [2, S]),
+    };
+    const run = async (file: string) => {
+      const session = await ort.InferenceSession.create(join(ALIBI, 'onnx', file), { intraOpNumThreads: 1 });
+      const out = (await session.run(feeds)).last_hidden_state.data as Float32Array;
+      await session.release();
+      return out;
+    };
+    const exact = await run('model.onnx');
+    const sentinel = await run('model_sentinel.onnx');
+    const H = 32;
+    const rowDiff = (b: number, t: number) => {
+      let d = 0;
+      for (let h = 0; h < H; h++) d = Math.max(d, Math.abs(exact[(b * S + t) * H + h] - sentinel[(b * S + t) * H + h]));
+      return d;
+    };
+    let realMax = 0;
+    for (let t = 0; t < S; t++) realMax = Math.max(realMax, rowDiff(0, t));
+    for (let t = 0; t < n; t++) realMax = Math.max(realMax, rowDiff(1, t));
+    expect(realMax).toBe(0);
+    const diverged = [];
+    for (let t = n; t < S; t++) if (rowDiff(1, t) > 1e-3) diverged.push(t);
+    expect(diverged.length).toBeGreaterThan(100);
+    // The first padded row that changes is where its distance to position 7 reaches 3125 (the q·k
+    // term, a few units, moves the crossing by a fraction of a token at slope 16).
+    expect(diverged[0]).toBeGreaterThanOrEqual(7 + 3125 - 2);
+    expect(diverged[0]).toBeLessThanOrEqual(7 + 3125 + 2);
+    expect(Math.max(...diverged.map((t) => rowDiff(1, t)))).toBeGreaterThan(0.1);
+  }, 120_000);
+});
