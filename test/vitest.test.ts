@@ -39,7 +39,7 @@ describe('expect(vectors).toMatchGolden(path, options)', () => {
     expect(cli.code).toBe(1);
     // Same text but for the first line's labels.
     expect(message.split('\n').slice(1).join('\n')).toBe(cli.stdout.trimEnd().split('\n').slice(1).join('\n'));
-    expect(message).toMatch(/^FAIL: received vectors vs .*default\.npy \(289×64\)\n {2}1 \/ 18496 elements \(5\.4e-3%\) beyond atol 1\.00e-5/);
+    expect(message).toMatch(/^FAIL: received vectors vs .*default\.npy \(289×64\)\n {2}1 \/ 18496 elements \(0\.0054%\) beyond atol 1\.00e-5/);
     expect(message).toContain(`  Greatest absolute difference: 0.001 at text '${ids[5]}' dim 7`);
     expect(message).toContain('(up to 1.00e-5 allowed)');
   });
