@@ -4,10 +4,14 @@
     python3 scripts/golden_sentence_transformers.py \
         --model fixtures/models/tiny-bert --corpus fixtures/corpus/default.jsonl \
         --out golden/tiny-bert/st.npy [--device cpu] [--batch-size 32] [--dtype float32|float64]
+        [--model-dtype float32|float64] [--prompt-name NAME] [--truncate-dim N] [--attn-implementation eager|sdpa]
 
 Loads SentenceTransformer(MODEL_DIR) from the local folder only (nothing is downloaded), encodes the
 corpus texts in corpus order with the model's own modules (its Pooling, and its Normalize module if
-modules.json has one; pass --normalize to L2-normalize on top of that), and writes
+modules.json has one; pass --normalize to L2-normalize on top of that), with the prompt that
+encode() picks (config_sentence_transformers.json's default_prompt_name, or --prompt-name) and
+truncate_dim (--truncate-dim: sentence-transformers slices after its Normalize module and does not
+renormalize), and writes
 
   OUT       .npy, C order, little-endian ('<f4' or '<f8'), shape [texts, dim]
   OUT.meta  OUT with .npy replaced by .meta.json: parity's GoldenMeta (src/golden/golden.ts), whose
@@ -182,8 +186,13 @@ def display_path(path: str) -> str:
 
 
 def iso_now() -> str:
-    """Date.prototype.toISOString(): UTC, milliseconds, Z."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    """Date.prototype.toISOString(): UTC, milliseconds, Z. SOURCE_DATE_EPOCH (seconds) pins it, for
+    generated fixtures that must be byte-identical on every run."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        now = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+    else:
+        now = datetime.datetime.now(datetime.timezone.utc)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
@@ -208,6 +217,13 @@ def _version(module: str) -> str:
 def _pooling_mode(model) -> str:
     for module in model:
         if type(module).__name__ == "Pooling":
+            # sentence-transformers >= 6: one `pooling_mode` (a name or a tuple, concatenated in
+            # order); parity writes the same names, joined with "+" (src/model/model-folder.ts).
+            mode = getattr(module, "pooling_mode", None)
+            if isinstance(mode, str):
+                return "mean_sqrt_len" if mode == "mean_sqrt_len_tokens" else mode
+            if isinstance(mode, (list, tuple)):
+                return "+".join("mean_sqrt_len" if m == "mean_sqrt_len_tokens" else m for m in mode)
             # The names parity uses (src/model/model-folder.ts), checked in the same order.
             for attr, mode in (
                 ("pooling_mode_mean_tokens", "mean"),
@@ -222,6 +238,15 @@ def _pooling_mode(model) -> str:
     return "cls"
 
 
+def _attn_implementation(model) -> str | None:
+    """What transformers actually used (config._attn_implementation), not what was asked for."""
+    for module in model:
+        auto = getattr(module, "auto_model", None)
+        if auto is not None:
+            return getattr(auto.config, "_attn_implementation", None)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True, help="local sentence-transformers model folder")
@@ -230,7 +255,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     parser.add_argument("--batch-size", type=int, default=32, help="texts per forward pass (default 32)")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
-                        help="stored dtype; float64 only widens the model's float32 output")
+                        help="stored dtype; float64 alone only widens the model's float32 output (see --model-dtype)")
+    parser.add_argument("--model-dtype", choices=("float32", "float64"), default="float32",
+                        help="dtype the model runs in: float64 casts every weight and buffer (model.to(torch.float64)), "
+                             "the float64 ground truth parity's goldens are measured against")
+    parser.add_argument("--prompt-name", default=None,
+                        help="a key of config_sentence_transformers.json's prompts (default: its default_prompt_name, if any)")
+    parser.add_argument("--truncate-dim", type=int, default=None,
+                        help="Matryoshka truncation: keep the first N dimensions (sentence-transformers' truncate_dim)")
+    parser.add_argument("--attn-implementation", choices=("eager", "sdpa"), default=None,
+                        help="transformers attention implementation (default: transformers' choice, sdpa); "
+                             "eager is the plain softmax(QK^T)V the reference also computes")
     parser.add_argument("--normalize", action="store_true",
                         help="also L2-normalize (normalize_embeddings=True); by default only the model's own Normalize module applies")
     parser.add_argument("--name", default="sentence-transformers", help="backend name recorded in the meta (default sentence-transformers)")
@@ -250,14 +285,31 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(os.path.abspath(args.model), device=args.device)
+    # model_kwargs only when asked: the call stays what it was for every other golden.
+    st_kwargs = {"model_kwargs": {"attn_implementation": args.attn_implementation}} if args.attn_implementation else {}
+    model = SentenceTransformer(os.path.abspath(args.model), device=args.device, **st_kwargs)
+    if args.model_dtype == "float64":
+        model.to(torch.float64)
+    if args.prompt_name is not None and args.prompt_name not in (getattr(model, "prompts", None) or {}):
+        parser.error(f"--prompt-name {args.prompt_name!r} is not one of the model's prompts {sorted(getattr(model, 'prompts', None) or {})}")
+    if args.truncate_dim is not None and args.truncate_dim < 1:
+        parser.error("--truncate-dim must be >= 1")
+    # Only what was asked is passed on, so encode() resolves the default prompt itself.
+    extra = {}
+    if args.prompt_name is not None:
+        extra["prompt_name"] = args.prompt_name
+    if args.truncate_dim is not None:
+        extra["truncate_dim"] = args.truncate_dim
     vectors = model.encode(
         texts,
         batch_size=args.batch_size,
         convert_to_numpy=True,
         normalize_embeddings=args.normalize,
         show_progress_bar=False,
+        **extra,
     )
+    prompt_name = args.prompt_name if args.prompt_name is not None else getattr(model, "default_prompt_name", None)
+    prompt = (getattr(model, "prompts", None) or {}).get(prompt_name) if prompt_name is not None else None
     if vectors.ndim != 2 or vectors.shape[0] != len(texts):
         raise SystemExit(f"model returned shape {vectors.shape} for {len(texts)} texts")
     dtype = "<f4" if args.dtype == "float32" else "<f8"
@@ -283,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
                 "normalizeEmbeddings": args.normalize,
                 "modules": [type(m).__name__ for m in model],
                 "torchDtype": str(next(model.parameters()).dtype),
+                "modelDtype": args.model_dtype,
+                "attnImplementation": _attn_implementation(model),
                 "cuda": torch.version.cuda,
                 "script": "scripts/golden_sentence_transformers.py",
             },
@@ -291,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
         "pooling": _pooling_mode(model),
         "normalize": bool(has_normalize or args.normalize),
         "maxSeqLength": int(model.max_seq_length),
+        "promptName": prompt_name,
+        "prompt": prompt,
+        "truncateDim": args.truncate_dim,
         "packages": {
             "python": platform.python_version(),
             "numpy": np.__version__,

@@ -11,6 +11,7 @@ import { initProject } from './init/init.js';
 import { mergeShardReports } from './commands/merge.js';
 import { parseShard } from './run/shard.js';
 import { rerenderReport } from './commands/report.js';
+import { serveBackend } from './commands/serve.js';
 import { reportToJson } from './report/json.js';
 import { createProgress } from './report/progress.js';
 import { appendStepSummary } from './report/write-all.js';
@@ -80,6 +81,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--strict', 'a backend expected to fail that passes (xpass) fails the run')
     .option('--shard <i/n>', 'embed and compare only shard i of n of the corpus (merge with `parity merge`)')
     .option('--resume', 'continue an interrupted run in the same --out folder from its last finished block')
+    .option('--prompt-name <name>', 'prompt from the model\'s config_sentence_transformers.json to prepend to every text ("" for none; default: its default_prompt_name)')
     .action(async (opts) => {
       const progress = createProgress(process.stderr);
       let started = false;
@@ -97,6 +99,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
         corpus: opts.corpus,
         golden: opts.golden,
         out: opts.out,
+        promptName: opts.promptName,
         tolerance: { atol: opts.atol, rtol: opts.rtol, cosine: opts.cosine },
         command: ['parity', ...argv],
       });
@@ -159,13 +162,26 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--batch-size <n>', 'texts per batch (default: the config\'s)', (v) => Number(v))
     .option('--threads <n>', 'intra-op threads for every measurement (default: the runtime\'s)', (v) => Number(v))
     .option('--repeats <n>', 'timed passes after the warm-up; the median is reported', (v) => Number(v), 3)
+    .option('--no-python', 'leave out the sentence-transformers and Infinity rows (Python children)')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       for (const [flag, v] of [['--batch-size', opts.batchSize], ['--threads', opts.threads], ['--repeats', opts.repeats]] as const) {
         if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InputError(`${flag} must be a positive integer`);
       }
-      const result = await runBench({ config: opts.config, backends: opts.backend, model: opts.model, corpus: opts.corpus, batchSize: opts.batchSize, threads: opts.threads, repeats: opts.repeats });
+      const result = await runBench({ config: opts.config, backends: opts.backend, model: opts.model, corpus: opts.corpus, batchSize: opts.batchSize, threads: opts.threads, repeats: opts.repeats, noPython: opts.python === false });
       io.stdout(opts.json ? JSON.stringify(result, null, 2) + '\n' : renderBench(result, { color: wantsColor(process.stdout) }));
+    });
+
+  program
+    .command('serve')
+    .description('start the server of an http backend with "serve" (e.g. Infinity) in the foreground until Ctrl-C')
+    .option('-c, --config <file>', 'config file', 'parity.config.json')
+    .requiredOption('-b, --backend <name>', 'the backend whose "serve" command to start')
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', (v) => Number(v))
+    .option('--quiet', "do not print the server's own output (it is still shown if it dies)")
+    .action(async (opts) => {
+      if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535)) throw new InputError('--port must be an integer from 1 to 65535');
+      await serveBackend({ config: opts.config, backend: opts.backend, port: opts.port, logs: !opts.quiet, onReady: io.stdout, onOutput: (c) => io.stderr(c.toString('utf8')) });
     });
 
   program
@@ -208,8 +224,16 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--corpus <file>', 'corpus instead of the config\'s')
     .option('-o, --out <file.npy>', 'where to write (default: the config\'s golden)')
     .option('--update', 'replace an existing golden')
+    .option('--prompt-name <name>', 'prompt from the model\'s config_sentence_transformers.json ("" for none; default: its default_prompt_name)')
     .action(async (opts) => {
-      const g = await makeGolden({ config: opts.config, backend: opts.backend, corpus: opts.corpus, out: opts.out, update: Boolean(opts.update) });
+      const g = await makeGolden({
+        config: opts.config,
+        backend: opts.backend,
+        corpus: opts.corpus,
+        out: opts.out,
+        update: Boolean(opts.update),
+        promptName: opts.promptName,
+      });
       io.stdout(`wrote ${g.path} (${g.rows}×${g.dim} ${g.dtype}) and its .meta.json\n`);
     });
 

@@ -1,20 +1,22 @@
 /**
- * Shared shape of every backend that runs a transformer and returns last_hidden_state: tokenize with
- * the harness tokenizer, pad into batches, run the runtime, then pool + normalize in the harness.
- * Subclasses implement only `forward` for one padded batch, so two such backends can differ only
- * in their kernels.
+ * Shared shape of every backend that runs a transformer and returns its token vectors: tokenize with
+ * the harness tokenizer (prompt included), pad into batches on the tokenizer's side, run the runtime,
+ * then pool + normalize + truncate in the harness as sentence-transformers does. Subclasses
+ * implement only `forward` for one padded batch, so two such backends can differ only in their kernels.
  */
 import { BackendError } from '../errors.js';
-import { makeBatches, type PaddedBatch } from '../embed/batches.js';
-import { poolSequence } from '../embed/pooling.js';
+import { makeBatches, realStart, type PaddedBatch } from '../embed/batches.js';
+import { finishVector, pooledDim, poolSequence, type PoolingSpec } from '../embed/pooling.js';
 import type { Backend, BackendContext, Availability } from './backend.js';
 import type { Matrix } from '../numeric/matrix.js';
 
 export interface HiddenState {
-  /** [batch, seq, dim] row-major. */
+  /** [batch, seq, dim] row-major; [batch, dim] when `pooled`. */
   data: ArrayLike<number>;
   seq: number;
   dim: number;
+  /** The model pooled itself (a sentence_embedding output): only Normalize and truncation remain. */
+  pooled?: boolean;
 }
 
 export abstract class HiddenStateBackend implements Backend {
@@ -46,24 +48,36 @@ export abstract class HiddenStateBackend implements Backend {
     const encoded = texts.map((t) => ctx.tokenizer.encode(t));
     // Length-sorted batches: the batch size (and so the batch composition) must not change a
     // vector beyond rounding anyway, and sorting removes most padding.
-    const batches = makeBatches(encoded, ctx.batchSize, ctx.tokenizer.padId, { sortByLength: true });
+    const batches = makeBatches(encoded, ctx.batchSize, ctx.tokenizer.padId, { sortByLength: true, paddingSide: ctx.tokenizer.paddingSide });
+    const spec: PoolingSpec = { ...ctx.model.pooling, truncateDim: ctx.model.truncateDim };
     let out: Float32Array | Float64Array | null = null;
-    let dim = 0;
+    let width = 0;
+    let shape = '';
     for (const batch of batches) {
       const started = performance.now();
       const hidden = await this.forward(batch);
       this.forwardObserver?.(performance.now() - started, batch);
+      const rowWidth = hidden.pooled ? (spec.truncateDim ? Math.min(spec.truncateDim, hidden.dim) : hidden.dim) : pooledDim(hidden.dim, spec);
+      const thisShape = `${hidden.pooled ? 'sentence' : 'token'} vectors of ${hidden.dim}`;
       if (!out) {
-        dim = hidden.dim;
-        out = this.outputType() === 'float64' ? new Float64Array(texts.length * dim) : new Float32Array(texts.length * dim);
-      } else if (hidden.dim !== dim) {
-        throw new BackendError(this.name, `hidden size changed between batches (${dim} then ${hidden.dim})`);
+        width = rowWidth;
+        shape = thisShape;
+        out = this.outputType() === 'float64' ? new Float64Array(texts.length * width) : new Float32Array(texts.length * width);
+      } else if (thisShape !== shape) {
+        throw new BackendError(this.name, `output changed between batches (${shape}, then ${thisShape})`);
       }
+      const dim = hidden.dim;
       batch.rows.forEach((row, b) => {
-        poolSequence(hidden.data, b * hidden.seq * dim, batch.lengths[b], dim, ctx.model.pooling, out!, row * dim);
+        if (hidden.pooled) {
+          const acc = Float64Array.from({ length: dim }, (_, d) => hidden.data[b * dim + d]);
+          finishVector(acc, spec, out!, row * width);
+        } else {
+          const offset = (b * hidden.seq + realStart(batch, b)) * dim;
+          poolSequence(hidden.data, { offset, length: batch.lengths[b], promptLength: batch.promptLengths[b] }, dim, spec, out!, row * width);
+        }
       });
     }
-    return { rows: texts.length, dim, data: out ?? new Float32Array(0) };
+    return { rows: texts.length, dim: width, data: out ?? new Float32Array(0) };
   }
 
   async close(): Promise<void> {

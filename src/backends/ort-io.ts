@@ -1,33 +1,85 @@
 /**
- * What every ONNX Runtime flavour (native, wasm, WebGPU in a page) does the same way around a BERT
- * export: feed the inputs the model declares from a padded batch, pick last_hidden_state, check its
- * rank. The runtimes differ only in their Tensor class and in how they run.
+ * What every ONNX Runtime flavour (native, wasm, WebGPU in a page, and `parity bisect`) does the same
+ * way around an embedding-model export: feed the inputs the model declares from a padded batch, pick
+ * the output to read, check its rank. The runtimes differ only in their Tensor class and in how they run.
  */
 import type { PaddedBatch } from '../embed/batches.js';
 import { BackendError } from '../errors.js';
 
-/** Feeds for the inputs a BERT export declares (token_type_ids is optional in many exports). */
-export function bertFeeds<T>(backend: string, inputNames: readonly string[], batch: PaddedBatch, tensor: (data: BigInt64Array, dims: number[]) => T): Record<string, T> {
+/** The inputs parity can feed, and where each comes from in a padded batch. */
+export const FEEDABLE_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids'] as const;
+type FeedableInput = (typeof FEEDABLE_INPUTS)[number];
+
+type FeedSource = Pick<PaddedBatch, 'batch' | 'seq' | 'inputIds' | 'attentionMask' | 'tokenTypeIds' | 'positionIds'>;
+
+function sourceOf(batch: FeedSource, name: FeedableInput): BigInt64Array {
+  switch (name) {
+    case 'input_ids':
+      return batch.inputIds;
+    case 'attention_mask':
+      return batch.attentionMask;
+    case 'token_type_ids':
+      return batch.tokenTypeIds;
+    case 'position_ids':
+      return batch.positionIds;
+  }
+}
+
+/** Why an input cannot be fed, in words that say what to do about it. */
+function unfeedable(name: string): string {
+  const base = `model input "${name}" cannot be fed: parity feeds ${FEEDABLE_INPUTS.join(', ')}`;
+  if (/^past_key_values|^past\.|\.past_|cache/i.test(name)) {
+    return `${base}; "${name}" is a KV cache input of a decoder export made for generation — export the model without the cache (optimum: --task feature-extraction; torch.onnx.export of the base model with use_cache=False)`;
+  }
+  return base;
+}
+
+/**
+ * The single feeds builder: every input the model declares, [batch, seq] int64, from the padded
+ * batch. Inputs it does not declare are not fed (token_type_ids is absent from MPNet, XLM-RoBERTa,
+ * DistilBERT, ModernBERT and decoder exports; position_ids is present in optimum's decoder exports).
+ */
+export function modelFeeds<T>(backend: string, inputNames: readonly string[], batch: FeedSource, tensor: (data: BigInt64Array, dims: number[]) => T): Record<string, T> {
   const dims = [batch.batch, batch.seq];
-  const available: Record<string, BigInt64Array> = {
-    input_ids: batch.inputIds,
-    attention_mask: batch.attentionMask,
-    token_type_ids: batch.tokenTypeIds,
-  };
   const feeds: Record<string, T> = {};
   for (const name of inputNames) {
-    const data = available[name];
-    if (!data) throw new BackendError(backend, `model input "${name}" is not one of input_ids, attention_mask, token_type_ids`);
-    feeds[name] = tensor(data, dims);
+    if (!(FEEDABLE_INPUTS as readonly string[]).includes(name)) throw new BackendError(backend, unfeedable(name));
+    feeds[name] = tensor(sourceOf(batch, name as FeedableInput), dims);
   }
   return feeds;
 }
 
-/** last_hidden_state when the model has it, else its first output (single-output exports). */
-export function hiddenStateOutput(outputNames: readonly string[]): string {
-  return outputNames.includes('last_hidden_state') ? 'last_hidden_state' : outputNames[0];
+/** The output a runner reads: token vectors (pooled by the harness) or a sentence vector pooled by the model. */
+export interface ModelOutput {
+  name: string;
+  /**
+   * "tokens": [batch, seq, hidden] (last_hidden_state, token_embeddings); "sentence": [batch, dim],
+   * the model's own pooling (sentence_embedding); "auto": a single unnamed output, told by its rank.
+   */
+  kind: 'tokens' | 'sentence' | 'auto';
 }
 
-export function checkHiddenStateDims(backend: string, output: string, dims: readonly number[]): void {
-  if (dims.length !== 3) throw new BackendError(backend, `output "${output}" has dims [${dims}], expected [batch, seq, hidden]`);
+/**
+ * last_hidden_state, else token_embeddings (sentence-transformers / optimum exports with the head),
+ * else sentence_embedding, else the only output. Token vectors are preferred because then pooling is
+ * the harness's, identical for every backend.
+ */
+export function selectModelOutput(backend: string, outputNames: readonly string[]): ModelOutput {
+  for (const name of ['last_hidden_state', 'token_embeddings']) if (outputNames.includes(name)) return { name, kind: 'tokens' };
+  if (outputNames.includes('sentence_embedding')) return { name: 'sentence_embedding', kind: 'sentence' };
+  if (outputNames.length === 1) return { name: outputNames[0], kind: 'auto' };
+  throw new BackendError(
+    backend,
+    `the model has outputs ${outputNames.map((n) => `"${n}"`).join(', ')} and none is last_hidden_state, token_embeddings or sentence_embedding`,
+  );
+}
+
+/** Checks the output's rank against its kind; true when it holds token vectors ([batch, seq, hidden]). */
+export function checkOutputDims(backend: string, output: ModelOutput, dims: readonly number[]): boolean {
+  const tokens = output.kind === 'tokens' || (output.kind === 'auto' && dims.length === 3);
+  const want = tokens ? 3 : 2;
+  if (dims.length !== want) {
+    throw new BackendError(backend, `output "${output.name}" has dims [${dims}], expected ${tokens ? '[batch, seq, hidden]' : '[batch, dim]'}`);
+  }
+  return tokens;
 }

@@ -34,6 +34,7 @@ import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { loadConfig, selectBackends } from '../config/config.js';
 import { loadCorpus } from '../corpus/corpus.js';
 import { padBatch, type PaddedBatch } from '../embed/batches.js';
+import { modelFeeds } from '../backends/ort-io.js';
 import { BackendError, describeCause, InputError } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
 import { ModelContexts } from '../model/model-context.js';
@@ -227,19 +228,9 @@ export function mapOutputs(a: GraphInfo, b: GraphInfo, mode: 'auto' | 'name' | '
 
 type Feeds = Record<string, InstanceType<Ort['Tensor']>>;
 
-function feedsFor(ort: Ort, session: Session, batch: Pick<PaddedBatch, 'batch' | 'seq' | 'inputIds' | 'attentionMask' | 'tokenTypeIds'>, name: string): Feeds {
-  const available: Record<string, BigInt64Array> = {
-    input_ids: batch.inputIds,
-    attention_mask: batch.attentionMask,
-    token_type_ids: batch.tokenTypeIds,
-  };
-  const feeds: Feeds = {};
-  for (const input of session.inputNames) {
-    const data = available[input];
-    if (!data) throw new BackendError(name, `model input "${input}" is not one of input_ids, attention_mask, token_type_ids`);
-    feeds[input] = new ort.Tensor('int64', data, [batch.batch, batch.seq]);
-  }
-  return feeds;
+/** The backends' own feeds builder (ort-io.ts), so bisect runs exactly the inputs `run` feeds. */
+function feedsFor(ort: Ort, session: Session, batch: Parameters<typeof modelFeeds>[2], name: string): Feeds {
+  return modelFeeds(name, session.inputNames, batch, (data, dims) => new ort.Tensor('int64', data, dims));
 }
 
 /** The batch with one more row (a copy of row 0) and one fewer column: only its output shapes matter. */
@@ -254,7 +245,14 @@ function probeBatch(batch: PaddedBatch) {
     }
     return out;
   };
-  return { batch: rows, seq, inputIds: pick(batch.inputIds), attentionMask: pick(batch.attentionMask), tokenTypeIds: pick(batch.tokenTypeIds) };
+  return {
+    batch: rows,
+    seq,
+    inputIds: pick(batch.inputIds),
+    attentionMask: pick(batch.attentionMask),
+    tokenTypeIds: pick(batch.tokenTypeIds),
+    positionIds: pick(batch.positionIds),
+  };
 }
 
 async function run(session: Session, feeds: Feeds, fetches: string[], name: string): Promise<Record<string, TensorData>> {
@@ -278,7 +276,7 @@ export async function bisect(options: BisectOptions): Promise<BisectResult> {
   const perRun = Math.max(1, Math.floor(options.outputsPerRun ?? 64));
 
   const encoded = texts.map((t) => tokenizer.encode(t));
-  const batch = padBatch(encoded, encoded.map((_, i) => i), tokenizer.padId);
+  const batch = padBatch(encoded, encoded.map((_, i) => i), tokenizer.padId, tokenizer.paddingSide);
   const ort = await loadOrt();
   const A = await loadModel(backendA, level);
   let B: LoadedModel | null = null;
@@ -397,7 +395,7 @@ function compareOutput(
   const vb = tensorValues(tb);
   if (!va || !vb) return { ...head, ...empty, exceeds: false, note: `type ${ta.type}/${tb.type} not compared` };
   const axes = findPaddingAxes(head.dims, probe?.dims.map(Number), batch.batch, batch.seq);
-  const mask = axes ? { ...axes, lengths: batch.lengths } : null;
+  const mask = axes ? { ...axes, lengths: batch.lengths, paddingSide: batch.paddingSide } : null;
   const stats = compareTensorValues(va, vb, head.dims, tolerance, mask);
   const exceeds = stats.mismatches > 0 && stats.mismatchRatio > tolerance.mismatchRatio;
   return { ...head, ...stats, exceeds };

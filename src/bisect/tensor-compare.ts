@@ -24,6 +24,8 @@ export interface PaddingMask {
   seqAxes: number[];
   /** Real length of each batch row. */
   lengths: readonly number[];
+  /** Left padding (decoder embedders): a row's real positions are the last `length` along each sequence axis. */
+  paddingSide?: 'left' | 'right';
 }
 
 export interface TensorStats {
@@ -105,8 +107,10 @@ export function compareTensorValues(
       const row = Math.floor(i / st[mask!.batchAxis]) % dims[mask!.batchAxis];
       const len = mask!.lengths[row];
       let padded = false;
+      const left = mask!.paddingSide === 'left';
       for (const ax of mask!.seqAxes) {
-        if (Math.floor(i / st[ax]) % dims[ax] >= len) {
+        const pos = Math.floor(i / st[ax]) % dims[ax];
+        if (left ? pos < dims[ax] - len : pos >= len) {
           padded = true;
           break;
         }

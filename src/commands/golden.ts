@@ -18,6 +18,8 @@ export interface GoldenOptions {
   corpus?: string;
   out?: string;
   update: boolean;
+  /** Overrides the config's promptName ("" = no prompt). */
+  promptName?: string | null;
 }
 
 export async function makeGolden(options: GoldenOptions): Promise<{ path: string; rows: number; dim: number; dtype: string }> {
@@ -31,6 +33,7 @@ export async function makeGolden(options: GoldenOptions): Promise<{ path: string
   }
   const [backend] = createBackends([spec]);
   const contexts = new ModelContexts();
+  const embedding = options.promptName === undefined ? config.embedding : { ...config.embedding, promptName: options.promptName };
   const outcome = await embedWithBackend({
     backend,
     modelDir: spec.modelDir,
@@ -38,10 +41,11 @@ export async function makeGolden(options: GoldenOptions): Promise<{ path: string
     batchSize: config.batchSize,
     timeoutMs: spec.timeoutMs,
     contexts,
+    embedding,
   });
   if (outcome.status === 'skipped') throw new BackendError(spec.name, `cannot make a golden: skipped: ${outcome.reason}`);
   if (outcome.status === 'error') throw new BackendError(spec.name, `cannot make a golden: ${outcome.reason}`, { cause: outcome.error });
-  const ctx = await contexts.get(spec.modelDir);
+  const ctx = await contexts.get(spec.modelDir, embedding);
   const v = outcome.vectors;
   // The golden keeps what the backend returned: float64 from `reference` or a float64 PyTorch model
   // (sentence-transformers, dtype float64), float32 from everything else.
@@ -59,6 +63,9 @@ export async function makeGolden(options: GoldenOptions): Promise<{ path: string
     pooling: ctx.model.pooling.mode,
     normalize: ctx.model.pooling.normalize,
     maxSeqLength: ctx.model.maxSeqLength,
+    promptName: ctx.model.prompt?.name ?? null,
+    prompt: ctx.model.prompt?.text ?? null,
+    truncateDim: ctx.model.truncateDim,
     packages: packageVersions(),
   };
   writeGolden(out, v, meta, { update: options.update });

@@ -10,7 +10,9 @@ import { RUNTIMES } from '../backends/registry.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { InputError } from '../errors.js';
 import { readJson } from '../io/read-json.js';
+import type { EmbeddingChoices } from '../model/model-folder.js';
 import { parseExpectation, type Expectation } from './expectation.js';
+import { parseWatch, type WatchSpec } from '../evaluate/watch.js';
 import { parseBatchInvarianceThresholds, parseChecks, parseDownstreamThresholds, type BatchInvarianceThresholds, type ChecksConfig, type DownstreamThresholds } from './checks.js';
 
 export type Precision = 'fp64' | 'fp32' | 'fp16';
@@ -28,6 +30,8 @@ export interface BackendConfig extends BackendSpec {
   downstream?: DownstreamThresholds;
   /** Optional limit on how much a padded batch may change a vector (reported either way). */
   batchInvariance?: BatchInvarianceThresholds;
+  /** The run's prompt and truncate_dim (the config's top-level keys, or --prompt-name), carried to worker processes. */
+  embedding: EmbeddingChoices;
 }
 
 export interface ParityConfig {
@@ -43,11 +47,15 @@ export interface ParityConfig {
   isolation: 'process' | 'none';
   /** Sizes of the diagnosis checks (downstream impact, batch invariance). */
   checks: ChecksConfig;
+  /** Single elements every report shows for every backend (e.g. text "seed-2024", dim 383). */
+  watch: WatchSpec[];
+  /** `promptName` and `truncateDim`: what sentence-transformers' encode(prompt_name=…, truncate_dim=…) would be given. */
+  embedding: EmbeddingChoices;
   backends: BackendConfig[];
 }
 
 export const DEFAULT_CONFIG_FILE = 'parity.config.json';
-const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'checks', 'backends'];
+const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'checks', 'promptName', 'truncateDim', 'watch', 'backends'];
 const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect', 'downstream', 'batchInvariance'];
 const TOLERANCE_KEYS = ['atol', 'rtol', 'cosine', 'mismatchRatio'];
 
@@ -109,6 +117,12 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
   const isolation = obj.isolation ?? 'process';
   if (isolation !== 'process' && isolation !== 'none') check.fail('isolation', '"process" or "none"', obj.isolation);
   const isolationMode = isolation as 'process' | 'none';
+  const embedding: EmbeddingChoices = {};
+  if (obj.promptName !== undefined) {
+    if (obj.promptName !== null && typeof obj.promptName !== 'string') check.fail('promptName', 'a prompt name from the model\'s config_sentence_transformers.json, or null for none', obj.promptName);
+    embedding.promptName = obj.promptName as string | null;
+  }
+  if (obj.truncateDim !== undefined) embedding.truncateDim = check.number(obj.truncateDim, 'truncateDim', { min: 1, integer: true });
   if (!Array.isArray(obj.backends) || obj.backends.length === 0) check.fail('backends', 'a non-empty array of backend entries', obj.backends);
 
   const names = new Set<string>();
@@ -134,9 +148,9 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     const expect = parseExpectation(b.expect, file, `${path}.expect`);
     const downstream = parseDownstreamThresholds(b.downstream, file, `${path}.downstream`);
     const batchInvariance = parseBatchInvarianceThresholds(b.batchInvariance, file, `${path}.batchInvariance`);
-    return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, ...(note ? { note } : {}), ...(expect ? { expect } : {}), ...(downstream ? { downstream } : {}), ...(batchInvariance ? { batchInvariance } : {}) };
+    return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, embedding, ...(note ? { note } : {}), ...(expect ? { expect } : {}), ...(downstream ? { downstream } : {}), ...(batchInvariance ? { batchInvariance } : {}) };
   });
-  return { path: resolve(file), dir, model, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, checks: parseChecks(obj.checks, file), backends };
+  return { path: resolve(file), dir, model, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, checks: parseChecks(obj.checks, file), embedding, watch: parseWatch(obj.watch, file), backends };
 }
 
 export function loadConfig(file: string | undefined): ParityConfig {

@@ -1,4 +1,8 @@
-/** Turns tokenized texts into right-padded int64 batches, the layout every BERT ONNX export takes. */
+/**
+ * Turns tokenized texts into padded int64 batches: right padding (BERT-style encoders) or left
+ * padding (decoder embedders such as Qwen3-Embedding, whose tokenizer says padding_side "left"),
+ * with every input an ONNX export may declare.
+ */
 import type { EncodedText } from '../tokenize/types.js';
 
 export interface PaddedBatch {
@@ -6,11 +10,26 @@ export interface PaddedBatch {
   rows: number[];
   /** Real (unpadded) length of each sequence. */
   lengths: number[];
+  /** Prompt tokens at the start of each sequence (EncodedText.promptLength). */
+  promptLengths: number[];
+  /** Which end the padding is on: real tokens of row b sit at [seq - len, seq) when "left". */
+  paddingSide: 'left' | 'right';
   batch: number;
   seq: number;
   inputIds: BigInt64Array;
   attentionMask: BigInt64Array;
   tokenTypeIds: BigInt64Array;
+  /**
+   * 0, 1, 2… over each row's real tokens whichever side the padding is on, 1 at padded positions
+   * (transformers.js and optimum's convention for decoder exports: cumsum(mask) - 1, masked_fill 1).
+   * For right padding that is arange(seq) on every real token, what an encoder computes itself.
+   */
+  positionIds: BigInt64Array;
+}
+
+/** Where row b's real tokens start in the padded sequence. */
+export function realStart(batch: Pick<PaddedBatch, 'paddingSide' | 'seq' | 'lengths'>, b: number): number {
+  return batch.paddingSide === 'left' ? batch.seq - batch.lengths[b] : 0;
 }
 
 /**
@@ -19,12 +38,17 @@ export interface PaddedBatch {
  * padding — half the work on a typical corpus — nearly disappears; `rows` maps each sequence back
  * to its input position, so results stay in input order.
  */
-export function makeBatches(encoded: readonly EncodedText[], batchSize: number, padId: number, { sortByLength = false } = {}): PaddedBatch[] {
+export function makeBatches(
+  encoded: readonly EncodedText[],
+  batchSize: number,
+  padId: number,
+  { sortByLength = false, paddingSide = 'right' as 'left' | 'right' } = {},
+): PaddedBatch[] {
   return batchRows(
     encoded.map((e) => e.ids.length),
     batchSize,
     sortByLength,
-  ).map((rows) => padBatch(encoded, rows, padId));
+  ).map((rows) => padBatch(encoded, rows, padId, paddingSide));
 }
 
 /** Which inputs (by index) go into each batch: in order, or sorted by length (stable) with `sortByLength`. */
@@ -65,20 +89,25 @@ export function paddingEfficiency(batches: readonly PaddedBatch[]): number {
   return padded ? real / padded : 1;
 }
 
-export function padBatch(encoded: readonly EncodedText[], rows: number[], padId: number): PaddedBatch {
+export function padBatch(encoded: readonly EncodedText[], rows: number[], padId: number, paddingSide: 'left' | 'right' = 'right'): PaddedBatch {
   const lengths = rows.map((r) => encoded[r].ids.length);
   const seq = Math.max(1, ...lengths);
   const n = rows.length;
   const inputIds = new BigInt64Array(n * seq).fill(BigInt(padId));
   const attentionMask = new BigInt64Array(n * seq);
   const tokenTypeIds = new BigInt64Array(n * seq);
+  const positionIds = new BigInt64Array(n * seq).fill(1n);
   rows.forEach((r, b) => {
     const e = encoded[r];
+    const start = paddingSide === 'left' ? seq - e.ids.length : 0;
     for (let t = 0; t < e.ids.length; t++) {
-      inputIds[b * seq + t] = BigInt(e.ids[t]);
-      attentionMask[b * seq + t] = 1n;
-      tokenTypeIds[b * seq + t] = BigInt(e.typeIds[t]);
+      const at = b * seq + start + t;
+      inputIds[at] = BigInt(e.ids[t]);
+      attentionMask[at] = 1n;
+      tokenTypeIds[at] = BigInt(e.typeIds[t]);
+      positionIds[at] = BigInt(t);
     }
   });
-  return { rows, lengths, batch: n, seq, inputIds, attentionMask, tokenTypeIds };
+  const promptLengths = rows.map((r) => encoded[r].promptLength ?? 0);
+  return { rows, lengths, promptLengths, paddingSide, batch: n, seq, inputIds, attentionMask, tokenTypeIds, positionIds };
 }

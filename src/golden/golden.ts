@@ -24,7 +24,31 @@ export interface GoldenMeta {
   pooling: string;
   normalize: boolean;
   maxSeqLength: number;
+  /** The prompt the vectors were made with (config_sentence_transformers.json name and text); absent in older goldens. */
+  promptName?: string | null;
+  prompt?: string | null;
+  /** Matryoshka truncate_dim the vectors were made with; absent in older goldens. */
+  truncateDim?: number | null;
   packages: Record<string, string>;
+}
+
+/**
+ * A golden made with another prompt or truncate_dim than this run's cannot be compared: every
+ * vector differs for a reason that is not the backend's. Goldens that do not record them pass.
+ */
+export function checkGoldenMatchesChoices(golden: { path: string; meta: GoldenMeta | null }, prompt: { name: string } | null, truncateDim: number | null): void {
+  const meta = golden.meta;
+  if (!meta) return;
+  const name = (n: string | null | undefined) => (n ? `prompt "${n}"` : 'no prompt');
+  if (meta.promptName !== undefined && (meta.promptName ?? null) !== (prompt?.name ?? null)) {
+    throw new InputError(
+      `golden ${golden.path} was made with ${name(meta.promptName)} and this run uses ${name(prompt?.name)}: ` +
+        `pass --prompt-name ${meta.promptName ?? '""'} (or set "promptName"), or regenerate the golden`,
+    );
+  }
+  if (meta.truncateDim !== undefined && (meta.truncateDim ?? null) !== truncateDim) {
+    throw new InputError(`golden ${golden.path} was made with truncateDim ${meta.truncateDim ?? 'none'} and this run uses ${truncateDim ?? 'none'}: set "truncateDim" to match, or regenerate the golden`);
+  }
 }
 
 export function metaPathFor(npyPath: string): string {

@@ -1,5 +1,8 @@
-/** One tokenizer and model description per model folder, shared by every backend that loads it. */
-import { loadModelInfo, type ModelInfo } from './model-folder.js';
+/**
+ * One tokenizer and model description per model folder and embedding choice (prompt, truncate_dim),
+ * shared by every backend that loads it.
+ */
+import { loadModelInfo, type EmbeddingChoices, type ModelInfo } from './model-folder.js';
 import { loadTokenizer } from '../tokenize/tokenizer.js';
 import type { TextTokenizer } from '../tokenize/types.js';
 
@@ -11,14 +14,15 @@ export interface ModelContext {
 export class ModelContexts {
   private readonly cache = new Map<string, Promise<ModelContext>>();
 
-  get(dir: string): Promise<ModelContext> {
-    let ctx = this.cache.get(dir);
+  get(dir: string, choices: EmbeddingChoices = {}): Promise<ModelContext> {
+    const key = JSON.stringify([dir, choices.promptName, choices.truncateDim]);
+    let ctx = this.cache.get(key);
     if (!ctx) {
       ctx = (async () => {
-        const model = loadModelInfo(dir);
+        const model = loadModelInfo(dir, choices);
         return { model, tokenizer: await loadTokenizer(model) };
       })();
-      this.cache.set(dir, ctx);
+      this.cache.set(key, ctx);
     }
     return ctx;
   }

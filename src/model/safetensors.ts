@@ -1,7 +1,9 @@
 /**
  * safetensors: 8-byte little-endian header length, a JSON header
  * {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}, then raw little-endian data.
- * Only F32/F64/F16 are handled: that is what BERT checkpoints hold.
+ * Float tensors (F32, F64, F16, BF16) are read as float32. Integer tensors are buffers, not weights
+ * (transformers saves BertEmbeddings' `position_ids`, an I64 arange, in checkpoints such as
+ * sentence-transformers/all-MiniLM-L6-v2): they are skipped, since a forward pass recomputes them.
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
@@ -12,7 +14,8 @@ export interface SafeTensor {
   data: Float32Array;
 }
 
-const DTYPE_BYTES: Record<string, number> = { F16: 2, F32: 4, F64: 8 };
+const DTYPE_BYTES: Record<string, number> = { F16: 2, BF16: 2, F32: 4, F64: 8 };
+const INTEGER_DTYPES = new Set(['BOOL', 'U8', 'I8', 'U16', 'I16', 'U32', 'I32', 'U64', 'I64']);
 
 /** Serializes tensors as F32 in name order; the header is padded with spaces to 8 bytes like the Python library. */
 export function encodeSafetensors(tensors: Map<string, SafeTensor>, metadata: Record<string, string> = {}): Uint8Array {
@@ -40,7 +43,7 @@ export function encodeSafetensors(tensors: Map<string, SafeTensor>, metadata: Re
   return out;
 }
 
-/** Reads every tensor as Float32Array (F16 and F64 are converted). */
+/** Reads every float tensor as Float32Array (F16, BF16 and F64 are converted); integer buffers are skipped. */
 export function readSafetensors(path: string): Map<string, SafeTensor> {
   let buf: Buffer;
   try {
@@ -60,9 +63,9 @@ export function readSafetensors(path: string): Map<string, SafeTensor> {
   const dataStart = 8 + headerLength;
   const tensors = new Map<string, SafeTensor>();
   for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
+    if (name === '__metadata__' || INTEGER_DTYPES.has(entry.dtype)) continue;
     const size = DTYPE_BYTES[entry.dtype];
-    if (!size) throw new InputError(`${path}: tensor ${name} has dtype ${entry.dtype}; only F16, F32, F64 are supported`);
+    if (!size) throw new InputError(`${path}: tensor ${name} has dtype ${entry.dtype}; only F16, BF16, F32, F64 (and integer buffers, skipped) are supported`);
     const [begin, end] = entry.data_offsets;
     const count = (end - begin) / size;
     const expected = entry.shape.reduce((a, b) => a * b, 1);
@@ -72,8 +75,16 @@ export function readSafetensors(path: string): Map<string, SafeTensor> {
     let data: Float32Array;
     if (entry.dtype === 'F32') data = new Float32Array(bytes.buffer, bytes.byteOffset, count);
     else if (entry.dtype === 'F64') data = Float32Array.from(new Float64Array(bytes.buffer, bytes.byteOffset, count));
+    else if (entry.dtype === 'BF16') data = fromBfloat16Bits(new Uint16Array(bytes.buffer, bytes.byteOffset, count));
     else data = fromFloat16Bits(new Uint16Array(bytes.buffer, bytes.byteOffset, count));
     tensors.set(name, { shape: entry.shape, data });
   }
   return tensors;
+}
+
+/** bfloat16 is the top half of a float32: shifting the bits up is exact. */
+function fromBfloat16Bits(bits: Uint16Array): Float32Array {
+  const out = new Uint32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = bits[i] << 16;
+  return new Float32Array(out.buffer);
 }

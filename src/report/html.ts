@@ -5,6 +5,7 @@
  */
 import type { BackendReport, Report } from './report.js';
 import { escapeHtml as h, visibleText } from './escape.js';
+import { watchTable } from './watch-table.js';
 import { compact, describeValue, fmt, pct, precise, seconds, shellLine, textsCompared, truncate } from './format.js';
 import { HTML_STYLE } from './html-style.js';
 import { batchFigure, downstreamFigures, idOfRow, impactBackends, lengthWord, limitSummary, textOfRow, type ImpactFigure } from './impact.js';
@@ -33,6 +34,7 @@ export function renderHtml(report: Report): string {
     nav(report),
     notes(report),
     summaryTable(report),
+    watched(report),
     impact(report),
     agreement(report),
     ...backends.map((b, i) => backendSection(report, b, i)),
@@ -254,6 +256,19 @@ function summaryTable(report: Report): string {
     `<p class="meta">An element mismatches when |actual − golden| &gt; atol + rtol·|golden|. ` +
     `Cosine Δ is 1 − cos(actual, golden) per text; norm drift is | ‖actual‖ − ‖golden‖ | per text. ` +
     `Smallest passing atol: the atol that would have passed every element at this rtol.</p>`
+  );
+}
+
+/** The config's watched elements: each backend's value beside the golden's. */
+function watched(report: Report): string {
+  const t = watchTable(report);
+  if (!t) return '';
+  const head = `<tr><th>source</th>${t.columns.map((c) => `<th class="num">${h(c)}</th>`).join('')}</tr>`;
+  const rows = t.rows.map((r) => `<tr><td>${h(r.name)}</td>${r.cells.map((c) => `<td class="num">${h(c)}</td>`).join('')}</tr>`).join('');
+  return (
+    `<h2 id="watched">Watched elements</h2>` +
+    `<div class="table-wrap"><table><thead>${head}</thead><tbody>${rows}</tbody></table></div>` +
+    `<p class="meta">Single elements named in the config's <code>watch</code>: what each backend returns, and |Δ| against the golden.</p>`
   );
 }
 
@@ -575,6 +590,9 @@ function provenance(report: Report): string {
           ['normalize', m.normalize],
           ['max sequence length', m.maxSeqLength],
           ['tokenizer', m.tokenizer],
+          // Only in reports that record them (older ones and models without prompts show nothing new).
+          ...(m.prompt ? ([['prompt', `${m.prompt.name}: ${JSON.stringify(m.prompt.text)}${m.includePrompt === false ? ' (left out of pooling)' : ''}`]] as [string, unknown][]) : []),
+          ...(m.truncateDim ? ([['truncateDim', m.truncateDim]] as [string, unknown][]) : []),
         ]) +
         `<table><thead><tr><th>file</th><th>sha256</th></tr></thead><tbody>` +
         Object.entries(m.files ?? {})

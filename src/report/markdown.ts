@@ -8,6 +8,7 @@ import { escapeMarkdown as md } from './escape.js';
 import { compact, fmt, pct, textsCompared } from './format.js';
 import { batchFigure, downstreamFigures, impactBackends, limitSummary, type ImpactFigure } from './impact.js';
 import { statusStyle } from './status.js';
+import { watchTable } from './watch-table.js';
 
 function row(cells: string[]): string {
   return `| ${cells.join(' | ')} |`;
@@ -59,6 +60,13 @@ export function renderMarkdown(report: Report): string {
         md(tolerance(b)),
       ]),
     );
+  }
+  const watched = watchTable(report);
+  if (watched) {
+    lines.push('', '**Watched elements** (value and |Δ| vs golden):', '');
+    lines.push(row(['', ...watched.columns.map(md)]));
+    lines.push(row(['---', ...watched.columns.map(() => '---:')]));
+    for (const r of watched.rows) lines.push(row([md(r.name), ...r.cells.map(md)]));
   }
   const diagnosed = report.backends.filter((b) => b.diagnosis?.length);
   if (diagnosed.length) {

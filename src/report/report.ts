@@ -6,6 +6,7 @@
 import type { Details, Metrics } from '../compare/metric-types.js';
 import type { Tolerance } from '../compare/tolerance.js';
 import type { Expectation } from '../config/expectation.js';
+import type { WatchedElement } from '../evaluate/watch.js';
 import type { BatchInvarianceThresholds, ChecksConfig, DownstreamThresholds } from '../config/checks.js';
 import type { DownstreamImpact } from '../compare/downstream.js';
 import type { BatchInvarianceResult } from '../compare/batch-invariance.js';
@@ -81,6 +82,12 @@ export interface Report {
     normalize: boolean;
     maxSeqLength: number;
     tokenizer: string;
+    /** The prompt prepended to every text (config_sentence_transformers.json), absent in older reports. */
+    prompt?: { name: string; text: string } | null;
+    /** Pooling's include_prompt: false leaves the prompt's tokens out of pooling. */
+    includePrompt?: boolean;
+    /** Matryoshka truncate_dim (null: every dimension). */
+    truncateDim?: number | null;
   } | null;
   corpus: {
     path: string;
@@ -102,6 +109,8 @@ export interface Report {
   checks?: ChecksConfig;
   /** How texts were batched (blocks, length-sorted batches): `merge` needs it to judge batch-length expectations. */
   batching?: { batchSize: number; blockTexts: number };
+  /** The config's watched elements: golden and every backend's value (absent when none configured). */
+  watch?: WatchedElement[];
 }
 
 /**

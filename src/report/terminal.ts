@@ -7,6 +7,7 @@ import Table from 'cli-table3';
 import { fmt, truncate } from './format.js';
 import { batchFigure, downstreamFigures, impactBackends } from './impact.js';
 import type { BackendReport, Report } from './report.js';
+import { watchTable } from './watch-table.js';
 import { statusStyle, type Tone } from './status.js';
 
 export interface TerminalOptions {
@@ -49,6 +50,12 @@ export function renderTerminal(report: Report, { color }: TerminalOptions): stri
     ]);
   }
   const lines = [table.toString()];
+  const watched = watchTable(report);
+  if (watched) {
+    const t = new Table({ head: ['watched element', ...watched.columns], style: { head: color ? ['bold'] : [], border: color ? ['gray'] : [] } });
+    for (const r of watched.rows) t.push([r.name, ...r.cells]);
+    lines.push(t.toString());
+  }
   const impact = impactTable(report, color);
   if (impact) lines.push('Does it matter? (neighbours within the corpus, golden vs backend; the same texts alone vs padded)', impact);
   for (const b of report.backends) {

@@ -6,6 +6,7 @@ import type { Backend } from '../backends/backend.js';
 import type { Matrix } from '../numeric/matrix.js';
 import { InProcessSession } from './in-process.js';
 import { describeCause } from '../errors.js';
+import type { EmbeddingChoices } from '../model/model-folder.js';
 import type { ModelContexts } from '../model/model-context.js';
 
 export type EmbedOutcome =
@@ -26,6 +27,8 @@ export interface EmbedRequest {
   batchSize: number;
   timeoutMs: number;
   contexts: ModelContexts;
+  /** Prompt and truncate_dim for this run (default: the model's default prompt, all dimensions). */
+  embedding?: EmbeddingChoices;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface EmbedRequest {
  * (availability, open, embed and close under one deadline). For `golden` and tests.
  */
 export async function embedWithBackend(req: EmbedRequest): Promise<EmbedOutcome> {
-  const session = new InProcessSession(req.backend, req.modelDir, req.batchSize, req.contexts);
+  const session = new InProcessSession(req.backend, req.modelDir, req.batchSize, req.contexts, req.embedding);
   const deadline = performance.now() + req.timeoutMs;
   try {
     const opened = await session.open(deadline);

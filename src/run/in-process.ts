@@ -3,6 +3,7 @@ import type { Backend } from '../backends/backend.js';
 import type { Matrix } from '../numeric/matrix.js';
 import { createBackends } from '../backends/registry.js';
 import type { BackendConfig } from '../config/config.js';
+import type { EmbeddingChoices } from '../model/model-folder.js';
 import { describeCause } from '../errors.js';
 import type { ModelContexts } from '../model/model-context.js';
 import { beforeDeadline, type BackendSession, type OpenResult } from './session.js';
@@ -13,10 +14,11 @@ export class InProcessSession implements BackendSession {
     private readonly modelDir: string,
     private readonly batchSize: number,
     private readonly contexts: ModelContexts,
+    private readonly embedding: EmbeddingChoices = {},
   ) {}
 
   static fromSpec(spec: BackendConfig, batchSize: number, contexts: ModelContexts): InProcessSession {
-    return new InProcessSession(createBackends([spec])[0], spec.modelDir, batchSize, contexts);
+    return new InProcessSession(createBackends([spec])[0], spec.modelDir, batchSize, contexts, spec.embedding);
   }
 
   get name(): string {
@@ -30,7 +32,7 @@ export class InProcessSession implements BackendSession {
       if (!availability.available) return { status: 'skipped', reason: availability.reason, environment: await this.environment() };
       await beforeDeadline(
         (async () => {
-          const ctx = await this.contexts.get(this.modelDir);
+          const ctx = await this.contexts.get(this.modelDir, this.embedding);
           await this.backend.open({ model: ctx.model, tokenizer: ctx.tokenizer, batchSize: this.batchSize });
         })(),
         deadline,

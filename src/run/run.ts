@@ -17,7 +17,8 @@ import { PairwiseMaxAbs } from '../compare/pairwise.js';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
 import { loadCorpus } from '../corpus/corpus.js';
 import { BackendError } from '../errors.js';
-import { checkGoldenMatchesCorpus, readGoldenInfo } from '../golden/golden.js';
+import { checkGoldenMatchesChoices, checkGoldenMatchesCorpus, readGoldenInfo } from '../golden/golden.js';
+import { loadModelInfo } from '../model/model-folder.js';
 import { NpyRowReader } from '../npy/npy-reader.js';
 import { displayPath } from '../io/display-path.js';
 import { modelFileHashes } from '../model/model-files.js';
@@ -35,6 +36,7 @@ import { clearRunState, loadRunState, saveRunState, type BackendState, type RunS
 import type { BackendSession } from './session.js';
 import { batchInvarianceFor } from './batch-invariance.js';
 import { blockTextsFor, shardRows, type Shard } from './shard.js';
+import { checkWatch, readWatched } from '../evaluate/watch.js';
 
 export interface RunOptions {
   config?: string;
@@ -55,6 +57,8 @@ export interface RunOptions {
   resume?: boolean;
   /** Overrides the config's isolation ("none" runs backends in this process). */
   isolation?: 'process' | 'none';
+  /** Overrides the config's promptName (`--prompt-name`; "" = no prompt). */
+  promptName?: string | null;
 }
 
 export interface RunResult {
@@ -73,13 +77,19 @@ interface Live {
 
 export async function runParity(options: RunOptions): Promise<RunResult> {
   const config = loadConfig(options.config);
+  const embedding = options.promptName === undefined ? config.embedding : { ...config.embedding, promptName: options.promptName };
   const selected = selectBackends(config, options.backends).map((b) => ({
     ...b,
     tolerance: { ...b.tolerance, ...definedOnly(options.tolerance ?? {}) },
+    embedding,
   }));
   const corpus = loadCorpus(options.corpus ? resolve(options.corpus) : config.corpus);
   const golden = readGoldenInfo(options.golden ? resolve(options.golden) : config.golden);
   checkGoldenMatchesCorpus(golden, corpus);
+  // The prompt (a bad name is one clear error here) and truncate_dim must be the golden's too.
+  const modelInfo = loadModelInfo(config.model, embedding);
+  checkGoldenMatchesChoices(golden, modelInfo.prompt, modelInfo.truncateDim);
+  checkWatch(config.watch, corpus.ids, golden.dim, config.path);
   // Resolve every backend up front: a typo in any entry is one error before anything runs.
   createBackends(selected);
 
@@ -171,7 +181,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     }
 
     // Token counts for the checks and expectations; the harness tokenizer of the configured model.
-    const ctx = await contexts.get(config.model).catch(() => null);
+    const ctx = await contexts.get(config.model, embedding).catch(() => null);
     const batching = { batchSize: config.batchSize, blockTexts };
     const evaluation: EvaluationContext = {
       outDir,
@@ -195,6 +205,9 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
               normalize: ctx.model.pooling.normalize,
               maxSeqLength: ctx.model.maxSeqLength,
               tokenizer: ctx.tokenizer.description,
+              prompt: ctx.model.prompt,
+              includePrompt: ctx.model.pooling.includePrompt,
+              truncateDim: ctx.model.truncateDim,
             }
           : null,
         corpus: {
@@ -219,6 +232,11 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
         packages: packageVersions(),
         checks: config.checks,
         batching,
+        ...(config.watch.length
+          ? {
+              watch: readWatched(config.watch, ids, golden.path, evaluation.golden.rowOf, reports.filter((r) => r.vectors).map((r) => ({ name: r.name, path: join(outDir, r.vectors!) }))),
+            }
+          : {}),
       },
       { strict: options.strict },
     );

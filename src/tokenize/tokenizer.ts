@@ -9,7 +9,13 @@
  * transformers.js 4.3.1 with {truncation: true, max_length} instead cuts the finished sequence,
  * special tokens included, and drops the final [SEP] (test/tokenize/tokenizer.test.ts checks this). It also
  * ignores tokenizer.json's own truncation and padding sections. So we encode without special
- * tokens, cut, and add the template's special tokens ourselves.
+ * tokens, cut, and add the template's special tokens ourselves. The template is read off the
+ * tokenizer itself, so it is whatever the model family uses: [CLS] … [SEP] (BERT, ModernBERT),
+ * <s> … </s> (XLM-RoBERTa, MPNet), no BOS and an appended <|endoftext|> (Qwen3-Embedding).
+ *
+ * Prompts: sentence-transformers prepends the prompt to the text as a string and tokenizes the
+ * whole; for Pooling's include_prompt false it counts the prompt's tokens by tokenizing the prompt
+ * alone with special tokens and dropping a trailing special token (Transformer._get_prompt_length).
  */
 import { InputError } from '../errors.js';
 import type { ModelInfo } from '../model/model-folder.js';
@@ -74,17 +80,37 @@ export async function loadTokenizer(model: ModelInfo): Promise<TextTokenizer> {
   if (typeof padId !== 'number') {
     throw new InputError(`tokenizer in ${model.dir} has no pad token (tokenizer_config.json "pad_token")`);
   }
-  const config = (tokenizer as unknown as { config?: { tokenizer_class?: unknown } }).config;
+  const config = (tokenizer as unknown as { config?: { tokenizer_class?: unknown; padding_side?: unknown } }).config;
+  const side = (tokenizer as unknown as { padding_side?: unknown }).padding_side ?? config?.padding_side ?? 'right';
+  if (side !== 'left' && side !== 'right') {
+    throw new InputError(`tokenizer in ${model.dir}: padding_side must be "left" or "right", got ${JSON.stringify(side)}`);
+  }
+  const paddingSide: 'left' | 'right' = side;
+  const prompt = model.prompt?.text || null;
+  let promptLength = 0;
+  // An empty prompt ("document": "" in Qwen3-Embedding) is no prompt to sentence-transformers either.
+  if (prompt) {
+    // The prompt alone, truncated and wrapped like any text; a trailing special token is not the prompt's.
+    const alone = [...prefix, ...encodeIds(prompt, false).slice(0, room), ...suffix];
+    promptLength = alone.length - (suffix.length > 0 ? 1 : 0);
+  }
   const className = typeof config?.tokenizer_class === 'string' ? config.tokenizer_class : tokenizer.constructor.name;
 
   return {
-    description: `${className} from ${model.dir} (max_length ${maxLength})`,
+    description: `${className} from ${model.dir} (max_length ${maxLength}${paddingSide === 'left' ? ', left padding' : ''})`,
     maxLength,
     padId,
+    paddingSide,
+    prompt,
     encode(text: string): EncodedText {
-      const pieces = encodeIds(text, false);
+      const pieces = encodeIds(prompt === null ? text : prompt + text, false);
       const ids = [...prefix, ...pieces.slice(0, room), ...suffix];
-      return { ids, typeIds: new Array<number>(ids.length).fill(0), fullLength: prefix.length + pieces.length + suffix.length };
+      return {
+        ids,
+        typeIds: new Array<number>(ids.length).fill(0),
+        fullLength: prefix.length + pieces.length + suffix.length,
+        promptLength: Math.min(promptLength, ids.length),
+      };
     },
   };
 }

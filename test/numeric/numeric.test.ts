@@ -3,7 +3,8 @@ import { erf } from '../../src/numeric/erf.js';
 import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16Bits, toFloat16Bits } from '../../src/numeric/float16.js';
 import { encodeSafetensors } from '../../src/model/safetensors.js';
 import { readSafetensors } from '../../src/model/safetensors.js';
-import { poolSequence } from '../../src/embed/pooling.js';
+import { pooledDim, poolSequence, type SequenceView } from '../../src/embed/pooling.js';
+import type { PoolingMode } from '../../src/model/model-folder.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,26 +71,51 @@ describe('safetensors', () => {
 
 describe('pooling (sentence-transformers semantics)', () => {
   const hidden = Float64Array.from([1, 2, 3, 4, 100, 100]); // 3 tokens × 2 dims, last is padding
+  const spec = (modes: PoolingMode[], normalize = false, includePrompt = true, truncateDim?: number) => ({ modes, normalize, includePrompt, truncateDim });
+  const pool = (h: ArrayLike<number>, view: SequenceView, s: ReturnType<typeof spec>, dim = 2) => {
+    const out = new Float64Array(pooledDim(dim, s));
+    poolSequence(h, view, dim, s, out, 0);
+    return Array.from(out);
+  };
   it('mean over the real tokens only, then L2 normalize', () => {
-    const out = new Float64Array(2);
-    poolSequence(hidden, 0, 2, 2, { mode: 'mean', normalize: false }, out, 0);
-    expect(Array.from(out)).toEqual([2, 3]);
-    poolSequence(hidden, 0, 2, 2, { mode: 'mean', normalize: true }, out, 0);
+    expect(pool(hidden, { offset: 0, length: 2 }, spec(['mean']))).toEqual([2, 3]);
+    const out = pool(hidden, { offset: 0, length: 2 }, spec(['mean'], true));
     expect(out[0]).toBeCloseTo(2 / Math.sqrt(13), 15);
     expect(Math.hypot(out[0], out[1])).toBeCloseTo(1, 15);
   });
   it('cls, max and mean_sqrt_len', () => {
-    const out = new Float64Array(2);
-    poolSequence(hidden, 0, 2, 2, { mode: 'cls', normalize: false }, out, 0);
-    expect(Array.from(out)).toEqual([1, 2]);
-    poolSequence(hidden, 0, 2, 2, { mode: 'max', normalize: false }, out, 0);
-    expect(Array.from(out)).toEqual([3, 4]);
-    poolSequence(hidden, 0, 2, 2, { mode: 'mean_sqrt_len', normalize: false }, out, 0);
-    expect(out[0]).toBeCloseTo(4 / Math.SQRT2, 15);
+    expect(pool(hidden, { offset: 0, length: 2 }, spec(['cls']))).toEqual([1, 2]);
+    expect(pool(hidden, { offset: 0, length: 2 }, spec(['max']))).toEqual([3, 4]);
+    expect(pool(hidden, { offset: 0, length: 2 }, spec(['mean_sqrt_len']))[0]).toBeCloseTo(4 / Math.SQRT2, 15);
   });
-  it('a zero vector stays zero under normalize (eps 1e-12), never NaN', () => {
-    const out = new Float64Array(2);
-    poolSequence(new Float64Array(4), 0, 2, 2, { mode: 'mean', normalize: true }, out, 0);
-    expect(Array.from(out)).toEqual([0, 0]);
+  it('weightedmean weighs tokens 1, 2, 3… from the first real token; lasttoken reads the last real one', () => {
+    // Left padding: a pad row first, then 3 real tokens [1,0] [0,1] [2,2].
+    const left = Float64Array.from([100, 100, 1, 0, 0, 1, 2, 2]);
+    const view = { offset: 2, length: 3 };
+    expect(pool(left, view, spec(['weightedmean']))).toEqual([(1 * 1 + 3 * 2) / 6, (2 * 1 + 3 * 2) / 6]);
+    expect(pool(left, view, spec(['lasttoken']))).toEqual([2, 2]);
+    expect(pool(left, view, spec(['cls']))).toEqual([1, 0]);
+  });
+  it('include_prompt false leaves the prompt tokens out but keeps the others\' weights', () => {
+    const h = Float64Array.from([9, 9, 1, 0, 0, 1, 2, 2]); // prompt token, then 3 text tokens
+    const view = { offset: 0, length: 4, promptLength: 1 };
+    expect(pool(h, view, spec(['mean'], false, false))).toEqual([1, 1]);
+    expect(pool(h, view, spec(['cls'], false, false))).toEqual([1, 0]);
+    expect(pool(h, view, spec(['max'], false, false))).toEqual([2, 2]);
+    expect(pool(h, view, spec(['weightedmean'], false, false))).toEqual([(2 * 1 + 4 * 2) / 9, (3 * 1 + 4 * 2) / 9]);
+    expect(pool(h, view, spec(['mean'], false, true))).toEqual([3, 3]);
+  });
+  it('several modes are concatenated in order, normalized as one vector, then truncated without renormalizing', () => {
+    expect(pool(hidden, { offset: 0, length: 2 }, spec(['max', 'mean']))).toEqual([3, 4, 2, 3]);
+    const full = pool(hidden, { offset: 0, length: 2 }, spec(['max', 'mean'], true));
+    expect(Math.hypot(...full)).toBeCloseTo(1, 15);
+    const cut = pool(hidden, { offset: 0, length: 2 }, spec(['max', 'mean'], true, true, 3));
+    expect(cut).toEqual(full.slice(0, 3));
+    expect(Math.hypot(...cut)).toBeLessThan(1);
+  });
+  it('nothing pooled: mean stays zero, lasttoken is zero and max is -inf, as sentence-transformers gives', () => {
+    expect(pool(new Float64Array(4), { offset: 0, length: 2 }, spec(['mean'], true))).toEqual([0, 0]);
+    const h = Float64Array.from([5, 6]);
+    expect(pool(h, { offset: 0, length: 1, promptLength: 1 }, spec(['mean', 'lasttoken', 'max'], false, false), 2)).toEqual([0, 0, 0, 0, -Infinity, -Infinity]);
   });
 });

@@ -64,3 +64,14 @@ export function requireMiniLm(): Install {
 export function requireBuild(file: string): Install {
   return requireInstall(`the compiled build (${file})`, existsSync(file), 'npx tsc -p tsconfig.json; `npm test` builds it first');
 }
+
+/** The real all-MiniLM-L6-v2 with its ONNX exports, built by `npm run models` into models/ (git-ignored). */
+export const REAL_MINILM_DIR = join(ROOT, 'models', 'all-MiniLM-L6-v2');
+
+export function requireRealModel(): Install {
+  return requireInstall(
+    `the real all-MiniLM-L6-v2 model folder (${REAL_MINILM_DIR}/manifest.json)`,
+    existsSync(join(REAL_MINILM_DIR, 'manifest.json')),
+    'npm run setup:python && npm run models',
+  );
+}

@@ -4,11 +4,15 @@
  */
 import { InputError } from '../../errors.js';
 import type { BackendSpec } from '../backend.js';
+import { parseServeOptions, type ServeOptions } from './serve-options.js';
 
-export const HTTP_OPTION_KEYS = ['url', 'apiModel', 'apiKeyEnv', 'batchSize', 'requestTimeoutMs', 'retries', 'normalize'] as const;
+export const HTTP_OPTION_KEYS = ['url', 'apiModel', 'apiKeyEnv', 'batchSize', 'requestTimeoutMs', 'retries', 'normalize', 'encoding', 'serve', 'describeServer'] as const;
 
 export interface HttpOptions {
-  /** Full endpoint URL, e.g. http://127.0.0.1:7997/v1/embeddings. Checked for syntax in availability(). */
+  /**
+   * Full endpoint URL, e.g. http://127.0.0.1:7997/v1/embeddings (checked for syntax in availability()),
+   * or with `serve` the path on the started server, e.g. /v1/embeddings.
+   */
   url: string;
   /** The "model" field of the request body (the name the server knows the model by). */
   apiModel: string;
@@ -22,6 +26,12 @@ export interface HttpOptions {
   retries: number;
   /** true: the harness L2-normalizes the server's vectors; false (default): compare them as returned. */
   normalize: boolean;
+  /** "encoding_format" asked for: float (JSON numbers) or base64 (little-endian float32 bytes, exact and smaller). */
+  encoding: 'float' | 'base64';
+  /** Start this server for the run (see serve-options.ts); absent: the server is already running at `url`. */
+  serve?: ServeOptions;
+  /** GET {prefix}/models and {prefix}/openapi.json after opening, for environment() (default: true with `serve`). */
+  describeServer: boolean;
 }
 
 export const HTTP_DEFAULTS = { batchSize: 32, requestTimeoutMs: 30_000, retries: 3, normalize: false } as const;
@@ -37,7 +47,10 @@ export function parseHttpOptions(spec: BackendSpec): HttpOptions {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(key, `an integer >= ${min}`);
     return v as number;
   };
-  if (typeof o.url !== 'string' || o.url.trim() === '') fail('url', 'the full endpoint URL, e.g. "http://127.0.0.1:7997/v1/embeddings"');
+  const serve = o.serve === undefined ? undefined : parseServeOptions(spec, o.serve);
+  if (serve) {
+    if (typeof o.url !== 'string' || !o.url.startsWith('/')) fail('url', 'the endpoint path on the server that "serve" starts, e.g. "/v1/embeddings"');
+  } else if (typeof o.url !== 'string' || o.url.trim() === '') fail('url', 'the full endpoint URL, e.g. "http://127.0.0.1:7997/v1/embeddings"');
   if (typeof o.apiModel !== 'string' || o.apiModel === '') fail('apiModel', 'the model name the server expects in the request body (a non-empty string)');
   const apiKeyEnv = o.apiKeyEnv;
   if (apiKeyEnv !== undefined && (typeof apiKeyEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(apiKeyEnv))) {
@@ -45,6 +58,10 @@ export function parseHttpOptions(spec: BackendSpec): HttpOptions {
   }
   const normalize = o.normalize ?? HTTP_DEFAULTS.normalize;
   if (typeof normalize !== 'boolean') fail('normalize', 'true or false');
+  const encoding = o.encoding ?? 'float';
+  if (encoding !== 'float' && encoding !== 'base64') fail('encoding', '"float" or "base64"');
+  const describeServer = o.describeServer ?? serve !== undefined;
+  if (typeof describeServer !== 'boolean') fail('describeServer', 'true or false');
   return {
     url: (o.url as string).trim(),
     apiModel: o.apiModel as string,
@@ -53,5 +70,8 @@ export function parseHttpOptions(spec: BackendSpec): HttpOptions {
     requestTimeoutMs: int('requestTimeoutMs', 1, HTTP_DEFAULTS.requestTimeoutMs),
     retries: int('retries', 0, HTTP_DEFAULTS.retries),
     normalize: normalize as boolean,
+    encoding: encoding as 'float' | 'base64',
+    ...(serve ? { serve } : {}),
+    describeServer: describeServer as boolean,
   };
 }

@@ -22,7 +22,18 @@ export function snippet(text: string, max = 200): string {
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
-export function parseEmbeddingsReply(body: string, expectedCount: number, expectedDim?: number): EmbeddingsReply {
+/** One base64 embedding (Infinity, OpenAI: the raw little-endian float32 bytes) as numbers. */
+export function decodeBase64Embedding(text: string, where: string): number[] {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new ReplyError(`${where} is not base64 (starts ${JSON.stringify(snippet(text, 40))})`);
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length % 4 !== 0) throw new ReplyError(`${where} decodes to ${bytes.length} bytes, not a whole number of float32 values`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Array<number>(bytes.length / 4);
+  for (let j = 0; j < out.length; j++) out[j] = view.getFloat32(j * 4, true);
+  return out;
+}
+
+export function parseEmbeddingsReply(body: string, expectedCount: number, expectedDim?: number, encoding: 'float' | 'base64' = 'float'): EmbeddingsReply {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -34,8 +45,9 @@ export function parseEmbeddingsReply(body: string, expectedCount: number, expect
   }
   const reply = json as Record<string, unknown>;
   if (!Array.isArray(reply.data)) {
-    const err = reply.error as { message?: unknown } | string | undefined;
-    const errText = typeof err === 'string' ? err : typeof err?.message === 'string' ? err.message : undefined;
+    // OpenAI and Infinity's own errors: {"error": {"message"}}; FastAPI's validation: {"detail": ...}.
+    const err = (reply.error ?? reply.detail) as { message?: unknown } | string | undefined;
+    const errText = typeof err === 'string' ? err : typeof err?.message === 'string' ? err.message : err !== undefined ? JSON.stringify(err) : undefined;
     throw new ReplyError(
       errText !== undefined
         ? `reply has no "data" array; the server says: ${snippet(errText)}`
@@ -67,10 +79,11 @@ export function parseEmbeddingsReply(body: string, expectedCount: number, expect
       if (vectors[index] !== undefined) throw new ReplyError(`index ${index} appears twice in data`);
       position = index;
     }
-    const embedding = e.embedding;
+    let embedding = e.embedding;
     if (typeof embedding === 'string') {
-      throw new ReplyError(`data[${i}].embedding is a string (base64?); the server ignored "encoding_format": "float"`);
-    }
+      if (encoding !== 'base64') throw new ReplyError(`data[${i}].embedding is a string (base64?); the server ignored "encoding_format": "float"`);
+      embedding = decodeBase64Embedding(embedding, `data[${i}].embedding`);
+    } // with base64 asked, a server that sends numbers anyway is read as numbers: the same vector
     if (!Array.isArray(embedding)) throw new ReplyError(`data[${i}].embedding is ${typeName(embedding)}, expected an array of numbers`);
     if (embedding.length === 0) throw new ReplyError(`data[${i}].embedding is empty`);
     for (let j = 0; j < embedding.length; j++) {

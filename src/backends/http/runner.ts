@@ -10,11 +10,20 @@
  * (retries + 1) × requestTimeoutMs plus the capped waits. The API key is read from the environment
  * variable named by `apiKeyEnv` and never written anywhere: environment() records the variable's
  * name and whether it was set, and every message is scrubbed of the key.
+ *
+ * With `serve`, the backend starts the server itself (server-process.ts) on a free loopback port in
+ * open() and stops it in close(); a server that dies mid-run fails the backend at once with its exit
+ * code or signal and the tail of its output, instead of being retried like a network hiccup.
  */
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { BackendError, describeCause } from '../../errors.js';
+import { findPython, missingPythonModules, PYTHON_SETUP_HINT, type PythonInterpreter } from '../../python/interpreter.js';
 import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
 import type { Matrix } from '../../numeric/matrix.js';
 import { parseHttpOptions, type HttpOptions } from './options.js';
+import { fillPlaceholders, type Placeholder } from './serve-options.js';
+import { describeExit, freePort, LOOPBACK, ServerProcess } from './server-process.js';
 import { parseEmbeddingsReply, ReplyError, snippet, type EmbeddingsReply } from './reply.js';
 import { backoffMs, DEFAULT_RETRY_TIMING, retryAfterMs, sleep, type RetryTiming } from './retry.js';
 import { redactUrl } from './url.js';
@@ -30,8 +39,16 @@ export class HttpBackend implements Backend {
   readonly name: string;
   readonly options: HttpOptions;
   private readonly timing: RetryTiming;
-  private readonly displayUrl: string;
+  private displayUrl: string;
+  /** The endpoint requests go to: `url`, or with `serve` the started server's address + `url`. */
+  private endpoint: string;
+  private readonly spec: BackendSpec;
+  private server: ServerProcess | null = null;
+  private served: { argv: string[]; python: PythonInterpreter | null; port: number } | null = null;
+  private serverInfo: Record<string, unknown> | null = null;
   private closer = new AbortController();
+  /** Called with each batch's milliseconds (request to parsed reply, retries included): `parity bench`'s latencies. */
+  requestObserver: ((ms: number) => void) | null = null;
   private opened = false;
   private apiKey: string | undefined;
   private stats = { requests: 0, retried: 0, replyModel: undefined as string | undefined, server: undefined as string | undefined };
@@ -39,12 +56,25 @@ export class HttpBackend implements Backend {
   /** `timing` is for tests; configs get DEFAULT_RETRY_TIMING. */
   constructor(spec: BackendSpec, timing: Partial<RetryTiming> = {}) {
     this.name = spec.name;
+    this.spec = spec;
     this.options = parseHttpOptions(spec);
     this.timing = { ...DEFAULT_RETRY_TIMING, ...timing };
+    this.endpoint = this.options.url;
     this.displayUrl = redactUrl(this.options.url);
   }
 
+  /** The interpreter {python} stands for (same lookup as every Python worker of parity). */
+  private python(): PythonInterpreter {
+    const serve = this.options.serve!;
+    return findPython({ configured: serve.python, configDir: this.spec.configDir, venv: serve.venv });
+  }
+
+  private usesPython(): boolean {
+    return this.options.serve!.command.some((a) => a.includes('{python}'));
+  }
+
   async availability(): Promise<Availability> {
+    if (this.options.serve) return this.serveAvailability();
     // No network probe here: `parity backends` must stay fast, and a probe would not prove that
     // the endpoint embeds anyway. An unreachable server is an error at embed time, with the reason.
     let url: URL;
@@ -66,10 +96,110 @@ export class HttpBackend implements Backend {
     return { available: true };
   }
 
+  /** With `serve`: the program exists and {python} imports what `serve.requires` names; no server is started. */
+  private async serveAvailability(): Promise<Availability> {
+    const serve = this.options.serve!;
+    if (this.usesPython()) {
+      const python = this.python();
+      const missing = missingPythonModules(python.command, serve.requires);
+      if (missing === null) return { available: false, reason: `Python ${python.command} (from ${python.source}) does not start; build it with \`${PYTHON_SETUP_HINT}\` or set "serve.python"` };
+      if (missing.length) {
+        return { available: false, reason: `Python ${python.command} (from ${python.source}) cannot import ${missing.join(', ')}; build ${serve.venv} with \`${PYTHON_SETUP_HINT}\` or set "serve.python"` };
+      }
+    } else {
+      const program = serve.command[0];
+      if ((isAbsolute(program) || program.includes('/')) && !existsSync(program)) return { available: false, reason: `"serve.command" program ${program} does not exist` };
+    }
+    const env = this.options.apiKeyEnv;
+    if (env !== undefined && !process.env[env]) return { available: false, reason: `environment variable ${env} (named by "apiKeyEnv") is not set` };
+    return { available: true };
+  }
+
   async open(_context: BackendContext): Promise<void> {
     this.closer = new AbortController();
     this.apiKey = this.options.apiKeyEnv !== undefined ? process.env[this.options.apiKeyEnv] || undefined : undefined;
+    if (this.options.serve) await this.startServer();
+    if (this.options.describeServer) this.serverInfo = await this.describeServer();
     this.opened = true;
+  }
+
+  /**
+   * `parity serve`: only start the server (on `port`, or a free one), for a user who runs it by hand.
+   * Resolves once it is healthy; `exited` resolves when it dies; close() stops it.
+   */
+  async serveOnly(options: { port?: number; onOutput?: (chunk: Buffer) => void } = {}): Promise<{ url: string; pid: number | null; exited: Promise<string> }> {
+    if (!this.options.serve) throw new BackendError(this.name, 'has no "serve" command to start');
+    this.closer = new AbortController();
+    await this.startServer(options);
+    const server = this.server!;
+    return { url: this.endpoint, pid: server.pid, exited: server.exited.then(() => server.deathMessage()) };
+  }
+
+  private async startServer(options: { port?: number; onOutput?: (chunk: Buffer) => void } = {}): Promise<void> {
+    await this.server?.stop(); // reopened after a worker restart: never two servers for one backend
+    const serve = this.options.serve!;
+    const python = this.usesPython() ? this.python() : null;
+    const port = options.port ?? (await freePort());
+    const values: Record<Placeholder, string> = {
+      python: python?.command ?? '',
+      model: this.spec.modelDir,
+      host: LOOPBACK,
+      port: String(port),
+      apiModel: this.options.apiModel,
+      batchSize: String(this.options.batchSize),
+      configDir: this.spec.configDir ?? process.cwd(),
+    };
+    const argv = serve.command.map((a) => fillPlaceholders(a, values));
+    const env = Object.fromEntries(Object.entries(serve.env).map(([k, v]) => [k, fillPlaceholders(v, values)]));
+    this.served = { argv, python, port };
+    const base = `http://${LOOPBACK}:${port}`;
+    this.endpoint = base + this.options.url;
+    this.displayUrl = this.endpoint;
+    this.server = await ServerProcess.start({
+      backend: this.name,
+      argv,
+      env,
+      readyUrl: base + serve.ready,
+      startupTimeoutMs: serve.startupTimeoutMs,
+      stopTimeoutMs: serve.stopTimeoutMs,
+      signal: this.closer.signal,
+      onOutput: options.onOutput,
+    });
+  }
+
+  /**
+   * What the server says about itself, for the report: GET {prefix}/models (OpenAI: the model ids;
+   * Infinity adds the engine and capabilities) and {prefix}/openapi.json (FastAPI servers such as
+   * Infinity: title and version). Best effort: a server without them still embeds.
+   */
+  private async describeServer(): Promise<Record<string, unknown>> {
+    const prefix = this.endpoint.replace(/\/embeddings\/?$/, '');
+    const get = async (path: string): Promise<unknown> => {
+      try {
+        const headers: Record<string, string> = { accept: 'application/json' };
+        if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+        const res = await fetch(prefix + path, { headers, signal: AbortSignal.timeout(5_000) });
+        return res.ok ? await res.json() : null;
+      } catch {
+        return null;
+      }
+    };
+    const info: Record<string, unknown> = {};
+    const models = (await get('/models')) as { data?: Record<string, unknown>[] } | null;
+    if (Array.isArray(models?.data)) {
+      info.models = models.data.map((m) => ({
+        id: m.id,
+        ...(m.backend !== undefined ? { engine: m.backend } : {}),
+        ...(m.capabilities !== undefined ? { capabilities: m.capabilities } : {}),
+        ...(typeof m.stats === 'object' && m.stats && 'batch_size' in m.stats ? { batchSize: (m.stats as { batch_size: unknown }).batch_size } : {}),
+      }));
+      const first = models.data[0];
+      if (first?.backend !== undefined) info.engine = first.backend;
+    }
+    const openapi = (await get('/openapi.json')) as { info?: { title?: unknown; version?: unknown } } | null;
+    if (typeof openapi?.info?.version === 'string') info.version = openapi.info.version;
+    if (typeof openapi?.info?.title === 'string') info.title = openapi.info.title;
+    return info;
   }
 
   async embed(texts: readonly string[]): Promise<Matrix> {
@@ -82,7 +212,9 @@ export class HttpBackend implements Backend {
       const start = b * batchSize;
       const end = Math.min(texts.length, start + batchSize);
       const where = `POST ${this.displayUrl} batch ${b + 1}/${batches} (texts ${start}–${end - 1})`;
+      const sent = performance.now();
       const reply = await this.request(texts.slice(start, end), where, out ? dim : undefined);
+      this.requestObserver?.(performance.now() - sent);
       if (!out) {
         dim = reply.dim;
         out = new Float32Array(texts.length * dim);
@@ -93,7 +225,7 @@ export class HttpBackend implements Backend {
   }
 
   private async request(texts: string[], where: string, expectedDim: number | undefined): Promise<EmbeddingsReply> {
-    const body = JSON.stringify({ input: texts, model: this.options.apiModel, encoding_format: 'float' });
+    const body = JSON.stringify({ input: texts, model: this.options.apiModel, encoding_format: this.options.encoding });
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     const attempts = this.options.retries + 1;
@@ -101,7 +233,7 @@ export class HttpBackend implements Backend {
       const result = await this.attempt(body, headers, where);
       if (result.ok) {
         try {
-          const reply = parseEmbeddingsReply(result.body, texts.length, expectedDim);
+          const reply = parseEmbeddingsReply(result.body, texts.length, expectedDim, this.options.encoding);
           if (reply.model !== undefined) this.stats.replyModel = reply.model;
           return reply;
         } catch (error) {
@@ -124,6 +256,7 @@ export class HttpBackend implements Backend {
 
   private async attempt(body: string, headers: Record<string, string>, where: string): Promise<Attempt> {
     if (this.closer.signal.aborted) throw this.error(`${where}: cancelled (backend closed)`);
+    if (this.server?.exit) throw this.error(`${where}: ${this.server.deathMessage()}`);
     // One controller per request, aborted by its timer or by close() (no AbortSignal.any: Node >= 20.3).
     const controller = new AbortController();
     let timedOut = false;
@@ -135,7 +268,7 @@ export class HttpBackend implements Backend {
     this.closer.signal.addEventListener('abort', onClose, { once: true });
     this.stats.requests++;
     try {
-      const res = await fetch(this.options.url, { method: 'POST', headers, body, signal: controller.signal });
+      const res = await fetch(this.endpoint, { method: 'POST', headers, body, signal: controller.signal });
       const text = await res.text(); // still under the timeout: a server that stalls mid-body times out too
       const server = res.headers.get('server');
       if (server) this.stats.server = server;
@@ -149,6 +282,12 @@ export class HttpBackend implements Backend {
       };
     } catch (error) {
       if (this.closer.signal.aborted) throw this.error(`${where}: cancelled (backend closed)`, error);
+      if (this.server) {
+        // The connection broke: if our server died, say so now instead of retrying into a dead port.
+        // Its exit is noticed a moment after the socket closes, hence the short wait.
+        const exited = await Promise.race([this.server.exited, sleep(1_000, this.closer.signal).then(() => null, () => null)]);
+        if (exited) throw this.error(`${where}: ${this.server.deathMessage()}`, error);
+      }
       if (timedOut) {
         return { ok: false, retryable: true, problem: `no complete reply within ${this.options.requestTimeoutMs} ms ("requestTimeoutMs")`, retryAfterMs: null, cause: error };
       }
@@ -186,6 +325,20 @@ export class HttpBackend implements Backend {
       retried: this.stats.retried,
       ...(this.stats.replyModel !== undefined ? { replyModel: this.redact(this.stats.replyModel) } : {}),
       ...(this.stats.server !== undefined ? { server: this.redact(this.stats.server) } : {}),
+      encoding: this.options.encoding,
+      ...(this.serverInfo ? { serverInfo: this.serverInfo, ...(this.serverInfo.engine !== undefined ? { engine: this.serverInfo.engine } : {}), ...(this.serverInfo.version !== undefined ? { serverVersion: this.serverInfo.version } : {}) } : {}),
+      ...(this.options.serve ? { serve: this.serveEnvironment() } : {}),
+    };
+  }
+
+  private serveEnvironment(): Record<string, unknown> {
+    const s = this.server;
+    return {
+      command: this.served?.argv ?? this.options.serve!.command,
+      ...(this.served?.python ? { python: this.served.python } : {}),
+      ...(this.served ? { port: this.served.port } : {}),
+      ...(s ? { pid: s.pid, readyMs: s.readyMs === null ? null : Math.round(s.readyMs) } : {}),
+      ...(s?.exit && !s.stopRequested ? { died: describeExit(s.exit) } : {}),
     };
   }
 
@@ -194,6 +347,7 @@ export class HttpBackend implements Backend {
     this.closer.abort(new Error('backend closed'));
     this.opened = false;
     this.apiKey = undefined;
+    await this.server?.stop(); // kept afterwards: environment() still reports its pid and how it ended
   }
 }
 

@@ -3,21 +3,16 @@
  * in the model folder (fp32, fp16, fused attention). fp16 outputs come back as raw Uint16Array bits
  * on Node 20 (no Float16Array) and are decoded, never read as numbers.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BackendError, describeCause, InputError } from '../../errors.js';
-import type { PaddedBatch } from '../../embed/batches.js';
-import { displayPath } from '../../io/display-path.js';
-import { sha256File } from '../../io/hash.js';
 import { fromFloat16Bits } from '../../numeric/float16.js';
-import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
-import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
-import { bertFeeds, checkHiddenStateDims, hiddenStateOutput } from '../ort-io.js';
+import type { Availability, BackendFactory, BackendSpec } from '../backend.js';
+import { OrtSessionBackend, type OrtSessionLike, type OrtTensorLike } from '../ort-session-backend.js';
 import { cudaAvailability } from './cuda.js';
 
 type Ort = typeof import('onnxruntime-node');
-type Session = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
 
 const require = createRequire(import.meta.url);
 
@@ -57,25 +52,17 @@ export function parseOrtNodeOptions(spec: BackendSpec): OrtNodeOptions {
   };
 }
 
-export class OrtNodeBackend extends HiddenStateBackend {
+export class OrtNodeBackend extends OrtSessionBackend<InstanceType<Ort['Tensor']>> {
   private ort: Ort | null = null;
-  private session: Session | null = null;
   private readonly options: OrtNodeOptions;
-  private readonly modelPath: string;
-  private modelHash = '';
-  private outputName = '';
-  private lastOutputType = '';
 
   constructor(spec: BackendSpec) {
-    super(spec.name);
-    this.options = parseOrtNodeOptions(spec);
-    this.modelPath = resolve(spec.modelDir, this.options.modelFile);
+    const options = parseOrtNodeOptions(spec);
+    super(spec, options.modelFile);
+    this.options = options;
   }
 
-  async availability(): Promise<Availability> {
-    if (!existsSync(this.modelPath)) {
-      return { available: false, reason: `model file ${this.modelPath} not found` };
-    }
+  protected async runtimeAvailability(): Promise<Availability> {
     try {
       await this.loadOrt();
     } catch (error) {
@@ -90,47 +77,32 @@ export class OrtNodeBackend extends HiddenStateBackend {
     return this.ort;
   }
 
-  protected async load(_context: BackendContext): Promise<void> {
+  protected async createSession(): Promise<OrtSessionLike<InstanceType<Ort['Tensor']>>> {
     const ort = await this.loadOrt();
     try {
-      this.session = await ort.InferenceSession.create(this.modelPath, {
+      return (await ort.InferenceSession.create(this.modelPath, {
         executionProviders: [this.options.device],
         graphOptimizationLevel: this.options.graphOptimizationLevel,
         ...(this.options.intraOpNumThreads ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
-      });
+      })) as unknown as OrtSessionLike<InstanceType<Ort['Tensor']>>;
     } catch (error) {
       throw new BackendError(this.name, `cannot create an ONNX Runtime session for ${this.modelPath} on ${this.options.device}: ${describeCause(error)}`, {
         cause: error,
       });
     }
-    this.modelHash = sha256File(this.modelPath);
-    this.outputName = hiddenStateOutput(this.session.outputNames);
   }
 
-  protected async forward(batch: PaddedBatch): Promise<HiddenState> {
-    const ort = this.ort!;
-    const session = this.session!;
-    const feeds = bertFeeds(this.name, session.inputNames, batch, (data, dims) => new ort.Tensor('int64', data, dims));
-    let result;
-    try {
-      result = await session.run(feeds, [this.outputName]);
-    } catch (error) {
-      throw new BackendError(this.name, `session.run failed on a batch of ${batch.batch}×${batch.seq}: ${describeCause(error)}`, { cause: error });
-    }
-    const out = result[this.outputName];
-    this.lastOutputType = out.type;
-    checkHiddenStateDims(this.name, this.outputName, out.dims);
-    const dim = Number(out.dims[2]);
-    let data: ArrayLike<number>;
+  protected int64Tensor(data: BigInt64Array, dims: number[]): InstanceType<Ort['Tensor']> {
+    return new this.ort!.Tensor('int64', data, dims);
+  }
+
+  protected outputValues(out: OrtTensorLike): ArrayLike<number> {
     if (out.type === 'float16') {
       // Node 20: raw half bits in a Uint16Array; a runtime with Float16Array gives numbers already.
-      data = out.data instanceof Uint16Array ? fromFloat16Bits(out.data) : (out.data as unknown as ArrayLike<number>);
-    } else if (out.type === 'float32' || out.type === 'float64') {
-      data = out.data as Float32Array;
-    } else {
-      throw new BackendError(this.name, `output "${this.outputName}" has type ${out.type}; expected float32 or float16`);
+      return out.data instanceof Uint16Array ? fromFloat16Bits(out.data) : (out.data as ArrayLike<number>);
     }
-    return { data, seq: Number(out.dims[1]), dim };
+    if (out.type === 'float32' || out.type === 'float64') return out.data as Float32Array | Float64Array;
+    throw new BackendError(this.name, `output "${this.output?.name}" has type ${out.type}; expected float32 or float16`);
   }
 
   environment(): Record<string, unknown> {
@@ -146,17 +118,8 @@ export class OrtNodeBackend extends HiddenStateBackend {
       executionProviders: [this.options.device],
       graphOptimizationLevel: this.options.graphOptimizationLevel,
       intraOpNumThreads: this.options.intraOpNumThreads ?? 'default',
-      model: displayPath(this.modelPath),
-      modelSha256: this.modelHash,
-      output: this.outputName,
-      outputType: this.lastOutputType,
+      ...this.modelEnvironment(),
     };
-  }
-
-  override async close(): Promise<void> {
-    await this.session?.release();
-    this.session = null;
-    await super.close();
   }
 }
 

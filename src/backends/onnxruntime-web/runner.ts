@@ -18,18 +18,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BackendError, describeCause, InputError } from '../../errors.js';
-import type { PaddedBatch } from '../../embed/batches.js';
 import { displayPath } from '../../io/display-path.js';
-import { sha256, sha256File } from '../../io/hash.js';
-import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
-import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
-import { bertFeeds, checkHiddenStateDims, hiddenStateOutput } from '../ort-io.js';
+import { sha256 } from '../../io/hash.js';
+import type { Availability, BackendFactory, BackendSpec } from '../backend.js';
+import { OrtSessionBackend, type OrtSessionLike, type OrtTensorLike } from '../ort-session-backend.js';
 
 type OrtWeb = typeof import('onnxruntime-web');
-type Session = Awaited<ReturnType<OrtWeb['InferenceSession']['create']>>;
+type WebTensor = InstanceType<OrtWeb['Tensor']>;
 
 const require = createRequire(import.meta.url);
 
@@ -99,25 +97,17 @@ function importOrtWeb(): Promise<OrtWeb> {
   return ortModule;
 }
 
-export class OrtWebBackend extends HiddenStateBackend {
+export class OrtWebBackend extends OrtSessionBackend<WebTensor> {
   private ort: OrtWeb | null = null;
-  private session: Session | null = null;
   private readonly options: OrtWebOptions;
-  private readonly modelPath: string;
-  private modelHash = '';
-  private outputName = '';
-  private lastOutputType = '';
 
   constructor(spec: BackendSpec) {
-    super(spec.name);
-    this.options = parseOrtWebOptions(spec);
-    this.modelPath = resolve(spec.modelDir, this.options.modelFile);
+    const options = parseOrtWebOptions(spec);
+    super(spec, options.modelFile);
+    this.options = options;
   }
 
-  async availability(): Promise<Availability> {
-    if (!existsSync(this.modelPath)) {
-      return { available: false, reason: `model file ${this.modelPath} not found` };
-    }
+  protected async runtimeAvailability(): Promise<Availability> {
     try {
       const pkg = ortWebPackage();
       if (!existsSync(join(pkg.dist, ORT_WEB_WASM_FILE))) {
@@ -162,11 +152,12 @@ export class OrtWebBackend extends HiddenStateBackend {
     };
   }
 
-  protected async load(_context: BackendContext): Promise<void> {
+  protected async createSession(): Promise<OrtSessionLike<WebTensor>> {
     const ort = (this.ort ??= await importOrtWeb());
     this.configureWasm(ort);
+    let session;
     try {
-      this.session = await ort.InferenceSession.create(this.modelPath, {
+      session = await ort.InferenceSession.create(this.modelPath, {
         executionProviders: ['wasm'],
         graphOptimizationLevel: 'all',
       });
@@ -177,29 +168,21 @@ export class OrtWebBackend extends HiddenStateBackend {
     }
     // The flags ORT-web actually ran with (it resets numThreads to 1 where threads are unsupported).
     if (wasmInit && ort.env.wasm.numThreads !== wasmInit.numThreads) {
+      await session.release();
       throw new BackendError(this.name, `asked for numThreads ${wasmInit.numThreads}, onnxruntime-web runs ${ort.env.wasm.numThreads}`);
     }
-    this.modelHash = sha256File(this.modelPath);
-    this.outputName = hiddenStateOutput(this.session.outputNames);
+    return session as unknown as OrtSessionLike<WebTensor>;
   }
 
-  protected async forward(batch: PaddedBatch): Promise<HiddenState> {
-    const ort = this.ort!;
-    const session = this.session!;
-    const feeds = bertFeeds(this.name, session.inputNames, batch, (data, dims) => new ort.Tensor('int64', data, dims));
-    let result;
-    try {
-      result = await session.run(feeds, [this.outputName]);
-    } catch (error) {
-      throw new BackendError(this.name, `session.run failed on a batch of ${batch.batch}×${batch.seq}: ${describeCause(error)}`, { cause: error });
-    }
-    const out = result[this.outputName];
-    this.lastOutputType = out.type;
-    checkHiddenStateDims(this.name, this.outputName, out.dims);
+  protected int64Tensor(data: BigInt64Array, dims: number[]): WebTensor {
+    return new this.ort!.Tensor('int64', data, dims);
+  }
+
+  protected outputValues(out: OrtTensorLike): ArrayLike<number> {
     if (out.type !== 'float32') {
-      throw new BackendError(this.name, `output "${this.outputName}" has type ${out.type}; this runner reads float32 only`);
+      throw new BackendError(this.name, `output "${this.output?.name}" has type ${out.type}; this runner reads float32 only`);
     }
-    return { data: out.data as Float32Array, seq: Number(out.dims[1]), dim: Number(out.dims[2]) };
+    return out.data as Float32Array;
   }
 
   environment(): Record<string, unknown> {
@@ -222,17 +205,8 @@ export class OrtWebBackend extends HiddenStateBackend {
       glueFile: wasmInit ? displayPath(wasmInit.glueFile) : null,
       numThreads: env?.wasm.numThreads ?? this.options.numThreads,
       simd: wasmInit?.simd ?? null,
-      model: displayPath(this.modelPath),
-      modelSha256: this.modelHash,
-      output: this.outputName,
-      outputType: this.lastOutputType,
+      ...this.modelEnvironment(),
     };
-  }
-
-  override async close(): Promise<void> {
-    await this.session?.release();
-    this.session = null;
-    await super.close();
   }
 }
 

@@ -49,7 +49,13 @@ export class BertFloat64 {
     if (act !== 'gelu' && act !== 'gelu_python') {
       throw new Error(`hidden_act "${act}" is not supported by the reference (only erf GELU, "gelu")`);
     }
-    // Checkpoints saved from BertForMaskedLM etc. prefix names with "bert.".
+    const positionType = config.position_embedding_type ?? 'absolute';
+    if (positionType !== 'absolute') {
+      throw new Error(`position_embedding_type "${positionType}" is not supported by the reference (only "absolute")`);
+    }
+    // Checkpoints saved from BertForMaskedLM etc. prefix names with "bert."; BertModel checkpoints
+    // (sentence-transformers/all-MiniLM-L6-v2) have none. Extra entries (pooler, the position_ids
+    // buffer) are not looked up.
     const prefix = tensors.has('bert.embeddings.word_embeddings.weight') ? 'bert.' : '';
     const get = (name: string, shape: number[]): Float64Array => {
       const t = tensors.get(prefix + name);

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackendError, describeCause } from '../../errors.js';
-import type { PaddedBatch } from '../../embed/batches.js';
+import { realStart, type PaddedBatch } from '../../embed/batches.js';
 import { displayPath } from '../../io/display-path.js';
 import { sha256File } from '../../io/hash.js';
 import { readSafetensors } from '../../model/safetensors.js';
@@ -63,13 +63,14 @@ export class ReferenceBackend extends HiddenStateBackend {
     for (let b = 0; b < batch.batch; b++) {
       // Each sequence runs alone and unpadded: the reference never sees a mask.
       const len = batch.lengths[b];
+      const start = b * batch.seq + realStart(batch, b);
       const ids: number[] = [];
       const types: number[] = [];
       for (let t = 0; t < len; t++) {
-        ids.push(Number(batch.inputIds[b * batch.seq + t]));
-        types.push(Number(batch.tokenTypeIds[b * batch.seq + t]));
+        ids.push(Number(batch.inputIds[start + t]));
+        types.push(Number(batch.tokenTypeIds[start + t]));
       }
-      data.set(model.forward(ids, types), b * batch.seq * dim);
+      data.set(model.forward(ids, types), start * dim);
     }
     return { data, seq: batch.seq, dim };
   }

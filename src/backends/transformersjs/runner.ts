@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { BackendError, describeCause, InputError } from '../../errors.js';
 import { displayPath } from '../../io/display-path.js';
 import { sha256File } from '../../io/hash.js';
-import { loadModelInfo, type PoolingMode } from '../../model/model-folder.js';
+import { loadModelInfo, type PoolingConfig, type PoolingMode, type Prompt } from '../../model/model-folder.js';
 import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
 import type { Matrix } from '../../numeric/matrix.js';
 import { cudaAvailability } from '../onnxruntime-node/cuda.js';
@@ -42,7 +42,18 @@ const DEVICES = ['cpu', 'cuda'] as const;
 type Device = (typeof DEVICES)[number];
 
 /** sentence-transformers pooling → the feature-extraction pipeline's `pooling` option. */
-const PIPELINE_POOLING: Partial<Record<PoolingMode, 'mean' | 'cls'>> = { mean: 'mean', cls: 'cls' };
+type PipelinePooling = 'mean' | 'cls' | 'last_token';
+// cls reads position 0 and last_token the last position of the padded batch: right for right- and
+// left-padded tokenizers respectively, which is what the app gets.
+const PIPELINE_POOLING: Partial<Record<PoolingMode, PipelinePooling>> = { mean: 'mean', cls: 'cls', lasttoken: 'last_token' };
+
+/** The pipeline's pooling for a model's, or why there is none. */
+function pipelinePooling(pooling: PoolingConfig, prompt: Prompt | null): PipelinePooling | string {
+  const mode = pooling.modes.length === 1 ? PIPELINE_POOLING[pooling.modes[0]] : undefined;
+  if (!mode) return `the model pools with "${pooling.mode}", which transformers.js feature-extraction does not offer (mean, cls, last_token)`;
+  if (!pooling.includePrompt && prompt?.text) return 'the model leaves the prompt out of pooling (include_prompt false), which transformers.js feature-extraction cannot';
+  return mode;
+}
 
 export interface TransformersJsOptions {
   dtype: string;
@@ -69,7 +80,7 @@ export function transformersJsModelFile(dtype: string): string {
 
 
 type Extractor = Awaited<ReturnType<Transformers['pipeline']>> & {
-  (texts: string[], options: { pooling: 'mean' | 'cls'; normalize: boolean }): Promise<TensorLike>;
+  (texts: string[], options: { pooling: PipelinePooling; normalize: boolean }): Promise<TensorLike>;
 };
 interface TensorLike {
   type: string;
@@ -85,7 +96,10 @@ export class TransformersJsBackend implements Backend {
   private transformers: Transformers | null = null;
   private extractor: Extractor | null = null;
   private batchSize = 16;
-  private pooling: { mode: 'mean' | 'cls'; normalize: boolean } | null = null;
+  private pooling: { mode: PipelinePooling; normalize: boolean } | null = null;
+  /** sentence-transformers' prompt (prepended to each text) and truncate_dim, applied around the pipeline. */
+  private prompt = '';
+  private truncateDim: number | null = null;
   private loadedFiles: string[] = [];
   private modelHash = '';
   private maxLength: number | null = null;
@@ -103,10 +117,9 @@ export class TransformersJsBackend implements Backend {
       return { available: false, reason: `transformers.js dtype "${this.options.dtype}" loads ${this.modelPath}, which is not there` };
     }
     try {
-      const mode = loadModelInfo(this.modelDir).pooling.mode;
-      if (!PIPELINE_POOLING[mode]) {
-        return { available: false, reason: `the model pools with "${mode}", which transformers.js feature-extraction does not offer (mean, cls)` };
-      }
+      const info = loadModelInfo(this.modelDir);
+      const mode = pipelinePooling(info.pooling, info.prompt);
+      if (!(Object.values(PIPELINE_POOLING) as string[]).includes(mode)) return { available: false, reason: mode };
       this.transformers = await importTransformers();
     } catch (error) {
       return { available: false, reason: `@huggingface/transformers does not load: ${describeCause(error)}` };
@@ -117,9 +130,11 @@ export class TransformersJsBackend implements Backend {
 
   async open(context: BackendContext): Promise<void> {
     const tf = (this.transformers ??= await importTransformers());
-    const mode = PIPELINE_POOLING[context.model.pooling.mode];
-    if (!mode) throw new BackendError(this.name, `pooling "${context.model.pooling.mode}" is not available in transformers.js feature-extraction`);
-    this.pooling = { mode, normalize: context.model.pooling.normalize };
+    const mode = pipelinePooling(context.model.pooling, context.model.prompt);
+    if (!(Object.values(PIPELINE_POOLING) as string[]).includes(mode)) throw new BackendError(this.name, mode);
+    this.pooling = { mode: mode as PipelinePooling, normalize: context.model.pooling.normalize };
+    this.prompt = context.model.prompt?.text ?? '';
+    this.truncateDim = context.model.truncateDim;
     this.batchSize = context.batchSize;
     const loaded: string[] = [];
     try {
@@ -162,7 +177,10 @@ export class TransformersJsBackend implements Backend {
       const batch = texts.slice(start, start + this.batchSize);
       let tensor: TensorLike;
       try {
-        tensor = await extractor([...batch], { pooling: pooling.mode, normalize: pooling.normalize });
+        tensor = await extractor(
+          batch.map((t) => this.prompt + t),
+          { pooling: pooling.mode, normalize: pooling.normalize },
+        );
       } catch (error) {
         throw new BackendError(this.name, `feature-extraction failed on texts ${start}..${start + batch.length - 1}: ${describeCause(error)}`, { cause: error });
       }
@@ -175,13 +193,16 @@ export class TransformersJsBackend implements Backend {
       if (tensor.dims.length !== 2 || tensor.dims[0] !== batch.length) {
         throw new BackendError(this.name, `pipeline returned dims [${tensor.dims}] for ${batch.length} texts, expected [${batch.length}, hidden]`);
       }
+      const full = tensor.dims[1];
       if (!out) {
-        dim = tensor.dims[1];
+        dim = this.truncateDim ? Math.min(this.truncateDim, full) : full;
         out = new Float32Array(texts.length * dim);
-      } else if (tensor.dims[1] !== dim) {
-        throw new BackendError(this.name, `embedding size changed between batches (${dim} then ${tensor.dims[1]})`);
+      } else if ((this.truncateDim ? Math.min(this.truncateDim, full) : full) !== dim) {
+        throw new BackendError(this.name, `embedding size changed between batches (${dim} then ${full})`);
       }
-      out.set(tensor.data as Float32Array, start * dim);
+      // truncate_dim after the pipeline's normalize, without renormalizing (sentence-transformers' order).
+      const data = tensor.data as Float32Array;
+      for (let i = 0; i < batch.length; i++) out.set(data.subarray(i * full, i * full + dim), (start + i) * dim);
     }
     return { rows: texts.length, dim, data: out ?? new Float32Array(0) };
   }

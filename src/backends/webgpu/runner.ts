@@ -23,7 +23,7 @@ import { displayPath } from '../../io/display-path.js';
 import { sha256File } from '../../io/hash.js';
 import { fromFloat16Bits } from '../../numeric/float16.js';
 import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
-import { bertFeeds, hiddenStateOutput } from '../ort-io.js';
+import { checkOutputDims, modelFeeds, selectModelOutput, type ModelOutput } from '../ort-io.js';
 import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
 import { ortWebPackage } from '../onnxruntime-web/runner.js';
 import { acquireBrowser, CHROMIUM_ARGS, type BrowserLease } from './browser.js';
@@ -98,7 +98,7 @@ export class WebGpuBackend extends HiddenStateBackend {
   private stats: GpuStats | null = null;
   private usesFloat16: boolean | null = null;
   private modelHash = '';
-  private outputName = '';
+  private output: ModelOutput | null = null;
   private lastOutputType = '';
   private readonly messages: string[] = [];
   private messageCount = 0;
@@ -247,14 +247,15 @@ export class WebGpuBackend extends HiddenStateBackend {
     }
     this.timings.sessionCreateMs = round(performance.now() - t0);
     this.modelHash = sha256File(this.modelPath);
-    this.outputName = hiddenStateOutput(this.init.outputNames);
+    this.output = selectModelOutput(this.name, this.init.outputNames);
   }
 
   protected async forward(batch: PaddedBatch): Promise<HiddenState> {
     const page = this.page;
-    if (!page || !this.init) throw new BackendError(this.name, 'forward() before the session was created');
-    // Plain numbers cross into the page; it rebuilds the int64 tensors there.
-    const feeds = bertFeeds(this.name, this.init.inputNames, batch, (data) => Array.from(data, Number));
+    const output = this.output;
+    if (!page || !this.init || !output) throw new BackendError(this.name, 'forward() before the session was created');
+    // Plain numbers cross into the page; it rebuilds the int64 tensors there (every feed is [batch, seq]).
+    const feeds = modelFeeds(this.name, this.init.inputNames, batch, (data) => Array.from(data, Number));
     const t0 = performance.now();
     let reply: RunReply;
     try {
@@ -265,7 +266,7 @@ export class WebGpuBackend extends HiddenStateBackend {
           r.stats = h.gpuStats();
           return r;
         },
-        [feeds, [batch.batch, batch.seq], this.outputName] as const,
+        [feeds, [batch.batch, batch.seq], output.name] as const,
       )) as unknown as RunReply;
     } catch (error) {
       throw new BackendError(this.name, `session.run failed on a batch of ${batch.batch}×${batch.seq}: ${pageMessage(error)}${this.consoleHint()}`, {
@@ -278,21 +279,19 @@ export class WebGpuBackend extends HiddenStateBackend {
     this.stats = reply.stats;
     this.lastOutputType = reply.type;
     this.checkDevice();
-    if (reply.dims.length !== 3) {
-      throw new BackendError(this.name, `output "${this.outputName}" has dims [${reply.dims}], expected [batch, seq, hidden]`);
-    }
+    const tokens = checkOutputDims(this.name, output, reply.dims);
     if (reply.type !== 'float32' && reply.type !== 'float16') {
-      throw new BackendError(this.name, `output "${this.outputName}" has type ${reply.type}; expected float32 or float16`);
+      throw new BackendError(this.name, `output "${output.name}" has type ${reply.type}; expected float32 or float16`);
     }
     const bytes = Buffer.from(reply.base64, 'base64');
     const elements = reply.dims.reduce((a, b) => a * b, 1);
     const width = reply.type === 'float16' ? 2 : 4;
     if (bytes.byteLength !== elements * width) {
-      throw new BackendError(this.name, `output "${this.outputName}" has ${bytes.byteLength} bytes for dims [${reply.dims}] of ${reply.type}`);
+      throw new BackendError(this.name, `output "${output.name}" has ${bytes.byteLength} bytes for dims [${reply.dims}] of ${reply.type}`);
     }
     const aligned = new Uint8Array(bytes).buffer; // a fresh, aligned copy
     const data = reply.type === 'float16' ? fromFloat16Bits(new Uint16Array(aligned)) : new Float32Array(aligned);
-    return { data, seq: reply.dims[1], dim: reply.dims[2] };
+    return tokens ? { data, seq: reply.dims[1], dim: reply.dims[2] } : { data, seq: 1, dim: reply.dims[1], pooled: true };
   }
 
   /** With subgroups: false, every dispatch must have run on the harness's device without `subgroups`. */
@@ -400,7 +399,7 @@ export class WebGpuBackend extends HiddenStateBackend {
       model: displayPath(this.modelPath),
       modelSha256: this.modelHash,
       modelUsesFloat16: this.usesFloat16,
-      output: this.outputName,
+      output: this.output?.name ?? '',
       outputType: this.lastOutputType,
       timings: { ...this.timings, batches: this.batches, gpuRunMs: round(this.gpuRunMs) },
       console: { count: this.messageCount, webgpuValidationErrors: this.validationErrors, first: [...this.messages] },

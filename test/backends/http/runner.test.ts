@@ -384,5 +384,5 @@ describe('http backend: end to end through runParity', () => {
       delete process.env[ENV];
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000); // a whole run with worker processes: seconds on a loaded machine
 });
