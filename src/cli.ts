@@ -5,8 +5,9 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { listBackends } from './commands/backends.js';
-import { compareFiles } from './commands/compare.js';
+import { compareFiles, renderCompareText } from './commands/compare.js';
 import { makeGolden } from './commands/golden.js';
+import { initProject } from './init/init.js';
 import { mergeShardReports } from './commands/merge.js';
 import { parseShard } from './run/shard.js';
 import { rerenderReport } from './commands/report.js';
@@ -52,6 +53,18 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--verbose', 'show stack traces and causes of errors')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('init')
+    .description('inspect a model folder and this machine, and write a parity.config.json for them (never overwrites one)')
+    .option('-m, --model <dir>', 'the model folder (default: the one Hugging Face folder with ONNX files found here)')
+    .option('--corpus <file>', 'your corpus (.jsonl of {"id","text"} or .txt); default: the example corpus, copied to parity/corpus.jsonl')
+    .option('--golden-backend <name>', 'backend that makes the golden (default: pytorch-fp64, else reference for BERT, else cpu-fp32)')
+    .option('-c, --config <file>', 'config file to write', 'parity.config.json')
+    .action(async (opts) => {
+      const r = initProject({ model: opts.model, corpus: opts.corpus, goldenBackend: opts.goldenBackend, config: opts.config });
+      io.stdout(r.text);
+    });
 
   program
     .command('run')
@@ -156,7 +169,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
         if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InputError(`${flag} must be a positive integer`);
       }
       const result = await runBench({ config: opts.config, backends: opts.backend, model: opts.model, corpus: opts.corpus, batchSize: opts.batchSize, threads: opts.threads, repeats: opts.repeats, noPython: opts.python === false });
-      io.stdout(opts.json ? JSON.stringify(result, null, 2) + '\n' : renderBench(result));
+      io.stdout(opts.json ? JSON.stringify(result, null, 2) + '\n' : renderBench(result, { color: wantsColor(process.stdout) }));
     });
 
   program
@@ -245,10 +258,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
       if (opts.json) {
         io.stdout(JSON.stringify({ status: r.status, metrics: r.metrics, tolerance: r.tolerance, reasons: r.verdict.reasons, diagnosis: r.diagnosis }, nonFiniteAsString, 2) + '\n');
       } else {
-        io.stdout(`${r.status.toUpperCase()}: ${actualPath} vs ${goldenPath} (${r.metrics.shape.join('×')})\n`);
-        for (const reason of r.verdict.reasons) io.stdout(`  ${reason}\n`);
-        if (r.metrics.total) io.stdout(r.verdict.message.replace(/^/gm, '  ') + '\n');
-        for (const d of r.diagnosis) io.stdout(`  diagnosis: ${d}\n`);
+        io.stdout(renderCompareText(r, goldenPath, actualPath));
       }
       exitCode = r.status === 'pass' ? EXIT.pass : EXIT.fail;
     });

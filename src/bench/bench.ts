@@ -323,8 +323,12 @@ function infinityRow(configDir: string, modelDir: string, batchSize: number, wit
   };
 }
 
-export function renderBench(r: BenchResult): string {
-  const table = new Table({ head: ['', 'texts/s', 'tokens/s', 'batch p50 ms', 'batch p95 ms', 'peak RSS MB', 'padding eff.', 'vs raw ORT (sorted)', 'vs transformers.js', 'vs sentence-transformers'] });
+/** `color` as for the run table (wantsColor): cli-table3 paints its head red and borders grey by default, which a pipe must not get. */
+export function renderBench(r: BenchResult, { color }: { color: boolean } = { color: false }): string {
+  const table = new Table({
+    head: ['', 'texts/s', 'tokens/s', 'batch p50 ms', 'batch p95 ms', 'peak RSS MB', 'padding eff.', 'vs raw ORT (sorted)', 'vs transformers.js', 'vs sentence-transformers'],
+    style: { head: color ? ['bold'] : [], border: color ? ['gray'] : [] },
+  });
   const n = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? '' : x.toFixed(d));
   for (const e of r.entries) {
     if (e.error) {

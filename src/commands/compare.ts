@@ -30,7 +30,7 @@ export interface CompareResult {
 }
 
 /** Text ids from the golden's .meta.json when it has one, so locations name texts, not row numbers. */
-function idsFor(path: string, rows: number): string[] {
+export function goldenIds(path: string, rows: number): string[] {
   try {
     const ids = readMetaBeside(path)?.meta.corpus?.ids;
     return Array.isArray(ids) && ids.length === rows ? ids.map(String) : [];
@@ -55,7 +55,7 @@ export async function compareFiles(goldenPath: string, actualPath: string, optio
     mismatchRatio: options.mismatchRatio ?? base.mismatchRatio,
     ...(options.cosine !== undefined ? { cosine: options.cosine } : {}),
   };
-  const { metrics, details } = await compareNpyFiles(goldenPath, actualPath, tolerance, idsFor(goldenPath, golden.rows), {
+  const { metrics, details } = await compareNpyFiles(goldenPath, actualPath, tolerance, goldenIds(goldenPath, golden.rows), {
     workers: options.workers ?? 'auto',
     chunkRows: options.chunkRows,
   });
@@ -67,4 +67,16 @@ export async function compareFiles(goldenPath: string, actualPath: string, optio
   const all = Array.from({ length: small ? golden.rows : 0 }, (_, k) => k);
   const context = small ? { golden: readNpyRows(goldenPath, all), actual: readNpyRows(actualPath, all) } : {};
   return { status: verdict.status, tolerance, metrics, verdict, diagnosis: diagnose(metrics, details, context) };
+}
+
+/**
+ * The text `parity compare` prints: "PASS|FAIL: actual vs golden (shape)", one line per failed check,
+ * then the torch-style summary and the diagnoses. The vitest matcher fails with exactly this text.
+ */
+export function renderCompareText(r: CompareResult, goldenLabel: string, actualLabel: string): string {
+  const lines = [`${r.status.toUpperCase()}: ${actualLabel} vs ${goldenLabel} (${r.metrics.shape.join('×')})`];
+  for (const reason of r.verdict.reasons) lines.push(`  ${reason}`);
+  if (r.metrics.total) lines.push(r.verdict.message.replace(/^/gm, '  '));
+  for (const d of r.diagnosis) lines.push(`  diagnosis: ${d}`);
+  return lines.join('\n') + '\n';
 }

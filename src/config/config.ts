@@ -157,9 +157,9 @@ export function loadConfig(file: string | undefined): ParityConfig {
   const path = resolve(file ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     throw new InputError(
-      file
-        ? `config file ${path} does not exist`
-        : `no ${DEFAULT_CONFIG_FILE} in ${dirname(path)}; run from the project folder or pass --config FILE`,
+      file && file !== DEFAULT_CONFIG_FILE
+        ? `config file ${path} does not exist (run \`npx parity init --config ${file}\` to write one)`
+        : `no ${DEFAULT_CONFIG_FILE} in ${dirname(path)}; run \`npx parity init\` to write one for your model (or pass --config FILE)`,
     );
   }
   return parseConfig(readJson(path, 'config'), path);

@@ -165,7 +165,7 @@ function resolvePrompt(
 export function loadModelInfo(modelDir: string, choices: EmbeddingChoices = {}): ModelInfo {
   const dir = resolve(modelDir);
   if (!existsSync(dir)) {
-    throw new InputError(`model folder ${dir} does not exist (set "model" in parity.config.json or run \`npm run fixtures\`)`);
+    throw new InputError(`model folder ${dir} does not exist (set "model" in parity.config.json to your model folder, relative to the config file)`);
   }
   const config = readJson<BertConfig>(join(dir, 'config.json'), 'model config.json');
   for (const key of ['hidden_size', 'num_attention_heads', 'max_position_embeddings'] as const) {

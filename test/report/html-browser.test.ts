@@ -2,7 +2,7 @@
  * report.html in a real browser (headless Chromium through playwright-core): no console errors, no
  * network, every chart drawn (batch invariance included), the "Does it matter?" table and the
  * diagnoses visible, the XSS corpus line shown as text. Saves reports/report-html.png.
- * .ci/run installs Chromium (`apt-get install -y chromium`); without /usr/bin/chromium this test skips,
+ * .ci/run installs Chromium (`apt-get install -y chromium`); without a browser (find-chromium.ts) this test skips,
  * except in CI, where it fails (test/support/installs.ts).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -33,7 +33,7 @@ describe('report.html in headless Chromium', () => {
 
       const { chromium } = await import('playwright-core');
       const browser = await chromium.launch({
-        executablePath: CHROMIUM_PATH,
+        executablePath: CHROMIUM_PATH ?? undefined,
         headless: true,
         args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-gpu'],
       });

@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { findChromium } from '../../src/backends/webgpu/find-chromium.js';
 import { ROOT } from './helpers.js';
 
 export interface Install {
@@ -38,10 +39,11 @@ export function requireInfinityEnv(): Install {
   return requireInstall(`the Infinity environment (${INFINITY_PYTHON})`, existsSync(INFINITY_PYTHON), 'npm run setup:python');
 }
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** The browser the WebGPU backends would use (PARITY_CHROMIUM, CHROME_PATH, then the usual places). */
+export const CHROMIUM_PATH = findChromium().path;
 
 export function requireChromium(): Install {
-  return requireInstall(`Chromium (${CHROMIUM_PATH})`, existsSync(CHROMIUM_PATH), 'apt-get install -y chromium, as root');
+  return requireInstall(`Chromium (${CHROMIUM_PATH ?? 'none found'})`, CHROMIUM_PATH !== null, 'apt-get install -y chromium, as root');
 }
 
 /**

@@ -19,7 +19,6 @@ import { dirname, join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { startLoopbackServer, type LoopbackServer } from './server.js';
 
-export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--enable-unsafe-webgpu',
   '--no-sandbox',
@@ -236,11 +235,4 @@ export async function closeSharedBrowsers(): Promise<void> {
     entry.refs = 0;
     await closeEntry(path, entry);
   }
-}
-
-export function chromiumMissingReason(executablePath: string): string | null {
-  if (existsSync(executablePath)) return null;
-  return executablePath === DEFAULT_CHROMIUM
-    ? `no Chromium at ${executablePath}: apt-get install -y chromium`
-    : `no Chromium at ${executablePath} (option "executablePath")`;
 }

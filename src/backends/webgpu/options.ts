@@ -1,7 +1,8 @@
 /** Config options of the `webgpu-browser` runtime. */
+import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { BackendSpec } from '../backend.js';
-import { DEFAULT_CHROMIUM } from './browser.js';
+import { findChromium, type ChromiumChoice } from './find-chromium.js';
 
 export const WEBGPU_OPTION_KEYS = ['model', 'bundle', 'subgroups', 'executablePath'] as const;
 
@@ -23,7 +24,8 @@ export interface WebGpuOptions {
   bundle: BundleName;
   /** false: the page creates its own GPUDevice without the `subgroups` feature and hands it to ORT. */
   subgroups: boolean;
-  executablePath: string;
+  /** The browser: the option, PARITY_CHROMIUM/CHROME_PATH, or the first of the usual places (find-chromium.ts). */
+  chromium: ChromiumChoice;
 }
 
 export function parseWebGpuOptions(spec: BackendSpec): WebGpuOptions {
@@ -37,9 +39,11 @@ export function parseWebGpuOptions(spec: BackendSpec): WebGpuOptions {
   }
   const subgroups = o.subgroups ?? true;
   if (typeof subgroups !== 'boolean') throw new InputError(`${where}: "subgroups" must be true or false, got ${JSON.stringify(o.subgroups)}`);
-  const executablePath = o.executablePath ?? DEFAULT_CHROMIUM;
-  if (typeof executablePath !== 'string' || executablePath === '') {
-    throw new InputError(`${where}: "executablePath" must be the path of a Chromium binary`);
+  const executablePath = o.executablePath;
+  if (executablePath !== undefined && (typeof executablePath !== 'string' || executablePath === '')) {
+    throw new InputError(`${where}: "executablePath" must be the path of a Chromium or Chrome binary`);
   }
-  return { modelFile, bundle: bundle as BundleName, subgroups, executablePath };
+  // Resolved relative to the config file like every other path in it.
+  const configured = executablePath === undefined ? undefined : resolve(spec.configDir ?? process.cwd(), executablePath);
+  return { modelFile, bundle: bundle as BundleName, subgroups, chromium: findChromium(configured) };
 }

@@ -26,7 +26,8 @@ import type { Availability, BackendContext, BackendFactory, BackendSpec } from '
 import { checkOutputDims, modelFeeds, selectModelOutput, type ModelOutput } from '../ort-io.js';
 import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
 import { ortWebPackage } from '../onnxruntime-web/runner.js';
-import { acquireBrowser, CHROMIUM_ARGS, chromiumMissingReason, type BrowserLease } from './browser.js';
+import { acquireBrowser, CHROMIUM_ARGS, type BrowserLease } from './browser.js';
+import { chromiumMissingReason } from './find-chromium.js';
 import { BUNDLES, parseWebGpuOptions, type WebGpuOptions } from './options.js';
 import { INSTRUMENT_SCRIPT } from './page-code.js';
 
@@ -115,7 +116,7 @@ export class WebGpuBackend extends HiddenStateBackend {
   }
 
   async availability(): Promise<Availability> {
-    const missing = chromiumMissingReason(this.options.executablePath);
+    const missing = chromiumMissingReason(this.options.chromium);
     if (missing) return { available: false, reason: missing };
     if (!existsSync(this.modelPath)) return { available: false, reason: `model file ${this.modelPath} not found` };
     let dist: string;
@@ -146,7 +147,7 @@ export class WebGpuBackend extends HiddenStateBackend {
     try {
       probe = await this.openPage(dist, 'probe');
     } catch (error) {
-      return { available: false, reason: `headless Chromium (${this.options.executablePath}) did not start a WebGPU page: ${describeCause(error)}` };
+      return { available: false, reason: `headless Chromium (${this.options.chromium.path}, ${this.options.chromium.source}) did not start a WebGPU page: ${describeCause(error)}` };
     } finally {
       await this.releasePage();
     }
@@ -167,7 +168,9 @@ export class WebGpuBackend extends HiddenStateBackend {
    */
   private async openPage(dist: string, purpose: 'probe' | 'session'): Promise<ProbeResult> {
     const t0 = performance.now();
-    this.lease = await acquireBrowser(this.options.executablePath, dist);
+    const missing = chromiumMissingReason(this.options.chromium);
+    if (missing) throw new BackendError(this.name, missing);
+    this.lease = await acquireBrowser(this.options.chromium.path!, dist);
     const t1 = performance.now();
     if (purpose === 'session' || this.timings.browserLaunchMs === undefined) {
       this.timings.browserLaunchMs = round(this.lease.browser.launchMs);
@@ -375,7 +378,8 @@ export class WebGpuBackend extends HiddenStateBackend {
       ortFilesLoaded: [...new Set(this.ortFilesLoaded)],
       numThreads: this.init?.numThreads ?? null,
       browser: {
-        executablePath: this.options.executablePath,
+        executablePath: this.options.chromium.path,
+        executablePathSource: this.options.chromium.source,
         version: browser?.version ?? null,
         playwrightCore: browser?.playwrightVersion ?? null,
         headless: true,

@@ -51,7 +51,7 @@ describe('webgpu-browser without a browser', () => {
 
   it('is skipped with the reason when Chromium is missing', async () => {
     const [b] = createBackends([spec({ executablePath: '/nonexistent/chromium' })]);
-    expect(await b.availability()).toEqual({ available: false, reason: 'no Chromium at /nonexistent/chromium (option "executablePath")' });
+    expect(await b.availability()).toEqual({ available: false, reason: 'no browser at /nonexistent/chromium (from option "executablePath")' });
   });
 
   it('knows which fixture models are float16 (they need shader-f16)', () => {
