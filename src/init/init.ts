@@ -66,14 +66,14 @@ export const EXAMPLE_MODEL = join(PACKAGE_ROOT, 'fixtures', 'models', 'tiny-bert
 function defaultTolerance(v: { precision: Precision; quantized: false | 8 | 4 }): { tolerance: PlannedBackend['tolerance']; why: string } {
   if (v.quantized === 8) {
     return {
-      tolerance: { atol: 0.05, rtol: 0, cosine: 0.01 },
-      why: '8-bit weights: a starting point, not a measurement (dynamic int8 typically keeps cosine Δ well under 1e-2); tighten to the report\'s "min atol" after the first run.',
+      tolerance: { atol: 0.1, rtol: 0, cosine: 0.08 },
+      why: '8-bit weights: measured on the real all-MiniLM-L6-v2 (dynamic int8, per-channel, as transformers.js q8 ships): max abs 0.042-0.047, cosine Δ up to 0.037 against PyTorch float64, so atol 0.1 / cosine 0.08 pass a healthy q8 file while a broken one (cosine Δ near 1) fails; tighten to the report\'s "min atol" after the first run.',
     };
   }
   if (v.quantized === 4) {
     return {
-      tolerance: { atol: 0.1, rtol: 0, cosine: 0.03 },
-      why: '4-bit weights: a starting point, not a measurement; tighten to the report\'s "min atol" after the first run.',
+      tolerance: { atol: 0.2, rtol: 0, cosine: 0.15 },
+      why: '4-bit weights: a starting point, not a measurement (no 4-bit model was measured), set looser than the 8-bit figures measured on all-MiniLM-L6-v2; tighten to the report\'s "min atol" after the first run.',
     };
   }
   if (v.precision === 'fp16') {
