@@ -3,10 +3,10 @@
  * for a JS test or script. Same metrics, same default tolerances, same torch-style message as the CLI.
  */
 import { compareMatrices } from '../compare/metrics.js';
-import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
+import { compareTolerance } from '../compare/tolerance.js';
 import { judge } from '../compare/verdict.js';
 import { diagnose } from '../compare/diagnosis.js';
-import { goldenIds, type CompareOptions, type CompareResult } from '../commands/compare.js';
+import { checkNotBothEmpty, goldenIds, type CompareOptions, type CompareResult } from '../commands/compare.js';
 import { loadVectors, type VectorsInput } from './vectors.js';
 
 export interface CompareVectorsOptions extends Omit<CompareOptions, 'workers' | 'chunkRows'> {
@@ -22,14 +22,8 @@ export interface VectorsCompareResult extends CompareResult {
 export function compareVectors(golden: VectorsInput, actual: VectorsInput, options: CompareVectorsOptions = {}): VectorsCompareResult {
   const g = loadVectors(golden, 'golden');
   const a = loadVectors(actual, 'actual');
-  // As `parity compare`: defaults follow the less precise side (fp16 when either is half precision).
-  const base = g.dtype === '<f2' || a.dtype === '<f2' ? DEFAULT_TOLERANCE.fp16 : DEFAULT_TOLERANCE.fp32;
-  const tolerance: Tolerance = {
-    atol: options.atol ?? base.atol,
-    rtol: options.rtol ?? base.rtol,
-    mismatchRatio: options.mismatchRatio ?? base.mismatchRatio,
-    ...(options.cosine !== undefined ? { cosine: options.cosine } : {}),
-  };
+  checkNotBothEmpty(g.rows, a.rows, `golden ${g.label}`, `actual ${a.label}`);
+  const tolerance = compareTolerance([g.dtype, a.dtype], options);
   const ids = options.ids ?? (typeof golden === 'string' ? goldenIds(golden, g.rows) : []);
   const { metrics, details } = compareMatrices(g, a, tolerance, ids);
   const verdict = judge(metrics, tolerance);

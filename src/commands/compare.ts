@@ -4,7 +4,7 @@ import type { Metrics } from '../compare/metric-types.js';
 import { DEFAULT_CHECKS } from '../config/checks.js';
 import { InputError } from '../errors.js';
 import { compareNpyFiles, type StreamCompareOptions } from '../compare/stream-compare.js';
-import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
+import { compareTolerance, type Tolerance } from '../compare/tolerance.js';
 import { judge, type Verdict } from '../compare/verdict.js';
 import { readMetaBeside } from '../golden/golden.js';
 import { readNpyInfo, readNpyRows } from '../npy/npy-reader.js';
@@ -44,17 +44,8 @@ export function goldenIds(path: string, rows: number): string[] {
 export async function compareFiles(goldenPath: string, actualPath: string, options: CompareOptions): Promise<CompareResult> {
   const golden = readNpyInfo(goldenPath);
   const actual = readNpyInfo(actualPath);
-  if (golden.rows === 0 && actual.rows === 0) {
-    throw new InputError(`${goldenPath} and ${actualPath} both hold 0 rows: nothing to compare — write one row per text to each file`);
-  }
-  // Defaults follow the less precise of the two files, like torch.testing picks by dtype.
-  const base = golden.dtype === '<f2' || actual.dtype === '<f2' ? DEFAULT_TOLERANCE.fp16 : DEFAULT_TOLERANCE.fp32;
-  const tolerance: Tolerance = {
-    atol: options.atol ?? base.atol,
-    rtol: options.rtol ?? base.rtol,
-    mismatchRatio: options.mismatchRatio ?? base.mismatchRatio,
-    ...(options.cosine !== undefined ? { cosine: options.cosine } : {}),
-  };
+  checkNotBothEmpty(golden.rows, actual.rows, goldenPath, actualPath);
+  const tolerance = compareTolerance([golden.dtype, actual.dtype], options);
   const { metrics, details } = await compareNpyFiles(goldenPath, actualPath, tolerance, goldenIds(goldenPath, golden.rows), {
     workers: options.workers ?? 'auto',
     chunkRows: options.chunkRows,
@@ -79,4 +70,11 @@ export function renderCompareText(r: CompareResult, goldenLabel: string, actualL
   if (r.metrics.total) lines.push(r.verdict.message.replace(/^/gm, '  '));
   for (const d of r.diagnosis) lines.push(`  diagnosis: ${d}`);
   return lines.join('\n') + '\n';
+}
+
+/** Two 0-row arrays compare "equal" vacuously; that is never a pass, it is missing input (exit 2). */
+export function checkNotBothEmpty(goldenRows: number, actualRows: number, goldenLabel: string, actualLabel: string): void {
+  if (goldenRows === 0 && actualRows === 0) {
+    throw new InputError(`${goldenLabel} and ${actualLabel} both hold 0 rows: nothing to compare — write one row per text to each file`);
+  }
 }

@@ -17,6 +17,11 @@ function perturbed(): number[][] {
 }
 
 describe('compareVectors', () => {
+  it('two empty arrays are bad input, as in parity compare: nothing compared is never a pass', () => {
+    expect(() => compareVectors({ rows: 0, dim: 4, data: new Float32Array(0) }, [])).toThrow(InputError);
+    expect(() => compareVectors({ rows: 0, dim: 4, data: new Float32Array(0) }, [])).toThrow(/both hold 0 rows: nothing to compare/);
+  });
+
   it('passes the golden against itself and finds a single moved element, named by text id', () => {
     expect(compareVectors(FIXTURE.golden, rows()).metrics.maxAbs).toBe(0);
     const r = compareVectors(FIXTURE.golden, perturbed());
