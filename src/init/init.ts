@@ -4,8 +4,9 @@
  * saying where its numbers come from — and prints the next commands. It never overwrites a config,
  * and it copies the shipped example corpus only when the user has none.
  */
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { writeNewFileAtomic } from '../io/atomic-write.js';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RUNTIMES } from '../backends/registry.js';
 import { DEFAULT_CONFIG_FILE, parseConfig, type Precision } from '../config/config.js';
@@ -217,23 +218,6 @@ export function chooseGolden(backends: readonly PlannedBackend[], requested?: st
   return backends[0].name;
 }
 
-/** Writes `data` to `path` only if nothing is there: temp file, then a hard link, which fails on an existing name. */
-function writeNew(path: string, data: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    writeFileSync(temp, data);
-    linkSync(temp, path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new InputError(`${path} already exists; nothing was written (edit it, or pass --config OTHER.json)`, { cause: error });
-    }
-    throw error;
-  } finally {
-    rmSync(temp, { force: true });
-  }
-}
-
 export function initProject(options: InitOptions = {}): InitResult {
   const configFile = resolve(options.config ?? DEFAULT_CONFIG_FILE);
   const configDir = dirname(configFile);
@@ -286,7 +270,14 @@ export function initProject(options: InitOptions = {}): InitResult {
   };
   // The same validation `run` does: init never writes a config that run would reject.
   parseConfig(JSON.parse(JSON.stringify(config)), configFile);
-  writeNew(configFile, JSON.stringify(config, null, 2) + '\n');
+  try {
+    writeNewFileAtomic(configFile, JSON.stringify(config, null, 2) + '\n');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new InputError(`${configFile} already exists; nothing was written (edit it, or pass --config OTHER.json)`, { cause: error });
+    }
+    throw error;
+  }
 
   const cfgFlag = configFile === resolve(DEFAULT_CONFIG_FILE) ? '' : ` --config ${relative(process.cwd(), configFile)}`;
   const next = [`npx parity golden --backend ${goldenBackend}${cfgFlag}`, `npx parity run${cfgFlag}`];
