@@ -323,11 +323,16 @@ function infinityRow(configDir: string, modelDir: string, batchSize: number, wit
   };
 }
 
-/** `color` as for the run table (wantsColor): cli-table3 paints its head red and borders grey by default, which a pipe must not get. */
+/**
+ * `color` as for the run table (wantsColor). cli-table3's own styles are off: it paints its head red by
+ * default, which a pipe must not get, and its colour library also decides for itself (it turns colour
+ * off whenever CI is set), so the head is made bold here and `color` is the only switch.
+ */
 export function renderBench(r: BenchResult, { color }: { color: boolean } = { color: false }): string {
+  const head = ['', 'texts/s', 'tokens/s', 'batch p50 ms', 'batch p95 ms', 'peak RSS MB', 'padding eff.', 'vs raw ORT (sorted)', 'vs transformers.js', 'vs sentence-transformers'];
   const table = new Table({
-    head: ['', 'texts/s', 'tokens/s', 'batch p50 ms', 'batch p95 ms', 'peak RSS MB', 'padding eff.', 'vs raw ORT (sorted)', 'vs transformers.js', 'vs sentence-transformers'],
-    style: { head: color ? ['bold'] : [], border: color ? ['gray'] : [] },
+    head: color ? head.map((h) => (h ? `\x1b[1m${h}\x1b[22m` : h)) : head,
+    style: { head: [], border: [] },
   });
   const n = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? '' : x.toFixed(d));
   for (const e of r.entries) {

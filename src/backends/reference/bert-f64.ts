@@ -29,6 +29,9 @@ interface Layer {
   outNorm: LayerNorm;
 }
 
+
+/** position_embedding_type values the reference computes: a learned table, ALiBi biases, rotary q/k. */
+const SUPPORTED_POSITIONS: readonly string[] = ['absolute', 'alibi', 'rotary'] satisfies PositionKind[];
 export class BertFloat64 {
   private readonly word: Float64Array;
   /** Learned position table; empty for ALiBi and rotary models. */
@@ -49,9 +52,11 @@ export class BertFloat64 {
     if (act !== 'gelu' && act !== 'gelu_python') {
       throw new Error(`hidden_act "${act}" is not supported by the reference (only erf GELU, "gelu")`);
     }
+    // BERT's relative_key / relative_key_query variants would load and run silently wrong: refuse
+    // everything but the position kinds this forward pass computes (positionKind).
     const positionType = config.position_embedding_type ?? 'absolute';
-    if (positionType !== 'absolute') {
-      throw new Error(`position_embedding_type "${positionType}" is not supported by the reference (only "absolute")`);
+    if (!SUPPORTED_POSITIONS.includes(positionType as string)) {
+      throw new Error(`position_embedding_type "${positionType}" is not supported by the reference (only ${SUPPORTED_POSITIONS.map((p) => `"${p}"`).join(', ')})`);
     }
     // Checkpoints saved from BertForMaskedLM etc. prefix names with "bert."; BertModel checkpoints
     // (sentence-transformers/all-MiniLM-L6-v2) have none. Extra entries (pooler, the position_ids
