@@ -25,6 +25,16 @@ export function positionKind(config: BertConfig): PositionKind {
 }
 
 /**
+ * Causal self-attention (query i sees keys j <= i), as BertModel does with `is_decoder: true` and as
+ * decoder embedding models (SGPT-BLOOM, MPT-style ALiBi) are built. Only the long-reach ALiBi fixture
+ * uses it here: under a causal mask ALiBi's signed bias slope·(j - i) is positive for future keys, so
+ * only the mask holds them back, and an additive sentinel stops doing so once slope·distance passes it.
+ */
+export function isCausal(config: BertConfig): boolean {
+  return config.is_decoder === true;
+}
+
+/**
  * ALiBi slopes per head: the config's `alibi_slopes` when given (the fixtures set them), else
  * JinaBERT's / Press et al.'s geometric 2^(-8(h+1)/n) for n a power of two.
  */

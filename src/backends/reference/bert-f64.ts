@@ -4,7 +4,7 @@
  * padding and no additive mask at all: padded keys simply do not exist, which is what every masked
  * implementation approximates.
  */
-import { alibiSlopes, positionKind, rotaryInvFreq, type BertConfig, type PositionKind } from '../../model/bert-config.js';
+import { alibiSlopes, isCausal, positionKind, rotaryInvFreq, type BertConfig, type PositionKind } from '../../model/bert-config.js';
 import type { SafeTensor } from '../../model/safetensors.js';
 import { erf } from '../../numeric/erf.js';
 
@@ -39,6 +39,8 @@ export class BertFloat64 {
   private readonly positions: PositionKind;
   /** ALiBi: -slope·|i-j| is added to head h's scores (JinaBERT's symmetric, bidirectional form). */
   private readonly slopes: number[] = [];
+  /** Causal self-attention (`is_decoder`): query i reads keys 0..i only; later keys do not exist for it. */
+  private readonly causal: boolean;
   private readonly tokenType: Float64Array;
   private readonly embNorm: LayerNorm;
   private readonly layers: Layer[] = [];
@@ -84,6 +86,7 @@ export class BertFloat64 {
     this.positions = positionKind(config);
     this.position = this.positions === 'absolute' ? get('embeddings.position_embeddings.weight', [config.max_position_embeddings, H]) : new Float64Array(0);
     if (this.positions === 'alibi') this.slopes = alibiSlopes(config);
+    this.causal = isCausal(config);
     this.tokenType = get('embeddings.token_type_embeddings.weight', [config.type_vocab_size, H]);
     this.embNorm = norm('embeddings.LayerNorm');
     for (let l = 0; l < config.num_hidden_layers; l++) {
@@ -162,8 +165,11 @@ export class BertFloat64 {
       const slope = this.positions === 'alibi' ? this.slopes[h] : 0;
       for (let i = 0; i < S; i++) {
         const qi = i * dh;
+        // As with padding, masked keys are not approximated by a large negative score: a causal
+        // row simply has no keys past itself (their probabilities stay 0).
+        const keys = this.causal ? i + 1 : S;
         let max = -Infinity;
-        for (let j = 0; j < S; j++) {
+        for (let j = 0; j < keys; j++) {
           let dot = 0;
           const kj = j * dh;
           for (let d = 0; d < dh; d++) dot += qh[qi + d] * kh[kj + d];
@@ -172,14 +178,14 @@ export class BertFloat64 {
           if (score > max) max = score;
         }
         let sum = 0;
-        for (let j = 0; j < S; j++) {
+        for (let j = 0; j < keys; j++) {
           scores[j] = Math.exp(scores[j] - max);
           sum += scores[j];
         }
         // Same operation order as the plain loops the goldens were made with (p = w / sum, then
         // p·v accumulated), so they stay bit-identical.
         acc.fill(0);
-        for (let j = 0; j < S; j++) {
+        for (let j = 0; j < keys; j++) {
           const p = scores[j] / sum;
           if (probs) probs[(h * S + i) * S + j] = p;
           const vj = j * dh;
