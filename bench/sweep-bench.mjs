@@ -45,6 +45,9 @@ if (args[0] === '--child') {
     ['onnxruntime-node', 'tiny-alibi', 'model.onnx'],
     ['onnxruntime-node', 'tiny-alibi', 'model_sentinel.onnx'],
     ['onnxruntime-node', 'tiny-alibi', 'model_fp16.onnx'],
+    ['reference', 'tiny-alibi-causal', '-'],
+    ['onnxruntime-node', 'tiny-alibi-causal', 'model.onnx'],
+    ['onnxruntime-node', 'tiny-alibi-causal', 'model_sentinel.onnx'],
     ['reference', 'tiny-rotary', '-'],
     ['onnxruntime-node', 'tiny-rotary', 'model.onnx'],
   ];

@@ -5,9 +5,19 @@ import type { SweepBackend, SweepPoint, SweepResult } from './sweep.js';
 /** max abs covers three rows (probe alone, probe batched, companion batched); "probe alone" is the first only. */
 const e = (x: number | undefined) => (x === undefined ? '' : x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(2) : String(x));
 
+/** Max abs is taken over finite values only, so a NaN point must say NaN, not show the finite rest. */
+function maxAbsCell(p: SweepPoint): string {
+  return (p.nonFinite ?? 0) > 0 ? `NaN/Inf ×${p.nonFinite}` : e(p.maxAbs);
+}
+
+/** Where a point sits on the chart: non-finite output at the top, as the worst error there is. */
+function chartValue(p: SweepPoint): number | undefined {
+  return (p.nonFinite ?? 0) > 0 ? Infinity : p.maxAbs;
+}
+
 function cells(p: SweepPoint): string[] {
   if (p.status === 'skipped' || p.status === 'error') return [String(p.length), p.status, '', '', '', '', '', p.reason ?? ''];
-  return [String(p.length), p.status, e(p.maxAbs), `${p.mismatches}/${p.total}`, e(p.cosineDelta), e(p.batchVsAloneMaxAbs), e(p.aloneMaxAbs), p.status === 'fail' ? (p.reason ?? '') : ''];
+  return [String(p.length), p.status, maxAbsCell(p), `${p.mismatches}/${p.total}`, e(p.cosineDelta), e(p.batchVsAloneMaxAbs), e(p.aloneMaxAbs), p.status === 'fail' ? (p.reason ?? '') : ''];
 }
 
 export function renderSweepTable(r: SweepResult): string {
@@ -62,11 +72,11 @@ export function sweepChart(r: SweepResult): string {
   r.backends.forEach((b: SweepBackend, i) => {
     const color = COLORS[i % COLORS.length];
     const pts = b.points.filter((p) => p.maxAbs !== undefined);
-    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${lx(p.length).toFixed(1)},${ly(p.maxAbs!).toFixed(1)}`).join(' ')}"/>`);
+    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${lx(p.length).toFixed(1)},${ly(chartValue(p)!).toFixed(1)}`).join(' ')}"/>`);
     for (const p of b.points) {
       const x = lx(p.length).toFixed(1);
       if (p.status === 'error') parts.push(`<text x="${x}" y="${T + 10}" fill="${color}" text-anchor="middle" font-size="14"><title>${escapeHtml(`${b.name} ${p.length}: ${p.reason}`)}</title>×</text>`);
-      else if (p.maxAbs !== undefined) parts.push(`<circle cx="${x}" cy="${ly(p.maxAbs).toFixed(1)}" r="4" fill="${p.status === 'fail' ? color : '#fff'}" stroke="${color}"><title>${escapeHtml(`${b.name} ${p.length} tokens: ${p.status}, max abs ${e(p.maxAbs)}`)}</title></circle>`);
+      else if (p.maxAbs !== undefined) parts.push(`<circle cx="${x}" cy="${ly(chartValue(p)!).toFixed(1)}" r="4" fill="${p.status === 'fail' ? color : '#fff'}" stroke="${color}"><title>${escapeHtml(`${b.name} ${p.length} tokens: ${p.status}, max abs ${maxAbsCell(p)}`)}</title></circle>`);
     }
     const tol = b.tolerance.atol;
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${ly(tol)}" y2="${ly(tol)}" stroke="${color}" stroke-dasharray="4 4" opacity="0.5"/>`);

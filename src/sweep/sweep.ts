@@ -330,7 +330,8 @@ export function summarize(points: readonly SweepPoint[]): Pick<SweepBackend, 'fi
     diagnosis += ' — only when padded in a batch: alone it agrees (look at the padding mask)';
   }
   if (failing.some((p) => (p.nonFinite ?? 0) > 0)) diagnosis += ' — NaN/Inf in the output';
-  if (bad.status === 'fail' && bad.mismatches !== undefined) diagnosis += `; at ${bad.length}: ${bad.mismatches} of ${bad.total} elements off, max abs ${bad.maxAbs!.toExponential(2)}`;
+  if (bad.status === 'fail' && (bad.nonFinite ?? 0) > 0) diagnosis += `; at ${bad.length}: ${bad.nonFinite} of ${bad.total} values NaN/Inf`;
+  else if (bad.status === 'fail' && bad.mismatches !== undefined) diagnosis += `; at ${bad.length}: ${bad.mismatches} of ${bad.total} elements off, max abs ${bad.maxAbs!.toExponential(2)}`;
   else if (bad.reason) diagnosis += `: ${bad.reason}`;
   return { firstFailingLength: bad.length, lastPassingLength: lastGood, diagnosis: diagnosis + skipNote };
 }

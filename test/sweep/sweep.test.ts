@@ -97,6 +97,42 @@ describe('parity sweep end to end', () => {
     }
   }, 120_000);
 
+  // The layout where the sentinel does break: causal ALiBi, signed as MPT and FlashInfer compute it.
+  // A future key j carries +16·(j-i) on head 0, so with an additive -5e4 it outranks the query's own
+  // key once j - i reaches 5e4/16 = 3125: a probe of 3125 tokens has that distance only from its
+  // first row to its padded companion's farthest key, and from 3126 on inside the probe itself.
+  it('tiny-alibi-causal: names 3125 as the first failing length of the -5e4 sentinel, passes the exact mask, and fp16 overflows to NaN', async () => {
+    const r = await runSweep({ config: join(ROOT, 'configs/tiny-alibi-causal.json'), lengths: [8, 2048, 3124, 3125, 4096] });
+    const exact = r.backends.find((b) => b.name === 'cpu-fp32')!;
+    expect(exact.verdict).toBe('pass');
+    for (const p of exact.points) {
+      expect(p.maxAbs!).toBeLessThan(2e-6);
+      expect(p.batchVsAloneMaxAbs).toBe(0);
+    }
+    const sentinel = r.backends.find((b) => b.name === 'cpu-fp32-sentinel')!;
+    expect(sentinel.verdict).toBe('fail');
+    expect(sentinel).toMatchObject({ firstFailingLength: 3125, lastPassingLength: 3124 });
+    expect(sentinel.diagnosis).toMatch(/^agrees up to 3124 tokens, diverges from 3125; at 3125: \d of 96 elements off/);
+    const [, , below, at, past] = sentinel.points;
+    // Exact up to the crossing: the same numbers as the exact mask.
+    expect(below.maxAbs).toBe(exact.points[2].maxAbs);
+    // At the crossing a handful of elements, only in the padded companion; a thousand tokens past
+    // it the probe alone is wrong too, by far more than rounding.
+    expect(at.mismatches!).toBeGreaterThanOrEqual(1);
+    expect(at.mismatches!).toBeLessThanOrEqual(5);
+    expect(at.maxAbs!).toBeLessThan(1e-3);
+    expect(at.aloneMaxAbs!).toBeLessThan(1e-6);
+    expect(past.aloneMaxAbs!).toBeGreaterThan(1e-2);
+    expect(past.maxAbs!).toBeGreaterThan(0.1);
+    const fp16 = r.backends.find((b) => b.name === 'cpu-fp16')!;
+    // +16·(j-i) itself overflows fp16 (65504) 4095 tokens ahead: +inf plus finfo.min is +inf, NaN after softmax.
+    expect(fp16.firstFailingLength).toBe(4096);
+    expect(fp16.points[4].nonFinite).toBeGreaterThan(0);
+    expect(fp16.diagnosis).toMatch(/NaN\/Inf in the output; at 4096: \d+ of 96 values NaN\/Inf/);
+    for (const p of fp16.points.slice(0, 4)) expect(p.status).toBe('pass');
+    expect(renderSweepTable(r)).toMatch(/4096 +fail +NaN\/Inf ×\d+/);
+  }, 180_000);
+
   it('bad --lengths is one line and exit 2', () => {
     const out = tempDir();
     const r = parity(['sweep', '-c', 'configs/tiny-alibi.json', '--lengths', '8,x', '-o', out]);
