@@ -198,9 +198,9 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
       if (!lengths.length || lengths.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`--lengths must be positive integers separated by commas, got "${opts.lengths}"`);
       // Loaded on use: no other command pays for the sweep's modules at start-up.
       const { runSweep } = await import('./sweep/sweep.js');
-      const { renderSweepHtml, renderSweepTable } = await import('./sweep/render.js');
+      const { renderSweepHtml, renderSweepTable, sweepToJson } = await import('./sweep/render.js');
       const result = await runSweep({ config: opts.config, backends: opts.backend, against: opts.against, lengths, onProgress: (line) => io.stderr(`  ${line}\n`) });
-      const json = JSON.stringify(result, nonFiniteAsString, 2) + '\n';
+      const json = sweepToJson(result);
       writeFileAtomic(join(opts.out, 'sweep.json'), json);
       writeFileAtomic(join(opts.out, 'sweep.html'), renderSweepHtml(result));
       io.stdout(opts.json ? json : renderSweepTable(result) + `report: ${join(opts.out, 'sweep.json')} and sweep.html\n`);
@@ -209,8 +209,8 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
 
   program
     .command('report')
-    .description('re-render report.html, junit.xml and summary.md (and report.json) from a report.json')
-    .argument('<report>', 'a report.json, or the folder holding it')
+    .description('re-render report.html, junit.xml and summary.md (and report.json) from a report.json, or sweep.html from a sweep.json')
+    .argument('<report>', 'a report.json or sweep.json, or the folder holding it')
     .option('-o, --out <dir>', 'where to write (default: beside the report.json)')
     .action(async (path: string, opts) => {
       for (const written of rerenderReport(path, opts.out)) io.stdout(`wrote ${written}\n`);

@@ -2,11 +2,14 @@
  * `parity report REPORT.json`: re-renders every format (HTML, JUnit, Markdown, JSON) from a saved
  * report.json, e.g. after a renderer changed, or from a report copied off a CI machine. Runs nothing.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../report/report.js';
 import { writeReportFiles } from '../report/write-all.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { isSweepJson, readSweep } from '../sweep/read.js';
+import { renderSweepHtml, sweepToJson } from '../sweep/render.js';
 
 const HOW = 'pass the report.json that `parity run --out DIR` wrote (DIR/report.json), or run `parity run` again to make one';
 
@@ -113,14 +116,36 @@ function reviveNumbers(report: Report): void {
   }
 }
 
-/** Re-renders report.json, report.html, junit.xml and summary.md into outDir (default: the report's folder). */
+/**
+ * Re-renders report.json, report.html, junit.xml and summary.md into outDir (default: the report's
+ * folder) — or, given a sweep.json (or a folder with only a sweep.json), sweep.json and sweep.html.
+ */
 export function rerenderReport(jsonPath: string, outDir?: string): string[] {
-  const report = readReport(jsonPath);
   let folder = resolve(jsonPath);
+  let isDir = false;
   try {
-    if (!statSync(folder).isDirectory()) folder = dirname(folder);
+    isDir = statSync(folder).isDirectory();
   } catch {
-    folder = dirname(folder);
+    /* readReport names the missing file */
   }
-  return writeReportFiles(report, outDir ? resolve(outDir) : folder);
+  if (!isDir) folder = dirname(folder);
+  const out = outDir ? resolve(outDir) : folder;
+  if (isSweepFile(jsonPath, isDir)) {
+    const sweep = readSweep(jsonPath);
+    const written = [join(out, 'sweep.json'), join(out, 'sweep.html')];
+    writeFileAtomic(written[0], sweepToJson(sweep));
+    writeFileAtomic(written[1], renderSweepHtml(sweep));
+    return written;
+  }
+  return writeReportFiles(readReport(jsonPath), out);
+}
+
+/** A sweep when the file says so, or a folder holding a sweep.json and no report.json. */
+function isSweepFile(path: string, isDir: boolean): boolean {
+  if (isDir) return existsSync(join(path, 'sweep.json')) && !existsSync(join(path, 'report.json'));
+  try {
+    return isSweepJson(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return false; // unreadable or not JSON: readReport says which, in one line
+  }
 }

@@ -2,6 +2,11 @@
 import { escapeHtml } from '../report/escape.js';
 import type { SweepBackend, SweepPoint, SweepResult } from './sweep.js';
 
+/** sweep.json: the result as JSON; NaN/±Infinity, which JSON cannot hold, become strings (as in report.json). */
+export function sweepToJson(r: SweepResult): string {
+  return JSON.stringify(r, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2) + '\n';
+}
+
 /** max abs covers three rows (probe alone, probe batched, companion batched); "probe alone" is the first only. */
 const e = (x: number | undefined) => (x === undefined ? '' : x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(2) : String(x));
 
@@ -17,7 +22,7 @@ function chartValue(p: SweepPoint): number | undefined {
 
 function cells(p: SweepPoint): string[] {
   if (p.status === 'skipped' || p.status === 'error') return [String(p.length), p.status, '', '', '', '', '', p.reason ?? ''];
-  return [String(p.length), p.status, maxAbsCell(p), `${p.mismatches}/${p.total}`, e(p.cosineDelta), e(p.batchVsAloneMaxAbs), e(p.aloneMaxAbs), p.status === 'fail' ? (p.reason ?? '') : ''];
+  return [String(p.length), p.status, maxAbsCell(p), `${p.mismatches}/${p.total}`, (p.nonFinite ?? 0) > 0 ? 'NaN' : e(p.cosineDelta), e(p.batchVsAloneMaxAbs), e(p.aloneMaxAbs), p.status === 'fail' ? (p.reason ?? '') : ''];
 }
 
 export function renderSweepTable(r: SweepResult): string {

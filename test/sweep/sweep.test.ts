@@ -3,12 +3,14 @@
  * diagnosis sentence, the rotary clamp as a named shape error, and where an additive -5e4 sentinel
  * under ALiBi does (padded rows) and does not (real rows) change an encoder's output.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { comparePoint, errorKind, runSweep, summarize, type SweepPoint } from '../../src/sweep/sweep.js';
 import { probeText, singleTokenWords } from '../../src/sweep/probes.js';
 import { renderSweepHtml, renderSweepTable } from '../../src/sweep/render.js';
+import { readSweep } from '../../src/sweep/read.js';
 import { loadModelInfo } from '../../src/model/model-folder.js';
 import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
 import { parity, ROOT, tempDir } from '../support/helpers.js';
@@ -132,6 +134,28 @@ describe('parity sweep end to end', () => {
     for (const p of fp16.points.slice(0, 4)) expect(p.status).toBe('pass');
     expect(renderSweepTable(r)).toMatch(/4096 +fail +NaN\/Inf ×\d+/);
   }, 180_000);
+
+  it('sweep.json keeps NaN as "NaN", and `parity report` re-renders sweep.html from it byte for byte', () => {
+    const out = tempDir();
+    const r = parity(['sweep', '-c', 'configs/tiny-alibi-causal.json', '--lengths', '8,32', '-o', out]);
+    expect(r.code).toBe(0);
+    const again = tempDir();
+    const re = parity(['report', join(out, 'sweep.json'), '-o', again]);
+    expect(re.code).toBe(0);
+    for (const f of ['sweep.json', 'sweep.html']) expect(readFileSync(join(again, f), 'utf8')).toBe(readFileSync(join(out, f), 'utf8'));
+    // A point with NaN output survives the round trip as a number, and the table says NaN.
+    const saved = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+    Object.assign(saved.backends[0].points[0], { status: 'fail', nonFinite: 3, batchVsAloneMaxAbs: 'NaN' });
+    writeFileSync(join(out, 'sweep.json'), JSON.stringify(saved));
+    const back = readSweep(out);
+    expect(back.backends[0].points[0].batchVsAloneMaxAbs).toBeNaN();
+    expect(renderSweepTable(back)).toMatch(/\n  8 +fail +NaN\/Inf ×3 /);
+    writeFileSync(join(out, 'sweep.json'), JSON.stringify({ ...saved, schema: 'parity-sweep/9' }));
+    const bad = parity(['report', join(out, 'sweep.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/sweep schema "parity-sweep\/9"; this parity reads parity-sweep\/1/);
+  }, 60_000);
 
   it('bad --lengths is one line and exit 2', () => {
     const out = tempDir();
