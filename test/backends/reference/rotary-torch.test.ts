@@ -1,8 +1,7 @@
 /**
  * PyTorch float64 checks the reference on tiny-rotary: transformers' built-in RoFormerModel is the
- * same architecture (BERT blocks, interleaved rotary q/k). tiny-alibi has no such check: JinaBERT's
- * ALiBi encoder is remote code (trust_remote_code), not part of transformers, and transformers'
- * ALiBi models (BLOOM, MPT, Falcon) are causal decoders with other blocks.
+ * same architecture (BERT blocks, interleaved rotary q/k). The ALiBi fixtures are checked through
+ * BertModel with ALiBi as its 4-D mask instead (alibi-torch.test.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
