@@ -3,7 +3,7 @@
  * report.json, e.g. after a renderer changed, or from a report copied off a CI machine. Runs nothing.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../report/report.js';
 import { writeReportFiles } from '../report/write-all.js';
@@ -143,6 +143,7 @@ export function rerenderReport(jsonPath: string, outDir?: string): string[] {
 /** A sweep when the file says so, or a folder holding a sweep.json and no report.json. */
 function isSweepFile(path: string, isDir: boolean): boolean {
   if (isDir) return existsSync(join(path, 'sweep.json')) && !existsSync(join(path, 'report.json'));
+  if (basename(path) === 'sweep.json') return true;
   try {
     return isSweepJson(JSON.parse(readFileSync(path, 'utf8')));
   } catch {

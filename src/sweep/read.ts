@@ -3,9 +3,10 @@
  * schema and turns the "NaN"/"Infinity" strings sweep.json stores back into numbers, only in the
  * numeric fields of each point.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
+import { readJson } from '../io/read-json.js';
 import type { SweepResult } from './sweep.js';
 
 export const SWEEP_SCHEMA = 'parity-sweep/1';
@@ -40,14 +41,7 @@ export function readSweep(jsonPath: string): SweepResult {
   try {
     if (statSync(path).isDirectory()) path = join(path, 'sweep.json');
   } catch {
-    /* reported below */
+    /* readJson names the missing file */
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot read sweep ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? (error as Error).message} — ${HOW}`, { cause: error });
-  }
-  return checkSweep(data, path);
+  return checkSweep(readJson(path, 'sweep'), path);
 }
