@@ -43,5 +43,5 @@ export function readSweep(jsonPath: string): SweepResult {
   } catch {
     /* readJson names the missing file */
   }
-  return checkSweep(readJson(path, 'sweep'), path);
+  return checkSweep(readJson(path, 'sweep', HOW), path);
 }
