@@ -15,8 +15,8 @@ import { judge } from '../compare/verdict.js';
 import type { Tolerance } from '../compare/tolerance.js';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
 import { expectationApplies } from '../config/expectation.js';
-import { InputError, describeCause } from '../errors.js';
-import { InProcessSession } from '../run/in-process.js';
+import { BackendError, InputError, describeCause } from '../errors.js';
+import { openSessions, type Isolation, type SessionFactory } from '../run/sessions.js';
 import { ModelContexts } from '../model/model-context.js';
 import { PROBE_SEED, probeText, singleTokenWords, type Probe } from './probes.js';
 
@@ -68,8 +68,12 @@ export interface SweepResult {
   trusted: string;
   lengths: number[];
   companionLength: number;
+  /** How the backends ran: "process" (one worker process per runtime) or "none" (in this process). */
+  isolation: Isolation;
   probes: { length: number; status: 'ok' | 'skipped'; reason?: string }[];
   backends: SweepBackend[];
+  /** Things worth knowing that did not fail the sweep (backends ran in-process for want of a build). */
+  warnings: string[];
   verdict: 'pass' | 'fail';
 }
 
@@ -78,6 +82,8 @@ export interface SweepOptions {
   backends?: string[];
   against?: string;
   lengths?: number[];
+  /** Overrides the config's isolation ("none" runs backends in this process), as for `parity run`. */
+  isolation?: Isolation;
   onProgress?: (line: string) => void;
 }
 
@@ -128,27 +134,65 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   }
   const companionFor = (length: number) => probeText(words, ctx.tokenizer, Math.min(COMPANION_LENGTH, Math.max(3, length >> 1)), PROBE_SEED + 1)!;
 
-  // Trusted vectors: each text alone (a reference is exact per sequence; any other trusted backend is
-  // asked for each text on its own so no padding enters the golden).
-  const golden = new Map<number, { probe: Matrix; companion: Matrix }>();
-  const session = InProcessSession.fromSpec(trusted, 1, contexts);
-  const opened = await session.open(performance.now() + trusted.timeoutMs);
-  if (opened.status !== 'ok') throw new InputError(`sweep: the trusted backend "${trusted.name}" cannot run: ${opened.reason}`);
+  // Backends run where `parity run` would run them (worker processes by default), so a backend that
+  // crashes or hangs at one length costs its own points, not the sweep.
+  const warnings: string[] = [];
+  const sessions = openSessions(options.isolation ?? config.isolation, contexts, Math.max(2, config.batchSize), warnings);
   try {
+    const golden = await trustedVectors(trusted, probes, companionFor, sessions, log);
+    const backends: SweepBackend[] = [];
+    for (const spec of selected) backends.push(await sweepBackend(spec, probes, probeStatus, golden, companionFor, sessions, log));
+    const verdict = backends.some((b) => b.verdict === 'fail' || b.verdict === 'error') ? 'fail' : 'pass';
+    return {
+      schema: 'parity-sweep/1',
+      model: ctx.model.dir,
+      modelMaxLength: maxLength,
+      trusted: trusted.name,
+      lengths,
+      companionLength: COMPANION_LENGTH,
+      isolation: sessions.isolation,
+      probes: probeStatus,
+      backends,
+      warnings,
+      verdict,
+    };
+  } finally {
+    await sessions.close();
+  }
+}
+
+/**
+ * Trusted vectors: each text alone (a reference is exact per sequence; any other trusted backend is
+ * asked for each text on its own so no padding enters the golden). Without them nothing can be
+ * judged, so a trusted backend that fails ends the sweep (exit 2) rather than becoming a point.
+ */
+async function trustedVectors(
+  trusted: BackendConfig,
+  probes: Map<number, Probe>,
+  companionFor: (length: number) => Probe,
+  sessions: SessionFactory,
+  log: (line: string) => void,
+): Promise<Map<number, { probe: Matrix; companion: Matrix }>> {
+  const golden = new Map<number, { probe: Matrix; companion: Matrix }>();
+  const session = sessions.session(trusted, 1);
+  try {
+    const opened = await session.open(performance.now() + trusted.timeoutMs);
+    if (opened.status !== 'ok') throw new InputError(`sweep: the trusted backend "${trusted.name}" cannot run: ${opened.reason}`);
     for (const [length, p] of probes) {
       const started = performance.now();
+      // Per length: the float64 reference alone can take minutes at 8192 tokens.
       const deadline = started + trusted.timeoutMs;
-      golden.set(length, { probe: await session.embed([p.text], deadline), companion: await session.embed([companionFor(length).text], deadline) });
+      try {
+        golden.set(length, { probe: await session.embed([p.text], deadline), companion: await session.embed([companionFor(length).text], deadline) });
+      } catch (error) {
+        throw new BackendError(trusted.name, `the trusted backend failed at ${length} tokens, so the sweep cannot judge any backend: ${describeCause(error)}`, { cause: error });
+      }
       log(`${trusted.name} (trusted) ${length} tokens: ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
   } finally {
     await session.close();
   }
-
-  const backends: SweepBackend[] = [];
-  for (const spec of selected) backends.push(await sweepBackend(spec, probes, probeStatus, golden, companionFor, contexts, config.batchSize, log));
-  const verdict = backends.some((b) => b.verdict === 'fail' || b.verdict === 'error') ? 'fail' : 'pass';
-  return { schema: 'parity-sweep/1', model: ctx.model.dir, modelMaxLength: maxLength, trusted: trusted.name, lengths, companionLength: COMPANION_LENGTH, probes: probeStatus, backends, verdict };
+  return golden;
 }
 
 async function sweepBackend(
@@ -157,13 +201,12 @@ async function sweepBackend(
   probeStatus: SweepResult['probes'],
   golden: Map<number, { probe: Matrix; companion: Matrix }>,
   companionFor: (length: number) => Probe,
-  contexts: ModelContexts,
-  batchSize: number,
+  sessions: SessionFactory,
   log: (line: string) => void,
 ): Promise<SweepBackend> {
   const base = { name: spec.name, runtime: spec.runtime, precision: spec.precision, tolerance: spec.tolerance };
-  // Both texts of a batched call must share one padded batch.
-  const session = InProcessSession.fromSpec(spec, Math.max(2, batchSize), contexts);
+  // Both texts of a batched call must share one padded batch: the factory's batch size is at least 2.
+  const session = sessions.session(spec);
   const deadline = performance.now() + spec.timeoutMs;
   const opened = await session.open(deadline);
   if (opened.status !== 'ok') {
@@ -191,6 +234,12 @@ async function sweepBackend(
       const probe = probes.get(p.length);
       if (!probe) {
         points.push({ length: p.length, status: 'skipped', reason: p.reason });
+        continue;
+      }
+      // timeoutMs bounds the whole backend, as in `parity run`: once a hang has used it up, asking
+      // again would only start (and kill) another worker per length.
+      if (performance.now() >= deadline) {
+        points.push({ length: p.length, status: 'error', reason: `not run: backend ${spec.name} used up its timeoutMs (${spec.timeoutMs} ms) at a shorter length` });
         continue;
       }
       const g = golden.get(p.length)!;

@@ -3,18 +3,31 @@
  * diagnosis sentence, the rotary clamp as a named shape error, and where an additive -5e4 sentinel
  * under ALiBi does (padded rows) and does not (real rows) change an encoder's output.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { comparePoint, errorKind, runSweep, summarize, type SweepPoint } from '../../src/sweep/sweep.js';
+import { comparePoint, errorKind, runSweep, summarize, type SweepPoint, type SweepResult } from '../../src/sweep/sweep.js';
 import { probeText, singleTokenWords } from '../../src/sweep/probes.js';
 import { renderSweepHtml, renderSweepTable } from '../../src/sweep/render.js';
 import { loadModelInfo } from '../../src/model/model-folder.js';
 import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
 import { parity, ROOT, tempDir } from '../support/helpers.js';
+import { requireBuild } from '../support/installs.js';
 
 const ALIBI = join(ROOT, 'fixtures/models/tiny-alibi');
 const tol = { atol: 1e-5, rtol: 1.3e-6, mismatchRatio: 0 };
+const build = requireBuild(join(ROOT, 'dist', 'run', 'backend-worker.js'));
+
+/** parity.config.json (tiny-bert) with absolute paths, its backends edited, written to a temp folder. */
+function tinyBertConfig(edit: (backends: Record<string, unknown>[]) => Record<string, unknown>[], top: Record<string, unknown> = {}): string {
+  const config = JSON.parse(readFileSync(join(ROOT, 'parity.config.json'), 'utf8'));
+  for (const key of ['model', 'corpus', 'golden']) config[key] = join(ROOT, config[key]);
+  config.backends = edit(config.backends);
+  const path = join(tempDir(), 'parity.config.json');
+  writeFileSync(path, JSON.stringify({ ...config, ...top }));
+  return path;
+}
 
 describe('sweep probes', () => {
   it('are exactly the asked number of tokens, deterministic, from single-token vocabulary words', async () => {
@@ -94,6 +107,43 @@ describe('parity sweep end to end', () => {
     for (const b of r.backends) {
       expect(b.points.map((p) => p.status)).toEqual(['pass', 'pass', 'skipped']);
       expect(b.points[1].batchVsAloneMaxAbs).toBe(0);
+    }
+  }, 120_000);
+
+  it.skipIf(!build.present)(build.title('a backend whose worker process aborts during the sweep is an error with the reason; the others pass and sweep.json is written'), () => {
+    const out = tempDir();
+    const r = parity(['sweep', '-c', 'parity.config.json', '-b', 'cpu-fp32', '-b', 'cpu-fp16', '--lengths', '8,32', '-o', out], { env: { PARITY_WORKER_FAULT: 'cpu-fp16:abort' } });
+    expect(r.code).toBe(1);
+    const result: SweepResult = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+    expect(result.isolation).toBe('process');
+    expect(result.warnings).toEqual([]);
+    const byName = Object.fromEntries(result.backends.map((b) => [b.name, b]));
+    expect(byName['cpu-fp32'].verdict).toBe('pass');
+    expect(byName['cpu-fp32'].points.map((p) => p.status)).toEqual(['pass', 'pass']);
+    // Each length starts a fresh worker (the last one died), reopens the backend and loses it again.
+    const crashed = byName['cpu-fp16'];
+    expect(crashed.verdict).toBe('error');
+    expect(crashed.points.map((p) => p.status)).toEqual(['error', 'error']);
+    for (const p of crashed.points) expect(p.reason).toMatch(/^backend process died of SIGABRT/);
+    expect(crashed.diagnosis).toMatch(/^error at every length from 8 tokens: backend process died of SIGABRT/);
+    expect(result.verdict).toBe('fail');
+    expect(r.stdout).toContain('cpu-fp16 (onnxruntime-node, fp16');
+  }, 120_000);
+
+  it.skipIf(!build.present)(build.title('a backend that hangs is killed at its timeoutMs and its later lengths are not tried; the next backend of the same runtime still runs'), async () => {
+    const config = tinyBertConfig((backends) => backends.map((b) => (b.name === 'cpu-fp16' ? { ...b, timeoutMs: 4000 } : b)));
+    process.env.PARITY_WORKER_FAULT = 'cpu-fp16:hang';
+    try {
+      const r = await runSweep({ config, backends: ['cpu-fp16', 'cpu-fp32'], lengths: [8, 32] });
+      const [hung, fp32] = r.backends;
+      expect(hung.points.map((p) => p.reason)).toEqual([
+        'backend cpu-fp16 did not finish within 4000 ms (timeoutMs); its process was killed',
+        'not run: backend cpu-fp16 used up its timeoutMs (4000 ms) at a shorter length',
+      ]);
+      expect(hung.verdict).toBe('error');
+      expect(fp32.verdict).toBe('pass');
+    } finally {
+      delete process.env.PARITY_WORKER_FAULT;
     }
   }, 120_000);
 
