@@ -101,6 +101,11 @@ function pickTrusted(all: BackendConfig[], against: string | undefined): Backend
 
 const SHAPE_ERROR = /ShapeInferenceError|Incompatible dimensions|broadcast|shape mismatch|dims? .*(differ|mismatch)/i;
 
+/** Why a backend skips a length: the config's `maxTokens` for it is below the length. */
+export function backendLimitReason(spec: Pick<BackendConfig, 'name' | 'maxTokens'>, length: number): string | null {
+  return spec.maxTokens !== undefined && length > spec.maxTokens ? `longer than backend ${spec.name}'s limit of ${spec.maxTokens} tokens (maxTokens)` : null;
+}
+
 export function errorKind(message: string): 'shape' | 'other' {
   return SHAPE_ERROR.test(message) ? 'shape' : 'other';
 }
@@ -121,6 +126,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   for (const length of lengths) {
     if (length > maxLength) {
       probeStatus.push({ length, status: 'skipped', reason: `longer than the model's limit of ${maxLength} tokens (${ctx.model.sources.maxSeqLength})` });
+      continue;
+    }
+    // Without trusted vectors no backend can be judged at this length.
+    const trustedLimit = backendLimitReason(trusted, length);
+    if (trustedLimit) {
+      probeStatus.push({ length, status: 'skipped', reason: trustedLimit });
       continue;
     }
     const p = probeText(words, ctx.tokenizer, length, PROBE_SEED);
@@ -234,6 +245,11 @@ async function sweepBackend(
       const probe = probes.get(p.length);
       if (!probe) {
         points.push({ length: p.length, status: 'skipped', reason: p.reason });
+        continue;
+      }
+      const limit = backendLimitReason(spec, p.length);
+      if (limit) {
+        points.push({ length: p.length, status: 'skipped', reason: limit });
         continue;
       }
       // timeoutMs bounds the whole backend, as in `parity run`: once a hang has used it up, asking
@@ -361,7 +377,10 @@ export function comparePoint(
 export function summarize(points: readonly SweepPoint[]): Pick<SweepBackend, 'firstFailingLength' | 'lastPassingLength' | 'diagnosis'> {
   const ran = points.filter((p) => p.status !== 'skipped');
   const skipped = points.filter((p) => p.status === 'skipped');
-  const skipNote = skipped.length ? `; ${skipped.map((p) => p.length).join(', ')} skipped (${skipped[0].reason})` : '';
+  // One clause per reason: a backend's own maxTokens and the model's limit skip different lengths.
+  const byReason = new Map<string | undefined, number[]>();
+  for (const p of skipped) byReason.set(p.reason, [...(byReason.get(p.reason) ?? []), p.length]);
+  const skipNote = [...byReason].map(([reason, lengths]) => `; ${lengths.join(', ')} skipped${reason ? ` (${reason})` : ''}`).join('');
   if (!ran.length) return { firstFailingLength: null, lastPassingLength: null, diagnosis: `no length ran${skipNote}` };
   const firstBad = ran.findIndex((p) => p.status === 'fail' || p.status === 'error');
   if (firstBad < 0) {

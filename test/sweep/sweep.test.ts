@@ -64,6 +64,18 @@ describe('one length', () => {
     expect(s.diagnosis).toMatch(/^agrees up to 64 tokens, diverges from 4096 — only when padded in a batch/);
   });
 
+  it('names each reason for skipped lengths once, with the lengths it skipped', () => {
+    const ok = comparePoint(8, tol, golden, m([[1, 0, 0]]), m([[0, 1, 0]]), m([[1, 0, 0], [0, 1, 0]]), 1);
+    const limit = "longer than backend tei's limit of 16 tokens (maxTokens)";
+    const s = summarize([
+      ok,
+      { length: 32, status: 'skipped', reason: limit },
+      { length: 64, status: 'skipped', reason: limit },
+      { length: 9000, status: 'skipped', reason: 'longer than the model' },
+    ]);
+    expect(s.diagnosis).toBe(`agrees at every length tested (8..8 tokens); 32, 64 skipped (${limit}); 9000 skipped (longer than the model)`);
+  });
+
   it('a NaN is never hidden, and names skipped lengths', () => {
     const nan = comparePoint(8, tol, golden, m([[NaN, 0, 0]]), m([[0, 1, 0]]), m([[NaN, 0, 0], [0, 1, 0]]), 1);
     expect(nan.status).toBe('fail');
@@ -108,6 +120,26 @@ describe('parity sweep end to end', () => {
       expect(b.points.map((p) => p.status)).toEqual(['pass', 'pass', 'skipped']);
       expect(b.points[1].batchVsAloneMaxAbs).toBe(0);
     }
+  }, 120_000);
+
+  it("a length above a backend's maxTokens is skipped for that backend with the reason; above the trusted backend's, for every backend", async () => {
+    const config = tinyBertConfig((backends) =>
+      backends.map((b) => (b.name === 'cpu-fp32' ? { ...b, maxTokens: 16 } : b.name === 'reference' ? { ...b, maxTokens: 64 } : b)),
+    );
+    // The config isolates by default; the option overrides it, as `parity run`'s does.
+    const r = await runSweep({ config, backends: ['cpu-fp32', 'cpu-fp16'], lengths: [8, 32, 100], isolation: 'none' });
+    expect(r.isolation).toBe('none');
+    expect(r.probes[2]).toEqual({ length: 100, status: 'skipped', reason: "longer than backend reference's limit of 64 tokens (maxTokens)" });
+    const [fp32, fp16] = r.backends;
+    expect(fp32.points.map((p) => [p.status, p.reason])).toEqual([
+      ['pass', undefined],
+      ['skipped', "longer than backend cpu-fp32's limit of 16 tokens (maxTokens)"],
+      ['skipped', "longer than backend reference's limit of 64 tokens (maxTokens)"],
+    ]);
+    expect(fp32.verdict).toBe('pass');
+    expect(fp32.diagnosis).toContain("32 skipped (longer than backend cpu-fp32's limit of 16 tokens (maxTokens))");
+    expect(fp16.points.map((p) => p.status)).toEqual(['pass', 'pass', 'skipped']);
+    expect(r.verdict).toBe('pass');
   }, 120_000);
 
   it.skipIf(!build.present)(build.title('a backend whose worker process aborts during the sweep is an error with the reason; the others pass and sweep.json is written'), () => {
