@@ -298,10 +298,12 @@ async function sweepBackend(
  * `texts.batchTokens`, caps on max abs and cosine Δ; corpus `ids` never match a probe) — and never
  * excuses an error, a shape error or a NaN.
  */
-function withExpectation(result: SweepBackend, spec: BackendConfig, environment: Record<string, unknown>): SweepBackend {
+export function withExpectation(result: SweepBackend, spec: BackendConfig, environment: Record<string, unknown>): SweepBackend {
   if (!spec.expect || !expectationApplies(spec.expect, environment)) return result;
   const w = spec.expect.within;
+  // A failing point without metrics is a shape mismatch (the backend gave another dimension): never in bound.
   const inBound = (p: SweepPoint) =>
+    p.maxAbs !== undefined &&
     (p.nonFinite ?? 0) === 0 &&
     (w.maxAbs === undefined || (p.maxAbs ?? Infinity) <= w.maxAbs) &&
     (w.cosineDelta === undefined || (p.cosineDelta ?? Infinity) <= w.cosineDelta) &&
@@ -322,7 +324,9 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, aOff: number, bO
   let m = 0;
   for (let i = 0; i < n; i++) {
     const d = Math.abs(a[aOff + i] - b[bOff + i]);
-    if (!(d <= m)) m = d; // NaN wins, so a NaN is never hidden behind 0
+    // NaN wins and stays: a later finite difference must not hide it (every d <= NaN is false).
+    if (Number.isNaN(d)) return NaN;
+    if (d > m) m = d;
   }
   return m;
 }

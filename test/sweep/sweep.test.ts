@@ -7,7 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { comparePoint, errorKind, runSweep, summarize, type SweepPoint, type SweepResult } from '../../src/sweep/sweep.js';
+import { comparePoint, errorKind, runSweep, summarize, withExpectation, type SweepBackend, type SweepPoint, type SweepResult } from '../../src/sweep/sweep.js';
+import { parseExpectation } from '../../src/config/expectation.js';
+import type { BackendConfig } from '../../src/config/config.js';
 import { probeText, singleTokenWords } from '../../src/sweep/probes.js';
 import { renderSweepHtml, renderSweepTable } from '../../src/sweep/render.js';
 import { loadModelInfo } from '../../src/model/model-folder.js';
@@ -80,9 +82,26 @@ describe('one length', () => {
     const nan = comparePoint(8, tol, golden, m([[NaN, 0, 0]]), m([[0, 1, 0]]), m([[NaN, 0, 0], [0, 1, 0]]), 1);
     expect(nan.status).toBe('fail');
     expect(nan.nonFinite).toBe(2);
+    // NaN first, finite differences after it: the NaN must survive them.
+    expect(nan.batchVsAloneMaxAbs).toBeNaN();
+    expect(nan.aloneMaxAbs).toBeNaN();
     const skipped: SweepPoint = { length: 16384, status: 'skipped', reason: 'longer than the model' };
     const s = summarize([nan, skipped]);
     expect(s.diagnosis).toMatch(/^diverges at every length from 8 tokens — NaN\/Inf in the output.*16384 skipped \(longer than the model\)$/);
+  });
+
+  it('an expectation never excuses a shape mismatch, even inside its token bound', () => {
+    const expectation = parseExpectation({ status: 'fail', reason: 'long texts', when: { version: { eq: '1' } }, within: { texts: { tokens: { gt: 100 } } } }, 'c.json', 'backends[1].expect')!;
+    const spec = { name: 'b', expect: expectation } as BackendConfig;
+    const wrongDim = comparePoint(512, tol, golden, m([[1, 0]]), m([[0, 1]]), m([[1, 0], [0, 1]]), 1);
+    expect(wrongDim).toMatchObject({ status: 'fail', reason: 'shape mismatch: backend gives 2 dims, trusted 3' });
+    const base = { name: 'b', runtime: 'r', precision: 'fp32', tolerance: tol, status: 'ok' } as const;
+    const shape: SweepBackend = { ...base, points: [wrongDim], ...summarize([wrongDim]), verdict: 'fail' };
+    expect(withExpectation(shape, spec, { version: '1' }).verdict).toBe('fail');
+    // The same bound does excuse a measured divergence at that length.
+    const off = comparePoint(512, tol, golden, m([[1, 0.01, 0]]), m([[0, 1, 0]]), m([[1, 0.01, 0], [0, 1, 0]]), 1);
+    const diverged: SweepBackend = { ...base, points: [off], ...summarize([off]), verdict: 'fail' };
+    expect(withExpectation(diverged, spec, { version: '1' })).toMatchObject({ verdict: 'xfail', expected: { outcome: 'xfail' } });
   });
 
   it('classifies ONNX Runtime broadcast failures as shape errors', () => {
