@@ -206,6 +206,41 @@ describe('parity sweep end to end', () => {
   });
 });
 
+describe('docs/report-schema.md documents sweep.json', () => {
+  /** Each table of the sweep.json section: its heading → first-column field name → the whole row. */
+  function documented(): Map<string, Map<string, string>> {
+    const doc = readFileSync(join(ROOT, 'docs/report-schema.md'), 'utf8');
+    const tables = new Map<string, Map<string, string>>();
+    let heading = '';
+    for (const line of doc.slice(doc.indexOf('\n## sweep.json')).split('\n')) {
+      if (line.startsWith('### ')) heading = line.slice(4);
+      const first = /^\| ([^|]+) \|/.exec(line)?.[1];
+      if (!first) continue;
+      if (!tables.has(heading)) tables.set(heading, new Map());
+      for (const [, name] of first.matchAll(/`([^`]+)`/g)) tables.get(heading)!.set(name, line);
+    }
+    return tables;
+  }
+
+  it('every field a sweep writes, and every optional one, is in its table', async () => {
+    const tables = documented();
+    const table = (prefix: string) => [...tables].find(([h]) => h.startsWith(prefix))?.[1] ?? new Map<string, string>();
+    const [top, probe, backend, point] = [table('Top level'), table('Probe'), table('SweepBackend'), table('SweepPoint')];
+    const config = tinyBertConfig((backends) => backends.map((b) => (b.name === 'cpu-fp32' ? { ...b, maxTokens: 16 } : b)));
+    const r = await runSweep({ config, backends: ['cpu-fp32', 'cpu-fp16'], lengths: [8, 32, 200], isolation: 'none' });
+    const missing = (documentedFields: Map<string, string>, objects: object[]) => [...new Set(objects.flatMap((o) => Object.keys(o)))].filter((k) => !documentedFields.has(k));
+    expect(missing(top, [r])).toEqual([]);
+    expect(missing(probe, r.probes)).toEqual([]);
+    expect(missing(backend, r.backends)).toEqual([]);
+    expect(missing(point, r.backends.flatMap((b) => b.points))).toEqual([]);
+    // Optional fields this sweep did not produce (a backend that did not open, an expectation).
+    for (const field of ['reason', 'errorKind', 'expected']) expect(backend.has(field), field).toBe(true);
+    for (const key of Object.keys(r.backends[0].tolerance)) expect(backend.get('tolerance')).toContain(key);
+    for (const key of ['reason', 'outcome', 'xfail', 'xpass']) expect(backend.get('expected')).toContain(key);
+    expect(top.get('schema')).toContain(r.schema);
+  }, 120_000);
+});
+
 describe('ALiBi and the -5e4 sentinel (why the sweep pads a short text next to each probe)', () => {
   // A 3300-token text beside an 8-token one. Head 0's slope is 16, so a padded key's sentinel sum
   // -5e4 - 16·|i-j| and a real key's bias -16·|i-j| cross 5e4/16 = 3125 tokens past the companion's
