@@ -30,6 +30,12 @@ export interface BackendConfig extends BackendSpec {
   downstream?: DownstreamThresholds;
   /** Optional limit on how much a padded batch may change a vector (reported either way). */
   batchInvariance?: BatchInvarianceThresholds;
+  /**
+   * Most tokens per text (special tokens included) this backend accepts, when it is below the model's
+   * own limit (a server's max input, an export with a fixed position table). Read by `parity sweep`,
+   * which skips longer lengths for this backend with that reason; `parity run` does not use it.
+   */
+  maxTokens?: number;
   /** The run's prompt and truncate_dim (the config's top-level keys, or --prompt-name), carried to worker processes. */
   embedding: EmbeddingChoices;
 }
@@ -56,7 +62,7 @@ export interface ParityConfig {
 
 export const DEFAULT_CONFIG_FILE = 'parity.config.json';
 const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'checks', 'promptName', 'truncateDim', 'watch', 'backends'];
-const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect', 'downstream', 'batchInvariance'];
+const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect', 'downstream', 'batchInvariance', 'maxTokens'];
 const TOLERANCE_KEYS = ['atol', 'rtol', 'cosine', 'mismatchRatio'];
 
 class Checker {
@@ -148,7 +154,12 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     const expect = parseExpectation(b.expect, file, `${path}.expect`);
     const downstream = parseDownstreamThresholds(b.downstream, file, `${path}.downstream`);
     const batchInvariance = parseBatchInvarianceThresholds(b.batchInvariance, file, `${path}.batchInvariance`);
-    return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, embedding, ...(note ? { note } : {}), ...(expect ? { expect } : {}), ...(downstream ? { downstream } : {}), ...(batchInvariance ? { batchInvariance } : {}) };
+    // Named by backend, not only by index: the one line must say which entry to fix.
+    if (b.maxTokens !== undefined && (typeof b.maxTokens !== 'number' || !Number.isInteger(b.maxTokens) || b.maxTokens < 1)) {
+      throw new InputError(`${file}: backend "${name}" (${path}): "maxTokens" must be a positive integer (most tokens per text, special tokens included), got ${JSON.stringify(b.maxTokens)}`);
+    }
+    const maxTokens = b.maxTokens as number | undefined;
+    return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, embedding, ...(note ? { note } : {}), ...(expect ? { expect } : {}), ...(downstream ? { downstream } : {}), ...(batchInvariance ? { batchInvariance } : {}), ...(maxTokens !== undefined ? { maxTokens } : {}) };
   });
   return { path: resolve(file), dir, model, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, checks: parseChecks(obj.checks, file), embedding, watch: parseWatch(obj.watch, file), backends };
 }

@@ -29,9 +29,8 @@ import { packageVersions } from '../versions.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
 import { textFacts } from '../evaluate/text-facts.js';
-import { InProcessSession } from './in-process.js';
-import { WorkerPool, workerScript } from './isolated.js';
 import { ModelContexts } from '../model/model-context.js';
+import { openSessions, type Isolation } from './sessions.js';
 import { clearRunState, loadRunState, saveRunState, type BackendState, type RunState } from './run-state.js';
 import type { BackendSession } from './session.js';
 import { batchInvarianceFor } from './batch-invariance.js';
@@ -56,7 +55,7 @@ export interface RunOptions {
   /** Continue an interrupted run in the same --out folder. */
   resume?: boolean;
   /** Overrides the config's isolation ("none" runs backends in this process). */
-  isolation?: 'process' | 'none';
+  isolation?: Isolation;
   /** Overrides the config's promptName (`--prompt-name`; "" = no prompt). */
   promptName?: string | null;
 }
@@ -316,20 +315,4 @@ async function finishBackend(item: Live, texts: readonly string[], evaluation: E
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-interface SessionFactory {
-  session(spec: BackendConfig): BackendSession;
-  close(): Promise<void>;
-}
-
-/** Backends run in worker processes (crash/OOM/hang isolation) unless the config says "none". */
-function openSessions(isolation: 'process' | 'none', contexts: ModelContexts, batchSize: number, warnings: string[]): SessionFactory {
-  const script = isolation === 'process' ? workerScript() : null;
-  if (script) {
-    const pool = new WorkerPool(script);
-    return { session: (spec) => pool.session(spec, batchSize), close: () => pool.close() };
-  }
-  if (isolation === 'process') warnings.push('backends ran in-process: the compiled worker (dist/run/backend-worker.js) is missing; run `npm run build`');
-  return { session: (spec) => InProcessSession.fromSpec(spec, batchSize, contexts), close: async () => undefined };
 }

@@ -38,6 +38,7 @@ export function renderSweepTable(r: SweepResult): string {
       out.push('  ' + row.map((c, i) => (i === last ? clip(c, 120) : c.padEnd(widths[i]))).join('  ').trimEnd());
     }
   }
+  for (const w of r.warnings) out.push('', `warning: ${w}`);
   out.push('', `verdict: ${r.verdict}`);
   return out.join('\n') + '\n';
 }
@@ -100,5 +101,5 @@ export function renderSweepHtml(r: SweepResult): string {
       return `<h2>${escapeHtml(b.name)} <small>${escapeHtml(b.runtime)} ${escapeHtml(b.precision)} — ${escapeHtml(b.verdict)}</small></h2><p>${escapeHtml(b.diagnosis)}</p>${b.expected ? `<p>expected failure: ${escapeHtml(b.expected.reason)}</p>` : ''}<table><thead><tr><th>tokens</th><th>status</th><th>max abs</th><th>mismatches</th><th>cosine Δ</th><th>batch vs alone</th><th>probe alone</th><th>reason</th></tr></thead><tbody>${body}</tbody></table>`;
     })
     .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>parity sweep</title><style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-variant-numeric:tabular-nums}tr.fail td,tr.error td{background:#fde0e0}tr.skipped td{color:#888}</style></head><body><h1>parity sweep</h1><p>${escapeHtml(r.model)} (limit ${r.modelMaxLength} tokens) against <b>${escapeHtml(r.trusted)}</b>; each probe alone and padded next to a ${r.companionLength}-token text. Verdict: <b>${r.verdict}</b>.</p><h2>Max abs error against length</h2><p>Filled points fail; dashed lines are each backend's atol; × marks an error.</p>${sweepChart(r)}${rows}</body></html>\n`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>parity sweep</title><style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-variant-numeric:tabular-nums}tr.fail td,tr.error td{background:#fde0e0}tr.skipped td{color:#888}</style></head><body><h1>parity sweep</h1><p>${escapeHtml(r.model)} (limit ${r.modelMaxLength} tokens) against <b>${escapeHtml(r.trusted)}</b>; each probe alone and padded next to a ${r.companionLength}-token text. Verdict: <b>${r.verdict}</b>.</p>${r.warnings.map((w) => `<p class="warning">warning: ${escapeHtml(w)}</p>`).join('')}<h2>Max abs error against length</h2><p>Filled points fail; dashed lines are each backend's atol; × marks an error.</p>${sweepChart(r)}${rows}</body></html>\n`;
 }

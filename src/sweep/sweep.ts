@@ -15,8 +15,8 @@ import { judge } from '../compare/verdict.js';
 import type { Tolerance } from '../compare/tolerance.js';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
 import { expectationApplies } from '../config/expectation.js';
-import { InputError, describeCause } from '../errors.js';
-import { InProcessSession } from '../run/in-process.js';
+import { BackendError, InputError, describeCause } from '../errors.js';
+import { openSessions, type Isolation, type SessionFactory } from '../run/sessions.js';
 import { ModelContexts } from '../model/model-context.js';
 import { PROBE_SEED, probeText, singleTokenWords, type Probe } from './probes.js';
 
@@ -68,8 +68,12 @@ export interface SweepResult {
   trusted: string;
   lengths: number[];
   companionLength: number;
+  /** How the backends ran: "process" (one worker process per runtime) or "none" (in this process). */
+  isolation: Isolation;
   probes: { length: number; status: 'ok' | 'skipped'; reason?: string }[];
   backends: SweepBackend[];
+  /** Things worth knowing that did not fail the sweep (backends ran in-process for want of a build). */
+  warnings: string[];
   verdict: 'pass' | 'fail';
 }
 
@@ -78,6 +82,8 @@ export interface SweepOptions {
   backends?: string[];
   against?: string;
   lengths?: number[];
+  /** Overrides the config's isolation ("none" runs backends in this process), as for `parity run`. */
+  isolation?: Isolation;
   onProgress?: (line: string) => void;
 }
 
@@ -94,6 +100,11 @@ function pickTrusted(all: BackendConfig[], against: string | undefined): Backend
 }
 
 const SHAPE_ERROR = /ShapeInferenceError|Incompatible dimensions|broadcast|shape mismatch|dims? .*(differ|mismatch)/i;
+
+/** Why a backend skips a length: the config's `maxTokens` for it is below the length. */
+export function backendLimitReason(spec: Pick<BackendConfig, 'name' | 'maxTokens'>, length: number): string | null {
+  return spec.maxTokens !== undefined && length > spec.maxTokens ? `longer than backend ${spec.name}'s limit of ${spec.maxTokens} tokens (maxTokens)` : null;
+}
 
 export function errorKind(message: string): 'shape' | 'other' {
   return SHAPE_ERROR.test(message) ? 'shape' : 'other';
@@ -117,6 +128,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       probeStatus.push({ length, status: 'skipped', reason: `longer than the model's limit of ${maxLength} tokens (${ctx.model.sources.maxSeqLength})` });
       continue;
     }
+    // Without trusted vectors no backend can be judged at this length.
+    const trustedLimit = backendLimitReason(trusted, length);
+    if (trustedLimit) {
+      probeStatus.push({ length, status: 'skipped', reason: trustedLimit });
+      continue;
+    }
     const p = probeText(words, ctx.tokenizer, length, PROBE_SEED);
     const got = p ? ctx.tokenizer.encode(p.text).ids.length : 0;
     if (!p || got !== length) {
@@ -128,27 +145,65 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   }
   const companionFor = (length: number) => probeText(words, ctx.tokenizer, Math.min(COMPANION_LENGTH, Math.max(3, length >> 1)), PROBE_SEED + 1)!;
 
-  // Trusted vectors: each text alone (a reference is exact per sequence; any other trusted backend is
-  // asked for each text on its own so no padding enters the golden).
-  const golden = new Map<number, { probe: Matrix; companion: Matrix }>();
-  const session = InProcessSession.fromSpec(trusted, 1, contexts);
-  const opened = await session.open(performance.now() + trusted.timeoutMs);
-  if (opened.status !== 'ok') throw new InputError(`sweep: the trusted backend "${trusted.name}" cannot run: ${opened.reason}`);
+  // Backends run where `parity run` would run them (worker processes by default), so a backend that
+  // crashes or hangs at one length costs its own points, not the sweep.
+  const warnings: string[] = [];
+  const sessions = openSessions(options.isolation ?? config.isolation, contexts, Math.max(2, config.batchSize), warnings);
   try {
+    const golden = await trustedVectors(trusted, probes, companionFor, sessions, log);
+    const backends: SweepBackend[] = [];
+    for (const spec of selected) backends.push(await sweepBackend(spec, probes, probeStatus, golden, companionFor, sessions, log));
+    const verdict = backends.some((b) => b.verdict === 'fail' || b.verdict === 'error') ? 'fail' : 'pass';
+    return {
+      schema: 'parity-sweep/1',
+      model: ctx.model.dir,
+      modelMaxLength: maxLength,
+      trusted: trusted.name,
+      lengths,
+      companionLength: COMPANION_LENGTH,
+      isolation: sessions.isolation,
+      probes: probeStatus,
+      backends,
+      warnings,
+      verdict,
+    };
+  } finally {
+    await sessions.close();
+  }
+}
+
+/**
+ * Trusted vectors: each text alone (a reference is exact per sequence; any other trusted backend is
+ * asked for each text on its own so no padding enters the golden). Without them nothing can be
+ * judged, so a trusted backend that fails ends the sweep (exit 2) rather than becoming a point.
+ */
+async function trustedVectors(
+  trusted: BackendConfig,
+  probes: Map<number, Probe>,
+  companionFor: (length: number) => Probe,
+  sessions: SessionFactory,
+  log: (line: string) => void,
+): Promise<Map<number, { probe: Matrix; companion: Matrix }>> {
+  const golden = new Map<number, { probe: Matrix; companion: Matrix }>();
+  const session = sessions.session(trusted, 1);
+  try {
+    const opened = await session.open(performance.now() + trusted.timeoutMs);
+    if (opened.status !== 'ok') throw new InputError(`sweep: the trusted backend "${trusted.name}" cannot run: ${opened.reason}`);
     for (const [length, p] of probes) {
       const started = performance.now();
+      // Per length: the float64 reference alone can take minutes at 8192 tokens.
       const deadline = started + trusted.timeoutMs;
-      golden.set(length, { probe: await session.embed([p.text], deadline), companion: await session.embed([companionFor(length).text], deadline) });
+      try {
+        golden.set(length, { probe: await session.embed([p.text], deadline), companion: await session.embed([companionFor(length).text], deadline) });
+      } catch (error) {
+        throw new BackendError(trusted.name, `the trusted backend failed at ${length} tokens, so the sweep cannot judge any backend: ${describeCause(error)}`, { cause: error });
+      }
       log(`${trusted.name} (trusted) ${length} tokens: ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
   } finally {
     await session.close();
   }
-
-  const backends: SweepBackend[] = [];
-  for (const spec of selected) backends.push(await sweepBackend(spec, probes, probeStatus, golden, companionFor, contexts, config.batchSize, log));
-  const verdict = backends.some((b) => b.verdict === 'fail' || b.verdict === 'error') ? 'fail' : 'pass';
-  return { schema: 'parity-sweep/1', model: ctx.model.dir, modelMaxLength: maxLength, trusted: trusted.name, lengths, companionLength: COMPANION_LENGTH, probes: probeStatus, backends, verdict };
+  return golden;
 }
 
 async function sweepBackend(
@@ -157,13 +212,12 @@ async function sweepBackend(
   probeStatus: SweepResult['probes'],
   golden: Map<number, { probe: Matrix; companion: Matrix }>,
   companionFor: (length: number) => Probe,
-  contexts: ModelContexts,
-  batchSize: number,
+  sessions: SessionFactory,
   log: (line: string) => void,
 ): Promise<SweepBackend> {
   const base = { name: spec.name, runtime: spec.runtime, precision: spec.precision, tolerance: spec.tolerance };
-  // Both texts of a batched call must share one padded batch.
-  const session = InProcessSession.fromSpec(spec, Math.max(2, batchSize), contexts);
+  // Both texts of a batched call must share one padded batch: the factory's batch size is at least 2.
+  const session = sessions.session(spec);
   const deadline = performance.now() + spec.timeoutMs;
   const opened = await session.open(deadline);
   if (opened.status !== 'ok') {
@@ -191,6 +245,17 @@ async function sweepBackend(
       const probe = probes.get(p.length);
       if (!probe) {
         points.push({ length: p.length, status: 'skipped', reason: p.reason });
+        continue;
+      }
+      const limit = backendLimitReason(spec, p.length);
+      if (limit) {
+        points.push({ length: p.length, status: 'skipped', reason: limit });
+        continue;
+      }
+      // timeoutMs bounds the whole backend, as in `parity run`: once a hang has used it up, asking
+      // again would only start (and kill) another worker per length.
+      if (performance.now() >= deadline) {
+        points.push({ length: p.length, status: 'error', reason: `not run: backend ${spec.name} used up its timeoutMs (${spec.timeoutMs} ms) at a shorter length` });
         continue;
       }
       const g = golden.get(p.length)!;
@@ -233,10 +298,12 @@ async function sweepBackend(
  * `texts.batchTokens`, caps on max abs and cosine Δ; corpus `ids` never match a probe) — and never
  * excuses an error, a shape error or a NaN.
  */
-function withExpectation(result: SweepBackend, spec: BackendConfig, environment: Record<string, unknown>): SweepBackend {
+export function withExpectation(result: SweepBackend, spec: BackendConfig, environment: Record<string, unknown>): SweepBackend {
   if (!spec.expect || !expectationApplies(spec.expect, environment)) return result;
   const w = spec.expect.within;
+  // A failing point without metrics is a shape mismatch (the backend gave another dimension): never in bound.
   const inBound = (p: SweepPoint) =>
+    p.maxAbs !== undefined &&
     (p.nonFinite ?? 0) === 0 &&
     (w.maxAbs === undefined || (p.maxAbs ?? Infinity) <= w.maxAbs) &&
     (w.cosineDelta === undefined || (p.cosineDelta ?? Infinity) <= w.cosineDelta) &&
@@ -257,7 +324,9 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, aOff: number, bO
   let m = 0;
   for (let i = 0; i < n; i++) {
     const d = Math.abs(a[aOff + i] - b[bOff + i]);
-    if (!(d <= m)) m = d; // NaN wins, so a NaN is never hidden behind 0
+    // NaN wins and stays: a later finite difference must not hide it (every d <= NaN is false).
+    if (Number.isNaN(d)) return NaN;
+    if (d > m) m = d;
   }
   return m;
 }
@@ -312,7 +381,10 @@ export function comparePoint(
 export function summarize(points: readonly SweepPoint[]): Pick<SweepBackend, 'firstFailingLength' | 'lastPassingLength' | 'diagnosis'> {
   const ran = points.filter((p) => p.status !== 'skipped');
   const skipped = points.filter((p) => p.status === 'skipped');
-  const skipNote = skipped.length ? `; ${skipped.map((p) => p.length).join(', ')} skipped (${skipped[0].reason})` : '';
+  // One clause per reason: a backend's own maxTokens and the model's limit skip different lengths.
+  const byReason = new Map<string | undefined, number[]>();
+  for (const p of skipped) byReason.set(p.reason, [...(byReason.get(p.reason) ?? []), p.length]);
+  const skipNote = [...byReason].map(([reason, lengths]) => `; ${lengths.join(', ')} skipped${reason ? ` (${reason})` : ''}`).join('');
   if (!ran.length) return { firstFailingLength: null, lastPassingLength: null, diagnosis: `no length ran${skipNote}` };
   const firstBad = ran.findIndex((p) => p.status === 'fail' || p.status === 'error');
   if (firstBad < 0) {

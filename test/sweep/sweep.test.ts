@@ -7,16 +7,30 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { comparePoint, errorKind, runSweep, summarize, type SweepPoint } from '../../src/sweep/sweep.js';
+import { comparePoint, errorKind, runSweep, summarize, withExpectation, type SweepBackend, type SweepPoint, type SweepResult } from '../../src/sweep/sweep.js';
+import { parseExpectation } from '../../src/config/expectation.js';
+import type { BackendConfig } from '../../src/config/config.js';
 import { probeText, singleTokenWords } from '../../src/sweep/probes.js';
 import { renderSweepHtml, renderSweepTable } from '../../src/sweep/render.js';
 import { readSweep } from '../../src/sweep/read.js';
 import { loadModelInfo } from '../../src/model/model-folder.js';
 import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
 import { parity, ROOT, tempDir } from '../support/helpers.js';
+import { requireBuild } from '../support/installs.js';
 
 const ALIBI = join(ROOT, 'fixtures/models/tiny-alibi');
 const tol = { atol: 1e-5, rtol: 1.3e-6, mismatchRatio: 0 };
+const build = requireBuild(join(ROOT, 'dist', 'run', 'backend-worker.js'));
+
+/** parity.config.json (tiny-bert) with absolute paths, its backends edited, written to a temp folder. */
+function tinyBertConfig(edit: (backends: Record<string, unknown>[]) => Record<string, unknown>[], top: Record<string, unknown> = {}): string {
+  const config = JSON.parse(readFileSync(join(ROOT, 'parity.config.json'), 'utf8'));
+  for (const key of ['model', 'corpus', 'golden']) config[key] = join(ROOT, config[key]);
+  config.backends = edit(config.backends);
+  const path = join(tempDir(), 'parity.config.json');
+  writeFileSync(path, JSON.stringify({ ...config, ...top }));
+  return path;
+}
 
 describe('sweep probes', () => {
   it('are exactly the asked number of tokens, deterministic, from single-token vocabulary words', async () => {
@@ -53,13 +67,42 @@ describe('one length', () => {
     expect(s.diagnosis).toMatch(/^agrees up to 64 tokens, diverges from 4096 — only when padded in a batch/);
   });
 
+  it('names each reason for skipped lengths once, with the lengths it skipped', () => {
+    const ok = comparePoint(8, tol, golden, m([[1, 0, 0]]), m([[0, 1, 0]]), m([[1, 0, 0], [0, 1, 0]]), 1);
+    const limit = "longer than backend tei's limit of 16 tokens (maxTokens)";
+    const s = summarize([
+      ok,
+      { length: 32, status: 'skipped', reason: limit },
+      { length: 64, status: 'skipped', reason: limit },
+      { length: 9000, status: 'skipped', reason: 'longer than the model' },
+    ]);
+    expect(s.diagnosis).toBe(`agrees at every length tested (8..8 tokens); 32, 64 skipped (${limit}); 9000 skipped (longer than the model)`);
+  });
+
   it('a NaN is never hidden, and names skipped lengths', () => {
     const nan = comparePoint(8, tol, golden, m([[NaN, 0, 0]]), m([[0, 1, 0]]), m([[NaN, 0, 0], [0, 1, 0]]), 1);
     expect(nan.status).toBe('fail');
     expect(nan.nonFinite).toBe(2);
+    // NaN first, finite differences after it: the NaN must survive them.
+    expect(nan.batchVsAloneMaxAbs).toBeNaN();
+    expect(nan.aloneMaxAbs).toBeNaN();
     const skipped: SweepPoint = { length: 16384, status: 'skipped', reason: 'longer than the model' };
     const s = summarize([nan, skipped]);
     expect(s.diagnosis).toMatch(/^diverges at every length from 8 tokens — NaN\/Inf in the output.*16384 skipped \(longer than the model\)$/);
+  });
+
+  it('an expectation never excuses a shape mismatch, even inside its token bound', () => {
+    const expectation = parseExpectation({ status: 'fail', reason: 'long texts', when: { version: { eq: '1' } }, within: { texts: { tokens: { gt: 100 } } } }, 'c.json', 'backends[1].expect')!;
+    const spec = { name: 'b', expect: expectation } as BackendConfig;
+    const wrongDim = comparePoint(512, tol, golden, m([[1, 0]]), m([[0, 1]]), m([[1, 0], [0, 1]]), 1);
+    expect(wrongDim).toMatchObject({ status: 'fail', reason: 'shape mismatch: backend gives 2 dims, trusted 3' });
+    const base = { name: 'b', runtime: 'r', precision: 'fp32', tolerance: tol, status: 'ok' } as const;
+    const shape: SweepBackend = { ...base, points: [wrongDim], ...summarize([wrongDim]), verdict: 'fail' };
+    expect(withExpectation(shape, spec, { version: '1' }).verdict).toBe('fail');
+    // The same bound does excuse a measured divergence at that length.
+    const off = comparePoint(512, tol, golden, m([[1, 0.01, 0]]), m([[0, 1, 0]]), m([[1, 0.01, 0], [0, 1, 0]]), 1);
+    const diverged: SweepBackend = { ...base, points: [off], ...summarize([off]), verdict: 'fail' };
+    expect(withExpectation(diverged, spec, { version: '1' })).toMatchObject({ verdict: 'xfail', expected: { outcome: 'xfail' } });
   });
 
   it('classifies ONNX Runtime broadcast failures as shape errors', () => {
@@ -157,12 +200,104 @@ describe('parity sweep end to end', () => {
     expect(bad.stderr).toMatch(/sweep schema "parity-sweep\/9"; this parity reads parity-sweep\/1/);
   }, 60_000);
 
+  it("a length above a backend's maxTokens is skipped for that backend with the reason; above the trusted backend's, for every backend", async () => {
+    const config = tinyBertConfig((backends) =>
+      backends.map((b) => (b.name === 'cpu-fp32' ? { ...b, maxTokens: 16 } : b.name === 'reference' ? { ...b, maxTokens: 64 } : b)),
+    );
+    // The config isolates by default; the option overrides it, as `parity run`'s does.
+    const r = await runSweep({ config, backends: ['cpu-fp32', 'cpu-fp16'], lengths: [8, 32, 100], isolation: 'none' });
+    expect(r.isolation).toBe('none');
+    expect(r.probes[2]).toEqual({ length: 100, status: 'skipped', reason: "longer than backend reference's limit of 64 tokens (maxTokens)" });
+    const [fp32, fp16] = r.backends;
+    expect(fp32.points.map((p) => [p.status, p.reason])).toEqual([
+      ['pass', undefined],
+      ['skipped', "longer than backend cpu-fp32's limit of 16 tokens (maxTokens)"],
+      ['skipped', "longer than backend reference's limit of 64 tokens (maxTokens)"],
+    ]);
+    expect(fp32.verdict).toBe('pass');
+    expect(fp32.diagnosis).toContain("32 skipped (longer than backend cpu-fp32's limit of 16 tokens (maxTokens))");
+    expect(fp16.points.map((p) => p.status)).toEqual(['pass', 'pass', 'skipped']);
+    expect(r.verdict).toBe('pass');
+  }, 120_000);
+
+  it.skipIf(!build.present)(build.title('a backend whose worker process aborts during the sweep is an error with the reason; the others pass and sweep.json is written'), () => {
+    const out = tempDir();
+    const r = parity(['sweep', '-c', 'parity.config.json', '-b', 'cpu-fp32', '-b', 'cpu-fp16', '--lengths', '8,32', '-o', out], { env: { PARITY_WORKER_FAULT: 'cpu-fp16:abort' } });
+    expect(r.code).toBe(1);
+    const result: SweepResult = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+    expect(result.isolation).toBe('process');
+    expect(result.warnings).toEqual([]);
+    const byName = Object.fromEntries(result.backends.map((b) => [b.name, b]));
+    expect(byName['cpu-fp32'].verdict).toBe('pass');
+    expect(byName['cpu-fp32'].points.map((p) => p.status)).toEqual(['pass', 'pass']);
+    // Each length starts a fresh worker (the last one died), reopens the backend and loses it again.
+    const crashed = byName['cpu-fp16'];
+    expect(crashed.verdict).toBe('error');
+    expect(crashed.points.map((p) => p.status)).toEqual(['error', 'error']);
+    for (const p of crashed.points) expect(p.reason).toMatch(/^backend process died of SIGABRT/);
+    expect(crashed.diagnosis).toMatch(/^error at every length from 8 tokens: backend process died of SIGABRT/);
+    expect(result.verdict).toBe('fail');
+    expect(r.stdout).toContain('cpu-fp16 (onnxruntime-node, fp16');
+  }, 120_000);
+
+  it.skipIf(!build.present)(build.title('a backend that hangs is killed at its timeoutMs and its later lengths are not tried; the next backend of the same runtime still runs'), async () => {
+    const config = tinyBertConfig((backends) => backends.map((b) => (b.name === 'cpu-fp16' ? { ...b, timeoutMs: 4000 } : b)));
+    process.env.PARITY_WORKER_FAULT = 'cpu-fp16:hang';
+    try {
+      const r = await runSweep({ config, backends: ['cpu-fp16', 'cpu-fp32'], lengths: [8, 32] });
+      const [hung, fp32] = r.backends;
+      expect(hung.points.map((p) => p.reason)).toEqual([
+        'backend cpu-fp16 did not finish within 4000 ms (timeoutMs); its process was killed',
+        'not run: backend cpu-fp16 used up its timeoutMs (4000 ms) at a shorter length',
+      ]);
+      expect(hung.verdict).toBe('error');
+      expect(fp32.verdict).toBe('pass');
+    } finally {
+      delete process.env.PARITY_WORKER_FAULT;
+    }
+  }, 120_000);
+
   it('bad --lengths is one line and exit 2', () => {
     const out = tempDir();
     const r = parity(['sweep', '-c', 'configs/tiny-alibi.json', '--lengths', '8,x', '-o', out]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual(['parity: --lengths must be positive integers separated by commas, got "8,x"']);
   });
+});
+
+describe('docs/report-schema.md documents sweep.json', () => {
+  /** Each table of the sweep.json section: its heading → first-column field name → the whole row. */
+  function documented(): Map<string, Map<string, string>> {
+    const doc = readFileSync(join(ROOT, 'docs/report-schema.md'), 'utf8');
+    const tables = new Map<string, Map<string, string>>();
+    let heading = '';
+    for (const line of doc.slice(doc.indexOf('\n## sweep.json')).split('\n')) {
+      if (line.startsWith('### ')) heading = line.slice(4);
+      const first = /^\| ([^|]+) \|/.exec(line)?.[1];
+      if (!first) continue;
+      if (!tables.has(heading)) tables.set(heading, new Map());
+      for (const [, name] of first.matchAll(/`([^`]+)`/g)) tables.get(heading)!.set(name, line);
+    }
+    return tables;
+  }
+
+  it('every field a sweep writes, and every optional one, is in its table', async () => {
+    const tables = documented();
+    const table = (prefix: string) => [...tables].find(([h]) => h.startsWith(prefix))?.[1] ?? new Map<string, string>();
+    const [top, probe, backend, point] = [table('Top level'), table('Probe'), table('SweepBackend'), table('SweepPoint')];
+    const config = tinyBertConfig((backends) => backends.map((b) => (b.name === 'cpu-fp32' ? { ...b, maxTokens: 16 } : b)));
+    const r = await runSweep({ config, backends: ['cpu-fp32', 'cpu-fp16'], lengths: [8, 32, 200], isolation: 'none' });
+    const missing = (documentedFields: Map<string, string>, objects: object[]) => [...new Set(objects.flatMap((o) => Object.keys(o)))].filter((k) => !documentedFields.has(k));
+    expect(missing(top, [r])).toEqual([]);
+    expect(missing(probe, r.probes)).toEqual([]);
+    expect(missing(backend, r.backends)).toEqual([]);
+    expect(missing(point, r.backends.flatMap((b) => b.points))).toEqual([]);
+    // Optional fields this sweep did not produce (a backend that did not open, an expectation).
+    for (const field of ['reason', 'errorKind', 'expected']) expect(backend.has(field), field).toBe(true);
+    for (const key of Object.keys(r.backends[0].tolerance)) expect(backend.get('tolerance')).toContain(key);
+    for (const key of ['reason', 'outcome', 'xfail', 'xpass']) expect(backend.get('expected')).toContain(key);
+    expect(top.get('schema')).toContain(r.schema);
+  }, 120_000);
 });
 
 describe('ALiBi and the -5e4 sentinel (why the sweep pads a short text next to each probe)', () => {
