@@ -4,9 +4,11 @@
  * companion text (so the companion carries length-8 tokens of real text and L-8 padded positions), and
  * compares three rows — probe alone, probe batched, companion batched — with a trusted backend.
  *
- * Why the companion: a masking sentinel can only change a vector through rows whose nearest unmasked
- * key is far away, which in an encoder are padded rows; a long run of padding next to a short text
- * is where they arise and where an overflow in them (fp16) can leak into real rows as 0·NaN.
+ * Why the companion: in a bidirectional encoder a masking sentinel can only change a vector through
+ * rows whose nearest unmasked key is far away, which are padded rows; a long run of padding next to a
+ * short text is where they arise and where an overflow in them (fp16) can leak into real rows as
+ * 0·NaN. Under causal ALiBi a masked key is a future or padded one whose bias grows with distance, and
+ * the companion's first rows are the first to have one far enough away (tiny-alibi-causal at 3125).
  */
 import type { Matrix } from '../numeric/matrix.js';
 import { compareMatrices } from '../compare/metrics.js';
@@ -16,6 +18,7 @@ import type { Tolerance } from '../compare/tolerance.js';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
 import { expectationApplies } from '../config/expectation.js';
 import { BackendError, InputError, describeCause } from '../errors.js';
+import { readMetaBeside } from '../golden/golden.js';
 import { openSessions, type Isolation, type SessionFactory } from '../run/sessions.js';
 import { ModelContexts } from '../model/model-context.js';
 import { PROBE_SEED, probeText, singleTokenWords, type Probe } from './probes.js';
@@ -87,14 +90,19 @@ export interface SweepOptions {
   onProgress?: (line: string) => void;
 }
 
-/** The trusted backend: --against, else the config's float64 reference (what the golden comes from). */
-function pickTrusted(all: BackendConfig[], against: string | undefined): BackendConfig {
+/**
+ * The trusted backend: --against; else the backend the config's golden was made with (its
+ * .meta.json names it) when the config has it; else the float64 reference; else any fp64 backend
+ * (PyTorch float64).
+ */
+export function pickTrusted(all: BackendConfig[], against: string | undefined, goldenPath?: string): BackendConfig {
   if (against) {
     const b = all.find((x) => x.name === against);
     if (!b) throw new InputError(`--against "${against}" is not a backend in the config (known: ${all.map((x) => x.name).join(', ')})`);
     return b;
   }
-  const b = all.find((x) => x.runtime === 'reference') ?? all.find((x) => x.precision === 'fp64');
+  const goldenBackend = goldenPath ? readMetaBeside(goldenPath)?.meta.backend?.name : undefined;
+  const b = all.find((x) => x.name === goldenBackend) ?? all.find((x) => x.runtime === 'reference') ?? all.find((x) => x.precision === 'fp64');
   if (!b) throw new InputError('sweep: the config has no reference/fp64 backend to trust; name one with --against');
   return b;
 }
@@ -113,7 +121,7 @@ export function errorKind(message: string): 'shape' | 'other' {
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const config = loadConfig(options.config);
   const lengths = [...new Set(options.lengths ?? DEFAULT_LENGTHS)].sort((a, b) => a - b);
-  const trusted = pickTrusted(config.backends, options.against);
+  const trusted = pickTrusted(config.backends, options.against, config.golden);
   const selected = selectBackends(config, options.backends).filter((b) => b.name !== trusted.name);
   const contexts = new ModelContexts();
   const ctx = await contexts.get(config.model);

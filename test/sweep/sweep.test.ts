@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { comparePoint, errorKind, runSweep, summarize, withExpectation, type SweepBackend, type SweepPoint, type SweepResult } from '../../src/sweep/sweep.js';
+import { comparePoint, errorKind, pickTrusted, runSweep, summarize, withExpectation, type SweepBackend, type SweepPoint, type SweepResult } from '../../src/sweep/sweep.js';
 import { parseExpectation } from '../../src/config/expectation.js';
 import type { BackendConfig } from '../../src/config/config.js';
 import { probeText, singleTokenWords } from '../../src/sweep/probes.js';
@@ -103,6 +103,22 @@ describe('one length', () => {
     const off = comparePoint(512, tol, golden, m([[1, 0.01, 0]]), m([[0, 1, 0]]), m([[1, 0.01, 0], [0, 1, 0]]), 1);
     const diverged: SweepBackend = { ...base, points: [off], ...summarize([off]), verdict: 'fail' };
     expect(withExpectation(diverged, spec, { version: '1' })).toMatchObject({ verdict: 'xfail', expected: { outcome: 'xfail' } });
+  });
+
+  it('trusts --against, else the backend the golden was made with, else the reference, else fp64', () => {
+    const b = (name: string, runtime: string, precision: string) => ({ name, runtime, precision }) as BackendConfig;
+    const all = [b('cpu-fp32', 'onnxruntime-node', 'fp32'), b('reference', 'reference', 'fp64'), b('pytorch-fp64', 'sentence-transformers', 'fp64')];
+    const dir = tempDir();
+    const golden = join(dir, 'g.npy');
+    expect(pickTrusted(all, undefined, golden).name).toBe('reference'); // no .meta.json beside it
+    writeFileSync(join(dir, 'g.meta.json'), JSON.stringify({ backend: { name: 'pytorch-fp64' } }));
+    expect(pickTrusted(all, undefined, golden).name).toBe('pytorch-fp64');
+    expect(pickTrusted(all, 'cpu-fp32', golden).name).toBe('cpu-fp32');
+    writeFileSync(join(dir, 'g.meta.json'), JSON.stringify({ backend: { name: 'not-in-this-config' } }));
+    expect(pickTrusted(all, undefined, golden).name).toBe('reference');
+    expect(pickTrusted([all[0], all[2]], undefined, golden).name).toBe('pytorch-fp64');
+    expect(() => pickTrusted([all[0]], undefined, golden)).toThrow(/no reference\/fp64 backend to trust; name one with --against/);
+    expect(() => pickTrusted(all, 'nope')).toThrow(/--against "nope" is not a backend in the config \(known: cpu-fp32, reference, pytorch-fp64\)/);
   });
 
   it('classifies ONNX Runtime broadcast failures as shape errors', () => {
