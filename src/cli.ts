@@ -193,13 +193,14 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--lengths <list>', 'token lengths, comma-separated', '8,32,128,512,2048,8192')
     .option('-o, --out <dir>', 'where sweep.json and sweep.html go', 'reports/sweep')
     .option('--json', 'print sweep.json to stdout instead of the table')
+    .option('--refine', 'bisect each backend between its last passing and first failing length, to the exact first failing length')
     .action(async (opts) => {
       const lengths = String(opts.lengths).split(',').map((x) => Number(x.trim()));
       if (!lengths.length || lengths.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`--lengths must be positive integers separated by commas, got "${opts.lengths}"`);
       // Loaded on use: no other command pays for the sweep's modules at start-up.
       const { runSweep } = await import('./sweep/sweep.js');
       const { renderSweepHtml, renderSweepTable, sweepToJson } = await import('./sweep/render.js');
-      const result = await runSweep({ config: opts.config, backends: opts.backend, against: opts.against, lengths, onProgress: (line) => io.stderr(`  ${line}\n`) });
+      const result = await runSweep({ config: opts.config, backends: opts.backend, against: opts.against, lengths, refine: Boolean(opts.refine), onProgress: (line) => io.stderr(`  ${line}\n`) });
       const json = sweepToJson(result);
       writeFileAtomic(join(opts.out, 'sweep.json'), json);
       writeFileAtomic(join(opts.out, 'sweep.html'), renderSweepHtml(result));

@@ -21,8 +21,9 @@ function chartValue(p: SweepPoint): number | undefined {
 }
 
 function cells(p: SweepPoint): string[] {
-  if (p.status === 'skipped' || p.status === 'error') return [String(p.length), p.status, '', '', '', '', '', p.reason ?? ''];
-  return [String(p.length), p.status, maxAbsCell(p), `${p.mismatches}/${p.total}`, (p.nonFinite ?? 0) > 0 ? 'NaN' : e(p.cosineDelta), e(p.batchVsAloneMaxAbs), e(p.aloneMaxAbs), p.status === 'fail' ? (p.reason ?? '') : ''];
+  const tokens = `${p.length}${p.refined ? '*' : ''}`;
+  if (p.status === 'skipped' || p.status === 'error') return [tokens, p.status, '', '', '', '', '', p.reason ?? ''];
+  return [tokens, p.status, maxAbsCell(p), `${p.mismatches}/${p.total}`, (p.nonFinite ?? 0) > 0 ? 'NaN' : e(p.cosineDelta), e(p.batchVsAloneMaxAbs), e(p.aloneMaxAbs), p.status === 'fail' ? (p.reason ?? '') : ''];
 }
 
 export function renderSweepTable(r: SweepResult): string {
@@ -39,6 +40,7 @@ export function renderSweepTable(r: SweepResult): string {
     }
   }
   for (const w of r.warnings) out.push('', `warning: ${w}`);
+  if (r.backends.some((b) => b.refinedBetween)) out.push('', '* a length --refine added, bisecting between the last passing and the first failing length');
   out.push('', `verdict: ${r.verdict}`);
   return out.join('\n') + '\n';
 }
@@ -101,5 +103,5 @@ export function renderSweepHtml(r: SweepResult): string {
       return `<h2>${escapeHtml(b.name)} <small>${escapeHtml(b.runtime)} ${escapeHtml(b.precision)} — ${escapeHtml(b.verdict)}</small></h2><p>${escapeHtml(b.diagnosis)}</p>${b.expected ? `<p>expected failure: ${escapeHtml(b.expected.reason)}</p>` : ''}<table><thead><tr><th>tokens</th><th>status</th><th>max abs</th><th>mismatches</th><th>cosine Δ</th><th>batch vs alone</th><th>probe alone</th><th>reason</th></tr></thead><tbody>${body}</tbody></table>`;
     })
     .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>parity sweep</title><style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-variant-numeric:tabular-nums}tr.fail td,tr.error td{background:#fde0e0}tr.skipped td{color:#888}</style></head><body><h1>parity sweep</h1><p>${escapeHtml(r.model)} (limit ${r.modelMaxLength} tokens) against <b>${escapeHtml(r.trusted)}</b>; each probe alone and padded next to a ${r.companionLength}-token text. Verdict: <b>${r.verdict}</b>.</p>${r.warnings.map((w) => `<p class="warning">warning: ${escapeHtml(w)}</p>`).join('')}<h2>Max abs error against length</h2><p>Filled points fail; dashed lines are each backend's atol; × marks an error.</p>${sweepChart(r)}${rows}</body></html>\n`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>parity sweep</title><style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-variant-numeric:tabular-nums}tr.fail td,tr.error td{background:#fde0e0}tr.skipped td{color:#888}</style></head><body><h1>parity sweep</h1><p>${escapeHtml(r.model)} (limit ${r.modelMaxLength} tokens) against <b>${escapeHtml(r.trusted)}</b>; each probe alone and padded next to a ${r.companionLength}-token text. Verdict: <b>${r.verdict}</b>.</p>${r.warnings.map((w) => `<p class="warning">warning: ${escapeHtml(w)}</p>`).join('')}<h2>Max abs error against length</h2><p>Filled points fail; dashed lines are each backend's atol; × marks an error.</p>${sweepChart(r)}${rows}${r.backends.some((b) => b.refinedBetween) ? '<p>* a length <code>--refine</code> added, bisecting between the last passing and the first failing length.</p>' : ''}</body></html>\n`;
 }

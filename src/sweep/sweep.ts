@@ -20,6 +20,7 @@ import { expectationApplies } from '../config/expectation.js';
 import { BackendError, InputError, describeCause } from '../errors.js';
 import { readMetaBeside } from '../golden/golden.js';
 import { openSessions, type Isolation, type SessionFactory } from '../run/sessions.js';
+import type { BackendSession } from '../run/session.js';
 import { ModelContexts } from '../model/model-context.js';
 import { PROBE_SEED, probeText, singleTokenWords, type Probe } from './probes.js';
 
@@ -44,6 +45,8 @@ export interface SweepPoint {
   /** Max abs of the probe embedded alone only: tells "breaks with length" from "breaks when padded". */
   aloneMaxAbs?: number;
   embedMs?: number;
+  /** A length `--refine` added while bisecting between the grid's last pass and first failure. */
+  refined?: boolean;
 }
 
 export interface SweepBackend {
@@ -58,6 +61,8 @@ export interface SweepBackend {
   points: SweepPoint[];
   firstFailingLength: number | null;
   lastPassingLength: number | null;
+  /** With `--refine`: the grid lengths (last pass, first failure) the boundary was bisected between. */
+  refinedBetween?: [number, number];
   diagnosis: string;
   /** A configured expected failure that applies: failing is xfail, passing is xpass. */
   expected?: { reason: string; outcome: 'xfail' | 'xpass' };
@@ -87,6 +92,12 @@ export interface SweepOptions {
   lengths?: number[];
   /** Overrides the config's isolation ("none" runs backends in this process), as for `parity run`. */
   isolation?: Isolation;
+  /**
+   * Bisect each backend's boundary between the last grid length that passes and the first that
+   * fails, down to one token: the first failing length exactly, at the cost of about log2(gap) more
+   * lengths per backend (the trusted vectors of each are computed once and shared).
+   */
+  refine?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -157,10 +168,17 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   // crashes or hangs at one length costs its own points, not the sweep.
   const warnings: string[] = [];
   const sessions = openSessions(options.isolation ?? config.isolation, contexts, Math.max(2, config.batchSize), warnings);
+  // An exact-length probe for a length --refine picks (the grid's were checked above).
+  const probeAt = (length: number): Probe | null => {
+    const p = probeText(words, ctx.tokenizer, length, PROBE_SEED);
+    return p && ctx.tokenizer.encode(p.text).ids.length === length ? p : null;
+  };
+  let golden: TrustedVectors | null = null;
   try {
-    const golden = await trustedVectors(trusted, probes, companionFor, sessions, log);
+    golden = await TrustedVectors.open(trusted, companionFor, sessions, log);
+    for (const [length, p] of probes) await golden.at(length, p);
     const backends: SweepBackend[] = [];
-    for (const spec of selected) backends.push(await sweepBackend(spec, probes, probeStatus, golden, companionFor, sessions, log));
+    for (const spec of selected) backends.push(await sweepBackend(spec, probes, probeStatus, golden, companionFor, sessions, log, options.refine ? probeAt : null));
     const verdict = backends.some((b) => b.verdict === 'fail' || b.verdict === 'error') ? 'fail' : 'pass';
     return {
       schema: 'parity-sweep/1',
@@ -176,52 +194,67 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       verdict,
     };
   } finally {
+    await golden?.close();
     await sessions.close();
   }
 }
 
 /**
  * Trusted vectors: each text alone (a reference is exact per sequence; any other trusted backend is
- * asked for each text on its own so no padding enters the golden). Without them nothing can be
+ * asked for each text on its own so no padding enters the golden), per length, computed once and
+ * kept, with the session open for the lengths --refine asks for later. Without them nothing can be
  * judged, so a trusted backend that fails ends the sweep (exit 2) rather than becoming a point.
  */
-async function trustedVectors(
-  trusted: BackendConfig,
-  probes: Map<number, Probe>,
-  companionFor: (length: number) => Probe,
-  sessions: SessionFactory,
-  log: (line: string) => void,
-): Promise<Map<number, { probe: Matrix; companion: Matrix }>> {
-  const golden = new Map<number, { probe: Matrix; companion: Matrix }>();
-  const session = sessions.session(trusted, 1);
-  try {
+class TrustedVectors {
+  private readonly cache = new Map<number, { probe: Matrix; companion: Matrix }>();
+
+  private constructor(
+    private readonly trusted: BackendConfig,
+    private readonly session: BackendSession,
+    private readonly companionFor: (length: number) => Probe,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  static async open(trusted: BackendConfig, companionFor: (length: number) => Probe, sessions: SessionFactory, log: (line: string) => void): Promise<TrustedVectors> {
+    const session = sessions.session(trusted, 1);
     const opened = await session.open(performance.now() + trusted.timeoutMs);
-    if (opened.status !== 'ok') throw new InputError(`sweep: the trusted backend "${trusted.name}" cannot run: ${opened.reason}`);
-    for (const [length, p] of probes) {
-      const started = performance.now();
-      // Per length: the float64 reference alone can take minutes at 8192 tokens.
-      const deadline = started + trusted.timeoutMs;
-      try {
-        golden.set(length, { probe: await session.embed([p.text], deadline), companion: await session.embed([companionFor(length).text], deadline) });
-      } catch (error) {
-        throw new BackendError(trusted.name, `the trusted backend failed at ${length} tokens, so the sweep cannot judge any backend: ${describeCause(error)}`, { cause: error });
-      }
-      log(`${trusted.name} (trusted) ${length} tokens: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    if (opened.status !== 'ok') {
+      await session.close();
+      throw new InputError(`sweep: the trusted backend "${trusted.name}" cannot run: ${opened.reason}`);
     }
-  } finally {
-    await session.close();
+    return new TrustedVectors(trusted, session, companionFor, log);
   }
-  return golden;
+
+  async at(length: number, p: Probe): Promise<{ probe: Matrix; companion: Matrix }> {
+    const known = this.cache.get(length);
+    if (known) return known;
+    const started = performance.now();
+    // Per length: the float64 reference alone can take minutes at 8192 tokens.
+    const deadline = started + this.trusted.timeoutMs;
+    try {
+      const vectors = { probe: await this.session.embed([p.text], deadline), companion: await this.session.embed([this.companionFor(length).text], deadline) };
+      this.cache.set(length, vectors);
+      this.log(`${this.trusted.name} (trusted) ${length} tokens: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return vectors;
+    } catch (error) {
+      throw new BackendError(this.trusted.name, `the trusted backend failed at ${length} tokens, so the sweep cannot judge any backend: ${describeCause(error)}`, { cause: error });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
 }
 
 async function sweepBackend(
   spec: BackendConfig,
   probes: Map<number, Probe>,
   probeStatus: SweepResult['probes'],
-  golden: Map<number, { probe: Matrix; companion: Matrix }>,
+  golden: TrustedVectors,
   companionFor: (length: number) => Probe,
   sessions: SessionFactory,
   log: (line: string) => void,
+  probeAt: ((length: number) => Probe | null) | null,
 ): Promise<SweepBackend> {
   const base = { name: spec.name, runtime: spec.runtime, precision: spec.precision, tolerance: spec.tolerance };
   // Both texts of a batched call must share one padded batch: the factory's batch size is at least 2.
@@ -248,6 +281,25 @@ async function sweepBackend(
   }
   const points: SweepPoint[] = [];
   let environment: Record<string, unknown> = {};
+  /** One length: the probe alone, the companion alone, both in one padded batch, against the trusted vectors. */
+  const measure = async (length: number, probe: Probe): Promise<SweepPoint> => {
+    const g = await golden.at(length, probe);
+    const companion = companionFor(length);
+    const started = performance.now();
+    let point: SweepPoint;
+    try {
+      const alone = await session.embed([probe.text], deadline);
+      const companionAlone = await session.embed([companion.text], deadline);
+      const batched = await session.embed([probe.text, companion.text], deadline);
+      point = comparePoint(length, spec.tolerance, g, alone, companionAlone, batched, performance.now() - started);
+    } catch (error) {
+      const message = describeCause(error);
+      point = { length, status: 'error', reason: errorKind(message) === 'shape' ? `shape error: ${message}` : message };
+    }
+    log(`${spec.name} ${length} tokens: ${point.status}${point.maxAbs !== undefined ? ` max abs ${point.maxAbs.toExponential(2)}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    return point;
+  };
+  let refinedBetween: [number, number] | undefined;
   try {
     for (const p of probeStatus) {
       const probe = probes.get(p.length);
@@ -266,38 +318,59 @@ async function sweepBackend(
         points.push({ length: p.length, status: 'error', reason: `not run: backend ${spec.name} used up its timeoutMs (${spec.timeoutMs} ms) at a shorter length` });
         continue;
       }
-      const g = golden.get(p.length)!;
-      const companion = companionFor(p.length);
-      const started = performance.now();
-      try {
-        const alone = await session.embed([probe.text], deadline);
-        const companionAlone = await session.embed([companion.text], deadline);
-        const batched = await session.embed([probe.text, companion.text], deadline);
-        const embedMs = performance.now() - started;
-        points.push(comparePoint(p.length, spec.tolerance, g, alone, companionAlone, batched, embedMs));
-      } catch (error) {
-        const message = describeCause(error);
-        const kind = errorKind(message);
-        points.push({ length: p.length, status: 'error', reason: kind === 'shape' ? `shape error: ${message}` : message });
-      }
-      const last = points[points.length - 1];
-      log(`${spec.name} ${p.length} tokens: ${last.status}${last.maxAbs !== undefined ? ` max abs ${last.maxAbs.toExponential(2)}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      points.push(await measure(p.length, probe));
     }
+    if (probeAt) refinedBetween = await refine(points, (length) => backendLimitReason(spec, length) === null && performance.now() < deadline, probeAt, measure);
   } finally {
     environment = await session.environment();
     await session.close();
   }
   const summary = summarize(points);
+  if (refinedBetween) summary.diagnosis += ` (bisected between ${refinedBetween[0]} and ${refinedBetween[1]}: ${points.filter((p) => p.refined).length} more lengths)`;
   const errors = points.filter((x) => x.status === 'error');
   const result: SweepBackend = {
     ...base,
     status: 'ok',
     ...(errors.length ? { errorKind: errors.some((x) => x.reason?.startsWith('shape error')) ? 'shape' : 'other' } : {}),
     points,
+    ...(refinedBetween ? { refinedBetween } : {}),
     ...summary,
     verdict: summary.firstFailingLength === null ? (points.every((x) => x.status === 'skipped') ? 'skipped' : 'pass') : errors.length ? 'error' : 'fail',
   };
   return withExpectation(result, spec, environment);
+}
+
+/**
+ * --refine: binary search between the last grid length that passes and the first that fails (a
+ * divergence, not an error), one token at a time, so the first failing length is exact. Stops early
+ * when a length errors, has no exact-length probe, or the backend's limit or time is up. Adds the
+ * lengths it measured to `points` (sorted, marked `refined`) and returns the pair it bisected.
+ */
+async function refine(
+  points: SweepPoint[],
+  allowed: (length: number) => boolean,
+  probeAt: (length: number) => Probe | null,
+  measure: (length: number, probe: Probe) => Promise<SweepPoint>,
+): Promise<[number, number] | undefined> {
+  const ran = points.filter((p) => p.status !== 'skipped');
+  const firstBad = ran.findIndex((p) => p.status === 'fail' || p.status === 'error');
+  if (firstBad <= 0 || ran[firstBad].status !== 'fail' || ran[firstBad - 1].status !== 'pass') return undefined;
+  let lo = ran[firstBad - 1].length;
+  let hi = ran[firstBad].length;
+  if (hi - lo <= 1) return undefined;
+  const between: [number, number] = [lo, hi];
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const probe = allowed(mid) ? probeAt(mid) : null;
+    if (!probe) break;
+    const point: SweepPoint = { ...(await measure(mid, probe)), refined: true };
+    points.push(point);
+    if (point.status === 'pass') lo = mid;
+    else if (point.status === 'fail') hi = mid;
+    else break;
+  }
+  points.sort((a, b) => a.length - b.length);
+  return between;
 }
 
 /**

@@ -162,37 +162,46 @@ describe('parity sweep end to end', () => {
   // A future key j carries +16·(j-i) on head 0, so with an additive -5e4 it outranks the query's own
   // key once j - i reaches 5e4/16 = 3125: a probe of 3125 tokens has that distance only from its
   // first row to its padded companion's farthest key, and from 3126 on inside the probe itself.
-  it('tiny-alibi-causal: names 3125 as the first failing length of the -5e4 sentinel, passes the exact mask, and fp16 overflows to NaN', async () => {
-    const r = await runSweep({ config: join(ROOT, 'configs/tiny-alibi-causal.json'), lengths: [8, 2048, 3124, 3125, 4096] });
+  // --refine bisects the grid's gap (2048 passes, 4096 fails) down to that token.
+  it('tiny-alibi-causal with --refine: names 3125 as the first failing length of the -5e4 sentinel, 4095 for fp16, and passes the exact mask', async () => {
+    const r = await runSweep({ config: join(ROOT, 'configs/tiny-alibi-causal.json'), lengths: [8, 2048, 4096], refine: true });
     const exact = r.backends.find((b) => b.name === 'cpu-fp32')!;
     expect(exact.verdict).toBe('pass');
+    expect(exact.refinedBetween).toBeUndefined(); // nothing to bisect
+    expect(exact.points.map((p) => p.length)).toEqual([8, 2048, 4096]);
     for (const p of exact.points) {
       expect(p.maxAbs!).toBeLessThan(2e-6);
       expect(p.batchVsAloneMaxAbs).toBe(0);
     }
     const sentinel = r.backends.find((b) => b.name === 'cpu-fp32-sentinel')!;
     expect(sentinel.verdict).toBe('fail');
-    expect(sentinel).toMatchObject({ firstFailingLength: 3125, lastPassingLength: 3124 });
-    expect(sentinel.diagnosis).toMatch(/^agrees up to 3124 tokens, diverges from 3125; at 3125: \d of 96 elements off/);
-    const [, , below, at, past] = sentinel.points;
-    // Exact up to the crossing: the same numbers as the exact mask.
-    expect(below.maxAbs).toBe(exact.points[2].maxAbs);
-    // At the crossing a handful of elements, only in the padded companion; a thousand tokens past
-    // it the probe alone is wrong too, by far more than rounding.
-    expect(at.mismatches!).toBeGreaterThanOrEqual(1);
-    expect(at.mismatches!).toBeLessThanOrEqual(5);
-    expect(at.maxAbs!).toBeLessThan(1e-3);
-    expect(at.aloneMaxAbs!).toBeLessThan(1e-6);
-    expect(past.aloneMaxAbs!).toBeGreaterThan(1e-2);
-    expect(past.maxAbs!).toBeGreaterThan(0.1);
+    expect(sentinel).toMatchObject({ firstFailingLength: 3125, lastPassingLength: 3124, refinedBetween: [2048, 4096] });
+    expect(sentinel.diagnosis).toMatch(/^agrees up to 3124 tokens, diverges from 3125; at 3125: \d of 96 elements off, .* \(bisected between 2048 and 4096: 11 more lengths\)$/);
+    const at = (b: SweepBackend, length: number) => b.points.find((p) => p.length === length)!;
+    // Lengths ascending, the bisected ones marked; every one below 3125 passes, every one from it fails.
+    expect(sentinel.points.map((p) => p.length)).toEqual([...sentinel.points.map((p) => p.length)].sort((a, b) => a - b));
+    expect(sentinel.points.filter((p) => p.refined)).toHaveLength(11);
+    for (const p of sentinel.points) expect(p.status).toBe(p.length < 3125 ? 'pass' : 'fail');
+    // At the crossing a handful of elements, only in the padded companion; a thousand tokens past it
+    // the probe alone is wrong too, by far more than rounding.
+    expect(at(sentinel, 3124).maxAbs!).toBeLessThan(1e-7);
+    expect(at(sentinel, 3125).mismatches!).toBeGreaterThanOrEqual(1);
+    expect(at(sentinel, 3125).mismatches!).toBeLessThanOrEqual(5);
+    expect(at(sentinel, 3125).maxAbs!).toBeLessThan(1e-3);
+    expect(at(sentinel, 3125).aloneMaxAbs!).toBeLessThan(1e-6);
+    expect(at(sentinel, 4096).aloneMaxAbs!).toBeGreaterThan(1e-2);
+    expect(at(sentinel, 4096).maxAbs!).toBeGreaterThan(0.1);
+    // fp16: +16·(j-i) reaches 65504 (fp16's largest) 4094 tokens ahead — plus finfo.min that is 0, a
+    // masked key scoring like a real one (the companion at 4095) — and overflows to +inf one token
+    // later: +inf + finfo.min is +inf, NaN after softmax, in every element at 4096.
     const fp16 = r.backends.find((b) => b.name === 'cpu-fp16')!;
-    // +16·(j-i) itself overflows fp16 (65504) 4095 tokens ahead: +inf plus finfo.min is +inf, NaN after softmax.
-    expect(fp16.firstFailingLength).toBe(4096);
-    expect(fp16.points[4].nonFinite).toBeGreaterThan(0);
-    expect(fp16.diagnosis).toMatch(/NaN\/Inf in the output; at 4096: \d+ of 96 values NaN\/Inf/);
-    for (const p of fp16.points.slice(0, 4)) expect(p.status).toBe('pass');
-    expect(renderSweepTable(r)).toMatch(/4096 +fail +NaN\/Inf ×\d+/);
-  }, 180_000);
+    expect(fp16).toMatchObject({ firstFailingLength: 4095, lastPassingLength: 4094 });
+    expect(at(fp16, 4095).nonFinite).toBe(0);
+    expect(at(fp16, 4096).nonFinite).toBe(96);
+    expect(fp16.diagnosis).toMatch(/NaN\/Inf in the output/);
+    expect(renderSweepTable(r)).toMatch(/\n  4096 +fail +NaN\/Inf ×96 /);
+    expect(renderSweepTable(r)).toMatch(/\n  3125\* +fail /);
+  }, 300_000);
 
   it('sweep.json keeps NaN as "NaN", and `parity report` re-renders sweep.html from it byte for byte', () => {
     const out = tempDir();
@@ -309,7 +318,8 @@ describe('docs/report-schema.md documents sweep.json', () => {
     expect(missing(backend, r.backends)).toEqual([]);
     expect(missing(point, r.backends.flatMap((b) => b.points))).toEqual([]);
     // Optional fields this sweep did not produce (a backend that did not open, an expectation).
-    for (const field of ['reason', 'errorKind', 'expected']) expect(backend.has(field), field).toBe(true);
+    for (const field of ['reason', 'errorKind', 'expected', 'refinedBetween']) expect(backend.has(field), field).toBe(true);
+    expect(point.has('refined')).toBe(true); // --refine's lengths
     for (const key of Object.keys(r.backends[0].tolerance)) expect(backend.get('tolerance')).toContain(key);
     for (const key of ['reason', 'outcome', 'xfail', 'xpass']) expect(backend.get('expected')).toContain(key);
     expect(top.get('schema')).toContain(r.schema);
