@@ -45,6 +45,12 @@ export interface Backend {
   /** Facts about what actually ran (runtime versions, providers, model file hash...). */
   environment(): Record<string, unknown>;
   close(): Promise<void>;
+  /**
+   * Backends that compare vectors made elsewhere (the `file` runtime): throws InputError when they
+   * were made with another prompt or truncateDim than this run's `model`, as a golden is refused.
+   * `run` calls it up front, before anything runs.
+   */
+  checkMadeWith?(model: ModelInfo): void;
 }
 
 /** Builds a Backend from its config entry; the registry maps runtime names to these. */

@@ -37,17 +37,31 @@ export interface GoldenMeta {
  * vector differs for a reason that is not the backend's. Goldens that do not record them pass.
  */
 export function checkGoldenMatchesChoices(golden: { path: string; meta: GoldenMeta | null }, prompt: { name: string } | null, truncateDim: number | null): void {
-  const meta = golden.meta;
+  checkMadeWithChoices(`golden ${golden.path}`, golden.meta, prompt, truncateDim, 'regenerate the golden');
+}
+
+/**
+ * The same check for any vectors with a .meta.json (the golden, a `file` backend's .npy): InputError
+ * "`what` was made with … and this run uses …" when the meta records another prompt or truncateDim;
+ * `remake` is the other way out. A meta that does not record them passes.
+ */
+export function checkMadeWithChoices(
+  what: string,
+  meta: Pick<Partial<GoldenMeta>, 'promptName' | 'truncateDim'> | null,
+  prompt: { name: string } | null,
+  truncateDim: number | null,
+  remake: string,
+): void {
   if (!meta) return;
   const name = (n: string | null | undefined) => (n ? `prompt "${n}"` : 'no prompt');
   if (meta.promptName !== undefined && (meta.promptName ?? null) !== (prompt?.name ?? null)) {
     throw new InputError(
-      `golden ${golden.path} was made with ${name(meta.promptName)} and this run uses ${name(prompt?.name)}: ` +
-        `pass --prompt-name ${meta.promptName ?? '""'} (or set "promptName"), or regenerate the golden`,
+      `${what} was made with ${name(meta.promptName)} and this run uses ${name(prompt?.name)}: ` +
+        `pass --prompt-name ${meta.promptName ?? '""'} (or set "promptName"), or ${remake}`,
     );
   }
   if (meta.truncateDim !== undefined && (meta.truncateDim ?? null) !== truncateDim) {
-    throw new InputError(`golden ${golden.path} was made with truncateDim ${meta.truncateDim ?? 'none'} and this run uses ${truncateDim ?? 'none'}: set "truncateDim" to match, or regenerate the golden`);
+    throw new InputError(`${what} was made with truncateDim ${meta.truncateDim ?? 'none'} and this run uses ${truncateDim ?? 'none'}: set "truncateDim" to match, or ${remake}`);
   }
 }
 

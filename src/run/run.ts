@@ -89,8 +89,12 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   const modelInfo = loadModelInfo(config.model, embedding);
   checkGoldenMatchesChoices(golden, modelInfo.prompt, modelInfo.truncateDim);
   checkWatch(config.watch, corpus.ids, golden.dim, config.path);
-  // Resolve every backend up front: a typo in any entry is one error before anything runs.
-  createBackends(selected);
+  // Resolve every backend up front: a typo in any entry is one error before anything runs; so are a
+  // `file` backend's vectors made with another prompt or truncateDim (like the golden's, above).
+  createBackends(selected).forEach((backend, i) => {
+    const dir = selected[i].modelDir;
+    backend.checkMadeWith?.(dir === modelInfo.dir ? modelInfo : loadModelInfo(dir, embedding));
+  });
 
   const warnings: string[] = [];
   const contexts = new ModelContexts();

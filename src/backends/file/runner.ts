@@ -2,15 +2,17 @@
  * `file`: vectors produced elsewhere (sentence-transformers or PyTorch in Python, an Infinity dump,
  * scripts/golden_sentence_transformers.py) and saved as .npy, compared like any backend's. Nothing is
  * run: the file must hold one row per corpus text, in corpus order. `path` is relative to the
- * config file's folder.
+ * config file's folder. Vectors whose .meta.json records another prompt or truncateDim than the
+ * run's are refused as such a golden is (they differ for a reason that is not the backend's).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BackendError, describeCause, InputError } from '../../errors.js';
-import { metaPathFor, readMetaBeside } from '../../golden/golden.js';
+import { checkMadeWithChoices, metaPathFor, readMetaBeside } from '../../golden/golden.js';
 import { displayPath } from '../../io/display-path.js';
 import { sha256 } from '../../io/hash.js';
 import { decodeNpy, type NpyMatrix } from '../../npy/npy.js';
+import type { ModelInfo } from '../../model/model-folder.js';
 import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
 import { selectRows, type Matrix } from '../../numeric/matrix.js';
 
@@ -37,7 +39,30 @@ export class FileBackend implements Backend {
     return { available: true };
   }
 
-  async open(_context: BackendContext): Promise<void> {
+  /**
+   * InputError when the .meta.json beside the file says the vectors were made with another prompt or
+   * truncateDim than `model`'s (the run's). No meta, or one that does not record them, passes; an
+   * unreadable one is left to environment(), which records why.
+   */
+  checkMadeWith(model: Pick<ModelInfo, 'prompt' | 'truncateDim'>): void {
+    let found: ReturnType<typeof readMetaBeside>;
+    try {
+      found = readMetaBeside(this.path);
+    } catch {
+      return;
+    }
+    if (!found) return;
+    checkMadeWithChoices(
+      `backend "${this.name}": ${displayPath(this.path)} (${displayPath(found.path)})`,
+      found.meta,
+      model.prompt,
+      model.truncateDim,
+      `make the vectors again with this run's prompt and truncateDim`,
+    );
+  }
+
+  async open(context: BackendContext): Promise<void> {
+    if (context.model) this.checkMadeWith(context.model);
     let bytes: Buffer;
     try {
       bytes = readFileSync(this.path);

@@ -6,7 +6,7 @@ import { InputError } from '../../errors.js';
 import type { BackendSpec } from '../backend.js';
 import { parseServeOptions, type ServeOptions } from './serve-options.js';
 
-export const HTTP_OPTION_KEYS = ['url', 'apiModel', 'apiKeyEnv', 'batchSize', 'requestTimeoutMs', 'retries', 'normalize', 'encoding', 'serve', 'describeServer'] as const;
+export const HTTP_OPTION_KEYS = ['url', 'apiModel', 'apiKeyEnv', 'batchSize', 'requestTimeoutMs', 'retries', 'normalize', 'encoding', 'serve', 'describeServer', 'prompt'] as const;
 
 export interface HttpOptions {
   /**
@@ -32,7 +32,16 @@ export interface HttpOptions {
   serve?: ServeOptions;
   /** GET {prefix}/models and {prefix}/openapi.json after opening, for environment() (default: true with `serve`). */
   describeServer: boolean;
+  /**
+   * The run's sentence-transformers prompt (the model's default_prompt_name, or promptName /
+   * --prompt-name): "prepend" (default) sends prompt + text, the string concatenation
+   * encode(prompt_name=…) does, since OpenAI-style APIs have no prompt field; "server" sends the
+   * texts as-is because the server applies the prompt itself (e.g. TEI's --default-prompt-name).
+   */
+  prompt: HttpPromptMode;
 }
+
+export type HttpPromptMode = 'prepend' | 'server';
 
 export const HTTP_DEFAULTS = { batchSize: 32, requestTimeoutMs: 30_000, retries: 3, normalize: false } as const;
 
@@ -62,6 +71,10 @@ export function parseHttpOptions(spec: BackendSpec): HttpOptions {
   if (encoding !== 'float' && encoding !== 'base64') fail('encoding', '"float" or "base64"');
   const describeServer = o.describeServer ?? serve !== undefined;
   if (typeof describeServer !== 'boolean') fail('describeServer', 'true or false');
+  const prompt = o.prompt ?? 'prepend';
+  if (prompt !== 'prepend' && prompt !== 'server') {
+    fail('prompt', '"prepend" (parity prepends the run\'s prompt to each text) or "server" (the server applies it itself)');
+  }
   return {
     url: (o.url as string).trim(),
     apiModel: o.apiModel as string,
@@ -73,5 +86,6 @@ export function parseHttpOptions(spec: BackendSpec): HttpOptions {
     encoding: encoding as 'float' | 'base64',
     ...(serve ? { serve } : {}),
     describeServer: describeServer as boolean,
+    prompt: prompt as HttpPromptMode,
   };
 }

@@ -2,9 +2,12 @@
  * `http`: any OpenAI-compatible embeddings endpoint (Infinity, text-embeddings-inference, vLLM,
  * OpenAI): `POST {url}` with `{"input": [texts], "model": apiModel, "encoding_format": "float"}`.
  *
- * The server tokenizes, pools and (maybe) normalizes by itself: texts go as-is, the harness tokenizer
- * is not used, and the vectors are compared as returned unless `normalize: true` asks the harness to
- * L2-normalize them. Requests go in batches of `batchSize`, one at a time; 429, 408, 5xx, network
+ * The server tokenizes, pools and (maybe) normalizes by itself: the harness tokenizer is not used,
+ * and the vectors are compared as returned unless `normalize: true` asks the harness to L2-normalize
+ * them. The run's sentence-transformers prompt (the model's default_prompt_name, or promptName) is
+ * prepended to each text before it is sent, as encode(prompt_name=…) does, since OpenAI-style APIs
+ * have no prompt field and servers apply none unless started to; `prompt: "server"` sends the texts
+ * as-is for a server that applies the prompt itself. Either way environment() says which. Requests go in batches of `batchSize`, one at a time; 429, 408, 5xx, network
  * errors and request timeouts are retried `retries` times with exponential backoff (or the server's
  * Retry-After, capped), so the time one batch can take is bounded by
  * (retries + 1) × requestTimeoutMs plus the capped waits. The API key is read from the environment
@@ -21,6 +24,7 @@ import { BackendError, describeCause } from '../../errors.js';
 import { findPython, missingPythonModules, PYTHON_SETUP_HINT, type PythonInterpreter } from '../../python/interpreter.js';
 import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
 import type { Matrix } from '../../numeric/matrix.js';
+import type { ModelInfo } from '../../model/model-folder.js';
 import { parseHttpOptions, type HttpOptions } from './options.js';
 import { fillPlaceholders, type Placeholder } from './serve-options.js';
 import { describeExit, freePort, LOOPBACK, ServerProcess } from './server-process.js';
@@ -51,6 +55,8 @@ export class HttpBackend implements Backend {
   requestObserver: ((ms: number) => void) | null = null;
   private opened = false;
   private apiKey: string | undefined;
+  /** The run's prompt as open() found it in the model info; null: none (or an empty prompt text). */
+  private prompt: ActivePrompt | null = null;
   private stats = { requests: 0, retried: 0, replyModel: undefined as string | undefined, server: undefined as string | undefined };
 
   /** `timing` is for tests; configs get DEFAULT_RETRY_TIMING. */
@@ -115,8 +121,9 @@ export class HttpBackend implements Backend {
     return { available: true };
   }
 
-  async open(_context: BackendContext): Promise<void> {
+  async open(context: BackendContext): Promise<void> {
     this.closer = new AbortController();
+    this.prompt = activePrompt(context.model);
     this.apiKey = this.options.apiKeyEnv !== undefined ? process.env[this.options.apiKeyEnv] || undefined : undefined;
     if (this.options.serve) await this.startServer();
     if (this.options.describeServer) this.serverInfo = await this.describeServer();
@@ -213,7 +220,7 @@ export class HttpBackend implements Backend {
       const end = Math.min(texts.length, start + batchSize);
       const where = `POST ${this.displayUrl} batch ${b + 1}/${batches} (texts ${start}–${end - 1})`;
       const sent = performance.now();
-      const reply = await this.request(texts.slice(start, end), where, out ? dim : undefined);
+      const reply = await this.request(this.inputs(texts.slice(start, end)), where, out ? dim : undefined);
       this.requestObserver?.(performance.now() - sent);
       if (!out) {
         dim = reply.dim;
@@ -222,6 +229,13 @@ export class HttpBackend implements Backend {
       reply.vectors.forEach((v, r) => writeRow(out!, (start + r) * dim, v, normalize));
     }
     return { rows: texts.length, dim, data: out ?? new Float32Array(0) };
+  }
+
+  /** What the server is sent for these texts: prompt + text when parity applies the prompt, else the texts. */
+  private inputs(texts: string[]): string[] {
+    const prompt = this.prompt;
+    if (!prompt || this.options.prompt === 'server') return texts;
+    return texts.map((t) => prompt.text + t);
   }
 
   private async request(texts: string[], where: string, expectedDim: number | undefined): Promise<EmbeddingsReply> {
@@ -320,7 +334,8 @@ export class HttpBackend implements Backend {
       requestTimeoutMs: this.options.requestTimeoutMs,
       retries: this.options.retries,
       normalize: this.options.normalize ? 'harness L2-normalizes the returned vectors' : 'none (compared as returned)',
-      tokenizer: 'server-side (texts are sent as-is; the harness tokenizer is not used)',
+      tokenizer: 'server-side (the harness tokenizer is not used)',
+      ...this.promptEnvironment(),
       requests: this.stats.requests,
       retried: this.stats.retried,
       ...(this.stats.replyModel !== undefined ? { replyModel: this.redact(this.stats.replyModel) } : {}),
@@ -329,6 +344,20 @@ export class HttpBackend implements Backend {
       ...(this.serverInfo ? { serverInfo: this.serverInfo, ...(this.serverInfo.engine !== undefined ? { engine: this.serverInfo.engine } : {}), ...(this.serverInfo.version !== undefined ? { serverVersion: this.serverInfo.version } : {}) } : {}),
       ...(this.options.serve ? { serve: this.serveEnvironment() } : {}),
     };
+  }
+
+  /** Whether the prompt was prepended or left to the server, and where that cannot match sentence-transformers. */
+  private promptEnvironment(): Record<string, unknown> {
+    const prompt = this.prompt;
+    if (!prompt) return {};
+    const server = this.options.prompt === 'server';
+    const env: Record<string, unknown> = { prompt: { name: prompt.name, applied: server ? 'left to the server' : 'prepended by parity' } };
+    if (!prompt.includePrompt) {
+      env.promptNote = server
+        ? `the model's Pooling has include_prompt false: sentence-transformers leaves the prompt's tokens out of pooling; whether this server does too is up to the server`
+        : `the model's Pooling has include_prompt false: sentence-transformers leaves the prompt's tokens out of pooling, but the server pools over the prompt parity prepended, so its vectors are not expected to match`;
+    }
+    return env;
   }
 
   private serveEnvironment(): Record<string, unknown> {
@@ -349,6 +378,24 @@ export class HttpBackend implements Backend {
     this.apiKey = undefined;
     await this.server?.stop(); // kept afterwards: environment() still reports its pid and how it ended
   }
+}
+
+interface ActivePrompt {
+  name: string;
+  text: string;
+  /** The model's Pooling include_prompt. */
+  includePrompt: boolean;
+}
+
+/**
+ * The prompt sentence-transformers' encode() would prepend for this run; an empty prompt text
+ * ("document": "" in Qwen3-Embedding) is no prompt, there as in the harness tokenizer. No model info
+ * (a caller that opens the backend without one) is no prompt.
+ */
+function activePrompt(model: ModelInfo | undefined): ActivePrompt | null {
+  const prompt = model?.prompt;
+  if (!prompt?.text) return null;
+  return { name: prompt.name, text: prompt.text, includePrompt: model!.pooling.includePrompt };
 }
 
 function writeRow(out: Float32Array, offset: number, v: readonly number[], normalize: boolean): void {

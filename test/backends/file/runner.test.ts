@@ -2,13 +2,14 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURE } from '../../support/helpers.js';
+import { FIXTURE, parity, ROOT } from '../../support/helpers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendContext } from '../../../src/backends/backend.js';
 import { FileBackend } from '../../../src/backends/file/runner.js';
 import { loadCorpus } from '../../../src/corpus/corpus.js';
 import { BackendError, InputError } from '../../../src/errors.js';
 import { sha256File } from '../../../src/io/hash.js';
+import { loadModelInfo } from '../../../src/model/model-folder.js';
 import { readNpy, writeNpy } from '../../../src/npy/npy.js';
 import { runParity } from '../../../src/run/run.js';
 
@@ -75,6 +76,53 @@ describe('file backend', () => {
     const b = new FileBackend(spec({ path: join(dir, 'not-npy.npy') }));
     await expect(b.open({} as BackendContext)).rejects.toThrow(BackendError);
     await expect(b.open({} as BackendContext)).rejects.toThrow(/^pt: .*not a \.npy file/);
+  });
+
+  describe('vectors made with another prompt or truncateDim than the run: refused like such a golden', () => {
+    // xlm-roberta's default prompt is "query"; its committed goldens were made with "query" and "passage".
+    const XLMR = join(ROOT, 'fixtures/models/arch/xlm-roberta');
+    const copy = (name: string) => {
+      for (const ext of ['.npy', '.meta.json']) copyFileSync(join(ROOT, 'golden/arch', name + ext), join(dir, name + ext));
+      return join(dir, name + '.npy');
+    };
+    const xlmrConfig = (path: string): string => {
+      const config = join(dir, `xlmr-${Math.random().toString(36).slice(2)}.config.json`);
+      const golden = join(ROOT, 'golden/arch/xlm-roberta.npy');
+      writeFileSync(config, JSON.stringify({ model: XLMR, corpus: CORPUS, golden, checks: { batchInvarianceSample: 0 }, backends: [{ name: 'st', runtime: 'file', path, precision: 'fp64' }] }));
+      return config;
+    };
+
+    it('a meta with another prompt: runParity refuses before anything runs; the same prompt passes', async () => {
+      const passage = copy('xlm-roberta.prompt-passage');
+      await expect(runParity({ config: xlmrConfig(passage), out: join(dir, 'xlmr-passage') })).rejects.toThrow(InputError);
+      await expect(runParity({ config: xlmrConfig(passage), out: join(dir, 'xlmr-passage') })).rejects.toThrow(
+        /^backend "st": .*xlm-roberta\.prompt-passage\.npy \(.*xlm-roberta\.prompt-passage\.meta\.json\) was made with prompt "passage" and this run uses prompt "query": pass --prompt-name passage \(or set "promptName"\), or make the vectors again/,
+      );
+      const { report } = await runParity({ config: xlmrConfig(copy('xlm-roberta')), out: join(dir, 'xlmr-query') });
+      expect(report.backends[0].status).toBe('pass');
+      expect(report.backends[0].metrics!.maxAbs).toBe(0);
+    }, 60_000);
+
+    it('on the command line: exit 2, one line', () => {
+      const r = parity(['run', '--config', xlmrConfig(copy('xlm-roberta.prompt-passage')), '--out', join(dir, 'xlmr-cli')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/backend "st": .* was made with prompt "passage" and this run uses prompt "query"/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }, 60_000);
+
+    it('open() refuses them too (any command that opens the backend), as it does another truncateDim', async () => {
+      const passage = copy('xlm-roberta.prompt-passage');
+      const b = new FileBackend(spec({ path: passage }));
+      await expect(b.open({ model: loadModelInfo(XLMR) } as BackendContext)).rejects.toThrow(/was made with prompt "passage" and this run uses prompt "query"/);
+      await expect(b.open({ model: loadModelInfo(XLMR, { promptName: null }) } as BackendContext)).rejects.toThrow(/and this run uses no prompt: pass --prompt-name passage/);
+      await b.open({ model: loadModelInfo(XLMR, { promptName: 'passage' }) } as BackendContext);
+      expect((await b.embed(corpus.texts)).rows).toBe(corpus.texts.length);
+      writeFileSync(join(dir, 'dim16.meta.json'), JSON.stringify({ promptName: null, truncateDim: 16 }));
+      copyFileSync(passage, join(dir, 'dim16.npy'));
+      await expect(new FileBackend(spec({ path: join(dir, 'dim16.npy') })).open({ model: loadModelInfo(MODEL) } as BackendContext)).rejects.toThrow(
+        /was made with truncateDim 16 and this run uses none: set "truncateDim" to match/,
+      );
+    });
   });
 
   it('a folder is not available; a missing "path" is a config error', async () => {

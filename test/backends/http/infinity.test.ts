@@ -4,7 +4,8 @@
  * sentence-transformers golden made in .venv by scripts/golden_sentence_transformers.py. The bounds are
  * measured values with a little room (README: "Seed 000 on a CPU"); a wrong pooling, a missing
  * normalization or a mis-sorted reply would be off by 1e-2 or more. Also: the server SIGKILLed
- * mid-run is an error for that backend, and the run still finishes and writes its report.
+ * mid-run is an error for that backend, and the run still finishes and writes its report. And the
+ * xlm-roberta fixture, whose default prompt parity must prepend, against its committed golden.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -113,6 +114,40 @@ describe.skipIf(!infinity.present || !python.present)(infinity.title(python.titl
     expect(inf.environment).toMatchObject({ serve: { pid: killed, died: 'was killed by SIGKILL' } });
     expect(existsSync(join(ROOT, reportPath)) || existsSync(reportPath)).toBe(true);
     expect(pidWithArgument(marker)).toBeNull();
+  });
+});
+
+describe.skipIf(!infinity.present)(infinity.title("http backend: a real Infinity server and the model's default prompt"), { timeout: 600_000 }, () => {
+  it('xlm-roberta (default prompt "query: "): parity prepends it and matches sentence-transformers; left to Infinity, which applies none, it diverges', async () => {
+    // The committed float64 golden was made by sentence-transformers with its default prompt "query".
+    const out = tempDir('parity-infinity-prompt-');
+    try {
+      const entry = (name: string, extra: Record<string, unknown> = {}) => ({ ...infinityBackendEntry({ name, apiModel: 'xlmr' }), ...extra });
+      const config = join(out, 'parity.config.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          model: join(ROOT, 'fixtures/models/arch/xlm-roberta'),
+          corpus: FIXTURE.corpus,
+          golden: join(ROOT, 'golden/arch/xlm-roberta.npy'),
+          batchSize: 32,
+          checks: { batchInvarianceSample: 0 },
+          backends: [entry('inf-prepend'), entry('inf-server', { prompt: 'server' })],
+        }),
+      );
+      const { report } = await runParity({ config, out: join(out, 'run') });
+      const [prepend, server] = report.backends;
+      expect(prepend.reason).toBeNull();
+      expect(prepend.status).toBe('pass');
+      // Measured here (CPU): max abs 2.05e-7 with the prompt; 0.196 (every element off) without.
+      expect(prepend.metrics!.maxAbs).toBeLessThan(1e-6);
+      expect(prepend.environment).toMatchObject({ prompt: { name: 'query', applied: 'prepended by parity' } });
+      expect(server.status).toBe('fail');
+      expect(server.metrics!.maxAbs).toBeGreaterThan(1e-2);
+      expect(server.environment).toMatchObject({ prompt: { name: 'query', applied: 'left to the server' } });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 

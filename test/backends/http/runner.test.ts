@@ -3,7 +3,7 @@
  * fixture corpus (looked up by text), or misbehaves on purpose. Every request loop is bounded: small
  * retry counts, short timeouts, and a server that is closed at the end.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { redactUrl } from '../../../src/backends/http/url.js';
 import { createBackends } from '../../../src/backends/registry.js';
 import { loadCorpus } from '../../../src/corpus/corpus.js';
 import { BackendError, InputError } from '../../../src/errors.js';
+import { loadModelInfo, type EmbeddingChoices } from '../../../src/model/model-folder.js';
 import { readNpy } from '../../../src/npy/npy.js';
 import { runParity } from '../../../src/run/run.js';
 
@@ -334,6 +335,8 @@ describe('http backend: config', () => {
       [{ retries: -1 }, '"retries"'],
       [{ normalize: 'yes' }, '"normalize"'],
       [{ apiKeyEnv: 'sk-live-abc' }, '"apiKeyEnv"'],
+      [{ prompt: 'none' }, '"prompt"'],
+      [{ prompt: true }, '"prompt"'],
     ];
     for (const [options, key] of bad) {
       expect(() => new HttpBackend(spec(options))).toThrow(InputError);
@@ -347,6 +350,108 @@ describe('http backend: config', () => {
       'https://***:***@example.com/v1/embeddings?api_key=***&api-version=2024',
     );
   });
+});
+
+describe("http backend: the run's sentence-transformers prompt", () => {
+  // xlm-roberta: prompts {query: "query: ", passage: "passage: "}, default "query", include_prompt true.
+  // qwen3-weightedmean: Qwen3-Embedding's instruction as default "query", "document": "", include_prompt false.
+  const XLMR = join(FIXTURE.model, '../arch/xlm-roberta');
+  const QWEN_WM = join(FIXTURE.model, '../arch/qwen3-weightedmean');
+  const QWEN_QUERY = 'Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery:';
+  const texts = ['2024', '', 'ünïcödé text'];
+  /** Any vectors: these tests look at what the server was sent. */
+  const serveAny: Handler = (req, res) => send(res, 200, { data: req.body.input.map((_t, index) => ({ index, embedding: [index, 1] })) });
+  async function sent(options: Record<string, unknown>, modelDir: string, choices: EmbeddingChoices = {}) {
+    handler = serveAny;
+    const b = new HttpBackend(spec({ batchSize: 2, ...options }), FAST);
+    await b.open({ model: loadModelInfo(modelDir, choices) } as BackendContext);
+    await b.embed(texts);
+    await b.close();
+    return { inputs: seen.flatMap((s) => s.body.input), env: b.environment() };
+  }
+
+  it('default: parity prepends the default prompt to every text, as encode() does, and says so', async () => {
+    const { inputs, env } = await sent({}, XLMR);
+    expect(inputs).toEqual(['query: 2024', 'query: ', 'query: ünïcödé text']);
+    expect(env.prompt).toEqual({ name: 'query', applied: 'prepended by parity' });
+    expect(env).not.toHaveProperty('promptNote');
+  });
+
+  it('promptName picks another prompt; "prepend" spelled out is the default', async () => {
+    const { inputs, env } = await sent({ prompt: 'prepend' }, XLMR, { promptName: 'passage' });
+    expect(inputs).toEqual(texts.map((t) => 'passage: ' + t));
+    expect(env.prompt).toEqual({ name: 'passage', applied: 'prepended by parity' });
+  });
+
+  it('prompt "server": the texts go as-is and the prompt is recorded as left to the server', async () => {
+    const { inputs, env } = await sent({ prompt: 'server' }, XLMR);
+    expect(inputs).toEqual(texts);
+    expect(env.prompt).toEqual({ name: 'query', applied: 'left to the server' });
+  });
+
+  it('no prompt for the run (promptName null or ""), an empty prompt text, or no prompts at all: texts as-is, nothing recorded', async () => {
+    for (const [dir, choices] of [
+      [XLMR, { promptName: null }],
+      [XLMR, { promptName: '' }],
+      [QWEN_WM, { promptName: 'document' }], // "document": "" is no prompt to sentence-transformers either
+      [MODEL, {}],
+    ] as [string, EmbeddingChoices][]) {
+      seen.length = 0;
+      const { inputs, env } = await sent({}, dir, choices);
+      expect(inputs).toEqual(texts);
+      expect(env).not.toHaveProperty('prompt');
+      expect(env).not.toHaveProperty('promptNote');
+    }
+  });
+
+  it('include_prompt false: the prompt is prepended and the environment says the server pools over it', async () => {
+    const { inputs, env } = await sent({}, QWEN_WM);
+    expect(inputs).toEqual(texts.map((t) => QWEN_QUERY + t));
+    expect(env.prompt).toEqual({ name: 'query', applied: 'prepended by parity' });
+    expect(env.promptNote).toMatch(/include_prompt false: .*the server pools over the prompt parity prepended, so its vectors are not expected to match/);
+    seen.length = 0;
+    const server = await sent({ prompt: 'server' }, QWEN_WM);
+    expect(server.inputs).toEqual(texts);
+    expect(server.env.promptNote).toMatch(/include_prompt false: .*up to the server/);
+  });
+
+  it('a bad "prompt" is a config error naming backend and key, before any request', () => {
+    expect(() => createBackends([spec({ prompt: 'append' })])).toThrow(InputError);
+    expect(() => createBackends([spec({ prompt: 'append' })])).toThrow(
+      'backend "srv": "prompt" must be "prepend" (parity prepends the run\'s prompt to each text) or "server" (the server applies it itself), got "append"',
+    );
+    expect(seen.length).toBe(0);
+  });
+
+  it('runParity with a model whose default prompt is "query: ": the server gets prompt + text and the run passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parity-http-prompt-'));
+    try {
+      // tiny-bert with a default prompt; the golden without its meta (made without a prompt) stands
+      // in for one made with it: the server answers "query: X" with X's golden row.
+      const model = join(dir, 'model');
+      cpSync(MODEL, model, { recursive: true });
+      writeFileSync(join(model, 'config_sentence_transformers.json'), JSON.stringify({ prompts: { query: 'query: ' }, default_prompt_name: 'query' }));
+      cpSync(GOLDEN, join(dir, 'golden.npy'));
+      handler = (req, res) => {
+        const bare = req.body.input.map((t) => {
+          if (!t.startsWith('query: ')) throw new Error(`no prompt on ${JSON.stringify(t)}`);
+          return t.slice('query: '.length);
+        });
+        send(res, 200, { data: bare.map((t, index) => ({ index, embedding: goldenRow(t) })) });
+      };
+      const config = join(dir, 'parity.config.json');
+      const backends = [{ name: 'server', runtime: 'http', url, apiModel: 'tiny-bert', batchSize: 64, retries: 0, precision: 'fp32' }];
+      writeFileSync(config, JSON.stringify({ model, corpus: CORPUS, golden: join(dir, 'golden.npy'), blockTexts: 304, checks: { batchInvarianceSample: 0 }, backends }));
+      const { report } = await runParity({ config, out: join(dir, 'report') });
+      const b = report.backends[0];
+      expect(b.reason).toBeNull();
+      expect(b.status).toBe('pass');
+      expect(b.environment).toMatchObject({ prompt: { name: 'query', applied: 'prepended by parity' } });
+      expect(seen.flatMap((s) => s.body.input)).toEqual(corpus.texts.map((t) => 'query: ' + t));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('http backend: end to end through runParity', () => {

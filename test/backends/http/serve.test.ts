@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BackendContext, BackendSpec } from '../../../src/backends/backend.js';
 import { HttpBackend } from '../../../src/backends/http/runner.js';
 import { BackendError, InputError } from '../../../src/errors.js';
+import { loadModelInfo } from '../../../src/model/model-folder.js';
 import { runParity } from '../../../src/run/run.js';
 import { FIXTURE, ROOT, tempDir } from '../../support/helpers.js';
 import { requireBuild } from '../../support/installs.js';
@@ -89,6 +90,24 @@ describe('http backend with serve: a server started for the run', { timeout: 60_
       expect(b.environment()).toMatchObject({ encoding: 'base64' });
     } finally {
       await b.close();
+    }
+  });
+
+  it("the run's prompt goes through the same code: prepended to what the started server embeds, or left to it", async () => {
+    const model = loadModelInfo(join(ROOT, 'fixtures/models/arch/xlm-roberta')); // default prompt "query: "
+    const texts = ['a', 'bb'];
+    for (const [prompt, sent, applied] of [
+      [undefined, texts.map((t) => 'query: ' + t), 'prepended by parity'],
+      ['server', texts, 'left to the server'],
+    ] as const) {
+      const b = new HttpBackend(spec('ok', prompt ? { prompt } : {}));
+      await b.open({ model } as BackendContext);
+      try {
+        expect(Array.from((await b.embed(texts)).data)).toEqual(sent.flatMap(fakeVector));
+        expect(b.environment()).toMatchObject({ prompt: { name: 'query', applied } });
+      } finally {
+        await b.close();
+      }
     }
   });
 
