@@ -7,8 +7,10 @@
  * them. The run's sentence-transformers prompt (the model's default_prompt_name, or promptName) is
  * prepended to each text before it is sent, as encode(prompt_name=…) does, since OpenAI-style APIs
  * have no prompt field and servers apply none unless started to; `prompt: "server"` sends the texts
- * as-is for a server that applies the prompt itself. Either way environment() says which. Requests go in batches of `batchSize`, one at a time; 429, 408, 5xx, network
- * errors and request timeouts are retried `retries` times with exponential backoff (or the server's
+ * as-is for a server that applies the prompt itself. Either way environment() says which.
+ *
+ * Requests go in batches of `batchSize`, one at a time; 429, 408, 5xx, network errors and request
+ * timeouts are retried `retries` times with exponential backoff (or the server's
  * Retry-After, capped), so the time one batch can take is bounded by
  * (retries + 1) × requestTimeoutMs plus the capped waits. The API key is read from the environment
  * variable named by `apiKeyEnv` and never written anywhere: environment() records the variable's
