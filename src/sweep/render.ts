@@ -20,8 +20,13 @@ function chartValue(p: SweepPoint): number | undefined {
   return (p.nonFinite ?? 0) > 0 ? Infinity : p.maxAbs;
 }
 
+/** A backend's points, then its truncation check (a length past the model's limit, cut to it). */
+function rowsOf(b: SweepBackend): SweepPoint[] {
+  return b.truncation ? [...b.points, b.truncation] : b.points;
+}
+
 function cells(p: SweepPoint): string[] {
-  const tokens = `${p.length}${p.refined ? '*' : ''}`;
+  const tokens = p.truncatedTo !== undefined ? `${p.length}→${p.truncatedTo}` : `${p.length}${p.refined ? '*' : ''}`;
   if (p.status === 'skipped' || p.status === 'error') return [tokens, p.status, '', '', '', '', '', p.reason ?? ''];
   return [tokens, p.status, maxAbsCell(p), `${p.mismatches}/${p.total}`, (p.nonFinite ?? 0) > 0 ? 'NaN' : e(p.cosineDelta), e(p.batchVsAloneMaxAbs), e(p.aloneMaxAbs), p.status === 'fail' ? (p.reason ?? '') : ''];
 }
@@ -32,7 +37,7 @@ export function renderSweepTable(r: SweepResult): string {
   for (const b of r.backends) {
     out.push('', `${b.name} (${b.runtime}, ${b.precision}; atol ${b.tolerance.atol}, rtol ${b.tolerance.rtol}) — ${b.verdict.toUpperCase()}: ${b.diagnosis}`);
     if (b.expected) out.push(`  expected failure: ${b.expected.reason}`);
-    const rows = [header, ...b.points.map(cells)];
+    const rows = [header, ...rowsOf(b).map(cells)];
     const last = header.length - 1;
     const widths = header.map((_, i) => Math.max(...rows.map((row) => (i === last ? 0 : row[i].length))));
     for (const row of rows) {
@@ -41,6 +46,7 @@ export function renderSweepTable(r: SweepResult): string {
   }
   for (const w of r.warnings) out.push('', `warning: ${w}`);
   if (r.backends.some((b) => b.refinedBetween)) out.push('', '* a length --refine added, bisecting between the last passing and the first failing length');
+  if (r.backends.some((b) => b.truncation)) out.push('', 'L→N: a text of L tokens, past the model\'s limit, that every backend must cut to N tokens as sentence-transformers does');
   out.push('', `verdict: ${r.verdict}`);
   return out.join('\n') + '\n';
 }
@@ -97,11 +103,11 @@ export function sweepChart(r: SweepResult): string {
 export function renderSweepHtml(r: SweepResult): string {
   const rows = r.backends
     .map((b) => {
-      const body = b.points
+      const body = rowsOf(b)
         .map((p) => `<tr class="${p.status}">${cells(p).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
         .join('');
       return `<h2>${escapeHtml(b.name)} <small>${escapeHtml(b.runtime)} ${escapeHtml(b.precision)} — ${escapeHtml(b.verdict)}</small></h2><p>${escapeHtml(b.diagnosis)}</p>${b.expected ? `<p>expected failure: ${escapeHtml(b.expected.reason)}</p>` : ''}<table><thead><tr><th>tokens</th><th>status</th><th>max abs</th><th>mismatches</th><th>cosine Δ</th><th>batch vs alone</th><th>probe alone</th><th>reason</th></tr></thead><tbody>${body}</tbody></table>`;
     })
     .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>parity sweep</title><style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-variant-numeric:tabular-nums}tr.fail td,tr.error td{background:#fde0e0}tr.skipped td{color:#888}</style></head><body><h1>parity sweep</h1><p>${escapeHtml(r.model)} (limit ${r.modelMaxLength} tokens) against <b>${escapeHtml(r.trusted)}</b>; each probe alone and padded next to a ${r.companionLength}-token text. Verdict: <b>${r.verdict}</b>.</p>${r.warnings.map((w) => `<p class="warning">warning: ${escapeHtml(w)}</p>`).join('')}<h2>Max abs error against length</h2><p>Filled points fail; dashed lines are each backend's atol; × marks an error.</p>${sweepChart(r)}${rows}${r.backends.some((b) => b.refinedBetween) ? '<p>* a length <code>--refine</code> added, bisecting between the last passing and the first failing length.</p>' : ''}</body></html>\n`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>parity sweep</title><style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-variant-numeric:tabular-nums}tr.fail td,tr.error td{background:#fde0e0}tr.skipped td{color:#888}</style></head><body><h1>parity sweep</h1><p>${escapeHtml(r.model)} (limit ${r.modelMaxLength} tokens) against <b>${escapeHtml(r.trusted)}</b>; each probe alone and padded next to a ${r.companionLength}-token text. Verdict: <b>${r.verdict}</b>.</p>${r.warnings.map((w) => `<p class="warning">warning: ${escapeHtml(w)}</p>`).join('')}<h2>Max abs error against length</h2><p>Filled points fail; dashed lines are each backend's atol; × marks an error.</p>${sweepChart(r)}${rows}${r.backends.some((b) => b.refinedBetween) ? '<p>* a length <code>--refine</code> added, bisecting between the last passing and the first failing length.</p>' : ''}${r.backends.some((b) => b.truncation) ? '<p>L→N: a text of L tokens, past the model\'s limit, that every backend must cut to N tokens as sentence-transformers does.</p>' : ''}</body></html>\n`;
 }

@@ -47,6 +47,8 @@ export interface SweepPoint {
   embedMs?: number;
   /** A length `--refine` added while bisecting between the grid's last pass and first failure. */
   refined?: boolean;
+  /** The truncation check only: the model's limit the text must be cut to (it is `length` tokens whole). */
+  truncatedTo?: number;
 }
 
 export interface SweepBackend {
@@ -63,6 +65,12 @@ export interface SweepBackend {
   lastPassingLength: number | null;
   /** With `--refine`: the grid lengths (last pass, first failure) the boundary was bisected between. */
   refinedBetween?: [number, number];
+  /**
+   * When a requested length is past the model's limit (skipped as a length): that text embedded once
+   * more as a truncation check — every backend must cut it to the limit as sentence-transformers
+   * does. A divergence here fails the backend although every length that ran agreed.
+   */
+  truncation?: SweepPoint;
   diagnosis: string;
   /** A configured expected failure that applies: failing is xfail, passing is xpass. */
   expected?: { reason: string; outcome: 'xfail' | 'xpass' };
@@ -168,6 +176,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   // crashes or hangs at one length costs its own points, not the sweep.
   const warnings: string[] = [];
   const sessions = openSessions(options.isolation ?? config.isolation, contexts, Math.max(2, config.batchSize), warnings);
+  // The first requested length past the model's limit, as a truncation check: its probe is that
+  // many tokens whole and the harness tokenizer (as sentence-transformers) cuts it to the limit.
+  const beyond = lengths.find((l) => l > maxLength);
+  const truncationProbe = beyond === undefined ? null : probeText(words, ctx.tokenizer, beyond, PROBE_SEED);
+  if (truncationProbe && ctx.tokenizer.encode(truncationProbe.text).ids.length !== maxLength) throw new Error(`sweep: a ${beyond}-token probe did not truncate to ${maxLength} tokens`);
   // An exact-length probe for a length --refine picks (the grid's were checked above).
   const probeAt = (length: number): Probe | null => {
     const p = probeText(words, ctx.tokenizer, length, PROBE_SEED);
@@ -177,8 +190,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   try {
     golden = await TrustedVectors.open(trusted, companionFor, sessions, log);
     for (const [length, p] of probes) await golden.at(length, p);
+    if (truncationProbe && !backendLimitReason(trusted, maxLength)) await golden.at(truncationProbe.length, truncationProbe);
+    const truncation = truncationProbe && !backendLimitReason(trusted, maxLength) ? { probe: truncationProbe, limit: maxLength } : null;
     const backends: SweepBackend[] = [];
-    for (const spec of selected) backends.push(await sweepBackend(spec, probes, probeStatus, golden, companionFor, sessions, log, options.refine ? probeAt : null));
+    for (const spec of selected) backends.push(await sweepBackend(spec, probes, probeStatus, golden, companionFor, sessions, log, options.refine ? probeAt : null, truncation));
     const verdict = backends.some((b) => b.verdict === 'fail' || b.verdict === 'error') ? 'fail' : 'pass';
     return {
       schema: 'parity-sweep/1',
@@ -255,6 +270,7 @@ async function sweepBackend(
   sessions: SessionFactory,
   log: (line: string) => void,
   probeAt: ((length: number) => Probe | null) | null,
+  truncationCheck: { probe: Probe; limit: number } | null,
 ): Promise<SweepBackend> {
   const base = { name: spec.name, runtime: spec.runtime, precision: spec.precision, tolerance: spec.tolerance };
   // Both texts of a batched call must share one padded batch: the factory's batch size is at least 2.
@@ -300,6 +316,7 @@ async function sweepBackend(
     return point;
   };
   let refinedBetween: [number, number] | undefined;
+  let truncation: SweepPoint | undefined;
   try {
     for (const p of probeStatus) {
       const probe = probes.get(p.length);
@@ -321,23 +338,44 @@ async function sweepBackend(
       points.push(await measure(p.length, probe));
     }
     if (probeAt) refinedBetween = await refine(points, (length) => backendLimitReason(spec, length) === null && performance.now() < deadline, probeAt, measure);
+    // A backend whose own limit is below the model's cannot take the truncated text either.
+    if (truncationCheck && !backendLimitReason(spec, truncationCheck.limit) && performance.now() < deadline) {
+      truncation = { ...(await measure(truncationCheck.probe.length, truncationCheck.probe)), truncatedTo: truncationCheck.limit };
+    }
   } finally {
     environment = await session.environment();
     await session.close();
   }
   const summary = summarize(points);
   if (refinedBetween) summary.diagnosis += ` (bisected between ${refinedBetween[0]} and ${refinedBetween[1]}: ${points.filter((p) => p.refined).length} more lengths)`;
-  const errors = points.filter((x) => x.status === 'error');
+  if (truncation) summary.diagnosis += `; ${describeTruncation(truncation)}`;
+  const errors = [...points, ...(truncation ? [truncation] : [])].filter((x) => x.status === 'error');
+  const failed = summary.firstFailingLength !== null || truncation?.status === 'fail' || truncation?.status === 'error';
   const result: SweepBackend = {
     ...base,
     status: 'ok',
     ...(errors.length ? { errorKind: errors.some((x) => x.reason?.startsWith('shape error')) ? 'shape' : 'other' } : {}),
     points,
     ...(refinedBetween ? { refinedBetween } : {}),
+    ...(truncation ? { truncation } : {}),
     ...summary,
-    verdict: summary.firstFailingLength === null ? (points.every((x) => x.status === 'skipped') ? 'skipped' : 'pass') : errors.length ? 'error' : 'fail',
+    verdict: !failed ? (points.every((x) => x.status === 'skipped') && !truncation ? 'skipped' : 'pass') : errors.length ? 'error' : 'fail',
   };
   return withExpectation(result, spec, environment);
+}
+
+/** The truncation check in words, for the diagnosis. */
+function describeTruncation(t: SweepPoint): string {
+  const text = `a ${t.length}-token text cut to the model's ${t.truncatedTo}`;
+  if (t.status === 'pass') return `truncates as the trusted backend does (${text})`;
+  if (t.status === 'error') return `error on ${text}: ${t.reason}`;
+  const what =
+    (t.nonFinite ?? 0) > 0
+      ? `${t.nonFinite} of ${t.total} values NaN/Inf`
+      : t.mismatches
+        ? `${t.mismatches} of ${t.total} elements off, max abs ${t.maxAbs?.toExponential(2)}`
+        : (t.reason ?? `max abs ${t.maxAbs?.toExponential(2)}`);
+  return `past the model's ${t.truncatedTo}-token limit it does not truncate as the trusted backend does (${text}: ${what})`;
 }
 
 /**
@@ -389,7 +427,8 @@ export function withExpectation(result: SweepBackend, spec: BackendConfig, envir
     (w.maxAbs === undefined || (p.maxAbs ?? Infinity) <= w.maxAbs) &&
     (w.cosineDelta === undefined || (p.cosineDelta ?? Infinity) <= w.cosineDelta) &&
     (w.texts === undefined || (w.texts.ids === undefined && meets(p.length, w.texts.tokens) && meets(p.length, w.texts.batchTokens)));
-  if (result.verdict === 'fail' && result.points.filter((p) => p.status === 'fail').every(inBound)) return { ...result, expected: { reason: spec.expect.reason, outcome: 'xfail' }, verdict: 'xfail' };
+  const failing = [...result.points, ...(result.truncation ? [result.truncation] : [])].filter((p) => p.status === 'fail');
+  if (result.verdict === 'fail' && failing.every(inBound)) return { ...result, expected: { reason: spec.expect.reason, outcome: 'xfail' }, verdict: 'xfail' };
   if (result.verdict === 'pass') return { ...result, expected: { reason: spec.expect.reason, outcome: 'xpass' }, verdict: 'xpass' };
   return result;
 }
