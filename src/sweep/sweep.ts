@@ -10,6 +10,7 @@
  * 0·NaN. Under causal ALiBi a masked key is a future or padded one whose bias grows with distance, and
  * the companion's first rows are the first to have one far enough away (tiny-alibi-causal at 3125).
  */
+import { sep } from 'node:path';
 import type { Matrix } from '../numeric/matrix.js';
 import { compareMatrices } from '../compare/metrics.js';
 import type { Metrics } from '../compare/metric-types.js';
@@ -148,11 +149,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const maxLength = ctx.tokenizer.maxLength;
   const log = options.onProgress ?? (() => {});
 
+  // Where the limit comes from, with the model folder (already in sweep.json's `model`) left out.
+  const limitSource = ctx.model.sources.maxSeqLength.split(`${ctx.model.dir}${sep}`).join('');
   const probes = new Map<number, Probe>();
   const probeStatus: SweepResult['probes'] = [];
   for (const length of lengths) {
     if (length > maxLength) {
-      probeStatus.push({ length, status: 'skipped', reason: `longer than the model's limit of ${maxLength} tokens (${ctx.model.sources.maxSeqLength})` });
+      probeStatus.push({ length, status: 'skipped', reason: `longer than the model's limit of ${maxLength} tokens (${limitSource})` });
       continue;
     }
     // Without trusted vectors no backend can be judged at this length.
