@@ -1,10 +1,31 @@
 /**
  * What every ONNX Runtime flavour (native, wasm, WebGPU in a page, and `parity bisect`) does the same
  * way around an embedding-model export: feed the inputs the model declares from a padded batch, pick
- * the output to read, check its rank. The runtimes differ only in their Tensor class and in how they run.
+ * the output to read, check its rank, and read the one session option they all take from the config
+ * (graphOptimizationLevel). The runtimes differ only in their Tensor class and in how they run.
  */
 import type { PaddedBatch } from '../embed/batches.js';
-import { BackendError } from '../errors.js';
+import { BackendError, InputError } from '../errors.js';
+import type { BackendSpec } from './backend.js';
+
+/** ONNX Runtime's SessionOptions.graphOptimizationLevel, in onnxruntime-common's spelling. */
+export const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+export type GraphOptimizationLevel = (typeof GRAPH_OPTIMIZATION_LEVELS)[number];
+
+/**
+ * A backend's `graphOptimizationLevel` option, `fallback` when unset. A level other than the
+ * runtime's default is how to get past a fusion a provider cannot run (JSEP WebGPU throws on the
+ * SkipLayerNormalization that 'extended' and 'all' make of a bias-less LayerNorm) or to find which
+ * fusion changes the numbers.
+ */
+export function parseGraphOptimizationLevel(spec: BackendSpec, fallback: GraphOptimizationLevel): GraphOptimizationLevel {
+  const level = spec.options.graphOptimizationLevel;
+  if (level === undefined) return fallback;
+  if (typeof level !== 'string' || !(GRAPH_OPTIMIZATION_LEVELS as readonly string[]).includes(level)) {
+    throw new InputError(`backend "${spec.name}": "graphOptimizationLevel" must be one of ${GRAPH_OPTIMIZATION_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  }
+  return level as GraphOptimizationLevel;
+}
 
 /** The inputs parity can feed, and where each comes from in a padded batch. */
 export const FEEDABLE_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids'] as const;

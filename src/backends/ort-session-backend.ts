@@ -13,7 +13,7 @@ import { displayPath } from '../io/display-path.js';
 import { sha256File } from '../io/hash.js';
 import type { Availability, BackendContext, BackendSpec } from './backend.js';
 import { HiddenStateBackend, type HiddenState } from './hidden-state-backend.js';
-import { checkOutputDims, modelFeeds, selectModelOutput, type ModelOutput } from './ort-io.js';
+import { checkOutputDims, modelFeeds, selectModelOutput, type GraphOptimizationLevel, type ModelOutput } from './ort-io.js';
 
 /** What both runtimes' Tensor and InferenceSession look like to this class. */
 export interface OrtTensorLike {
@@ -38,7 +38,15 @@ export abstract class OrtSessionBackend<T> extends HiddenStateBackend {
   /** Whether the last batch came back pooled by the model (sentence vectors) rather than as token vectors. */
   protected lastPooledByModel: boolean | null = null;
 
-  constructor(spec: BackendSpec, modelFile: string) {
+  /**
+   * @param graphOptimizationLevel the backend's option (parseGraphOptimizationLevel): createSession
+   *   passes it to the session, and the environment reports it.
+   */
+  constructor(
+    spec: BackendSpec,
+    modelFile: string,
+    protected readonly graphOptimizationLevel: GraphOptimizationLevel,
+  ) {
     super(spec.name);
     this.modelPath = resolve(spec.modelDir, modelFile);
   }
@@ -84,9 +92,10 @@ export abstract class OrtSessionBackend<T> extends HiddenStateBackend {
     return tokens ? { data, seq: dims[1], dim: dims[2] } : { data, seq: 1, dim: dims[1], pooled: true };
   }
 
-  /** The facts every ONNX Runtime backend reports about the model it ran. */
+  /** The facts every ONNX Runtime backend reports about the model it ran and how its graph was optimized. */
   protected modelEnvironment(): Record<string, unknown> {
     return {
+      graphOptimizationLevel: this.graphOptimizationLevel,
       model: displayPath(this.modelPath),
       modelSha256: this.modelHash,
       inputs: this.session ? [...this.session.inputNames] : null,

@@ -39,7 +39,7 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
   },
   'onnxruntime-web': {
     factory: createOrtWebBackend,
-    optionKeys: ['model', 'threads'],
+    optionKeys: ['model', 'threads', 'graphOptimizationLevel'],
     description: 'ONNX Runtime WebAssembly build (wasm execution provider, SIMD128) running in Node',
   },
   'transformers.js': {

@@ -34,7 +34,7 @@ import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { loadConfig, selectBackends } from '../config/config.js';
 import { loadCorpus } from '../corpus/corpus.js';
 import { padBatch, type PaddedBatch } from '../embed/batches.js';
-import { modelFeeds } from '../backends/ort-io.js';
+import { modelFeeds, type GraphOptimizationLevel } from '../backends/ort-io.js';
 import { BackendError, describeCause, InputError } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
 import { ModelContexts } from '../model/model-context.js';
@@ -66,7 +66,7 @@ export interface BisectOptions {
   /** Outputs fetched per session.run (default 64). */
   outputsPerRun?: number;
   /** Default 'disabled' (see the file comment). */
-  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  graphOptimizationLevel?: GraphOptimizationLevel;
   /** How A's outputs are paired with B's (default 'auto': names when they match, else positions). */
   mapping?: 'auto' | 'name' | 'position';
 }

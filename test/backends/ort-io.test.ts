@@ -1,8 +1,15 @@
-/** The single feeds builder and output choice every ONNX Runtime flavour and `parity bisect` use (src/backends/ort-io.ts). */
+/**
+ * The single feeds builder, output choice and graphOptimizationLevel option every ONNX Runtime
+ * flavour and `parity bisect` use (src/backends/ort-io.ts).
+ */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkOutputDims, modelFeeds, selectModelOutput } from '../../src/backends/ort-io.js';
+import { checkOutputDims, GRAPH_OPTIMIZATION_LEVELS, modelFeeds, selectModelOutput } from '../../src/backends/ort-io.js';
+import { createBackends } from '../../src/backends/registry.js';
+import { parseConfig } from '../../src/config/config.js';
 import { padBatch, realStart } from '../../src/embed/batches.js';
-import { BackendError } from '../../src/errors.js';
+import { BackendError, InputError } from '../../src/errors.js';
+import { ROOT } from '../support/helpers.js';
 
 const encoded = [
   { ids: [5, 6, 7], typeIds: [0, 0, 0], promptLength: 0, fullLength: 3 },
@@ -51,4 +58,35 @@ describe('selectModelOutput', () => {
     expect(() => checkOutputDims('b', { name: 'sentence_embedding', kind: 'sentence' }, [2, 5, 8])).toThrow(/expected \[batch, dim\]/);
     expect(() => checkOutputDims('b', { name: 'last_hidden_state', kind: 'tokens' }, [2, 8])).toThrow(/expected \[batch, seq, hidden\]/);
   });
+});
+
+describe('graphOptimizationLevel, one option for the three ONNX Runtime runtimes', () => {
+  const RUNTIMES = ['onnxruntime-node', 'onnxruntime-web', 'webgpu-browser'];
+  const modelDir = join(ROOT, 'fixtures/models/tiny-bert');
+  const spec = (runtime: string, options: Record<string, unknown>) => ({ name: 'b', runtime, modelDir, options });
+
+  it.each(RUNTIMES)('%s: is a config key, defaults to all, and the environment says which level', (runtime) => {
+    const parsed = parseConfig({ model: modelDir, corpus: 'c.jsonl', golden: 'g.npy', backends: [{ name: 'b', runtime, graphOptimizationLevel: 'basic' }] }, '/x/parity.config.json');
+    expect(parsed.backends[0].options.graphOptimizationLevel).toBe('basic');
+    for (const level of GRAPH_OPTIMIZATION_LEVELS) {
+      const [b] = createBackends([spec(runtime, { graphOptimizationLevel: level })]);
+      expect(b.environment().graphOptimizationLevel).toBe(level);
+    }
+    const [b] = createBackends([spec(runtime, {})]);
+    expect(b.environment().graphOptimizationLevel).toBe('all');
+  });
+
+  it.each(RUNTIMES.flatMap((runtime) => ['max', 'Basic', 99, null].map((value) => [runtime, value] as const)))(
+    '%s: rejects %j in one line naming the backend and the key',
+    (runtime, value) => {
+      let error: unknown;
+      try {
+        createBackends([spec(runtime, { graphOptimizationLevel: value })]);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as Error).message).toBe(`backend "b": "graphOptimizationLevel" must be one of disabled, basic, extended, all, got ${JSON.stringify(value)}`);
+    },
+  );
 });

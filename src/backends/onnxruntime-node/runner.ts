@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { BackendError, describeCause, InputError } from '../../errors.js';
 import { fromFloat16Bits } from '../../numeric/float16.js';
 import type { Availability, BackendFactory, BackendSpec } from '../backend.js';
+import { parseGraphOptimizationLevel, type GraphOptimizationLevel } from '../ort-io.js';
 import { OrtSessionBackend, type OrtSessionLike, type OrtTensorLike } from '../ort-session-backend.js';
 import { cudaAvailability } from './cuda.js';
 
@@ -25,7 +26,8 @@ export interface OrtNodeOptions {
   /** ONNX file relative to the model folder. */
   modelFile: string;
   intraOpNumThreads?: number;
-  graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Default 'all' (ONNX Runtime's own default). */
+  graphOptimizationLevel: GraphOptimizationLevel;
 }
 
 export function parseOrtNodeOptions(spec: BackendSpec): OrtNodeOptions {
@@ -40,15 +42,11 @@ export function parseOrtNodeOptions(spec: BackendSpec): OrtNodeOptions {
   if (threads !== undefined && (!Number.isInteger(threads) || (threads as number) < 0)) {
     throw new InputError(`backend "${spec.name}": "threads" must be a non-negative integer (0 = runtime default)`);
   }
-  const level = o.graphOptimizationLevel ?? 'all';
-  if (!['disabled', 'basic', 'extended', 'all'].includes(level as string)) {
-    throw new InputError(`backend "${spec.name}": "graphOptimizationLevel" must be disabled, basic, extended or all`);
-  }
   return {
     device,
     modelFile,
     intraOpNumThreads: threads as number | undefined,
-    graphOptimizationLevel: level as OrtNodeOptions['graphOptimizationLevel'],
+    graphOptimizationLevel: parseGraphOptimizationLevel(spec, 'all'),
   };
 }
 
@@ -58,7 +56,7 @@ export class OrtNodeBackend extends OrtSessionBackend<InstanceType<Ort['Tensor']
 
   constructor(spec: BackendSpec) {
     const options = parseOrtNodeOptions(spec);
-    super(spec, options.modelFile);
+    super(spec, options.modelFile, options.graphOptimizationLevel);
     this.options = options;
   }
 
@@ -82,7 +80,7 @@ export class OrtNodeBackend extends OrtSessionBackend<InstanceType<Ort['Tensor']
     try {
       return (await ort.InferenceSession.create(this.modelPath, {
         executionProviders: [this.options.device],
-        graphOptimizationLevel: this.options.graphOptimizationLevel,
+        graphOptimizationLevel: this.graphOptimizationLevel,
         ...(this.options.intraOpNumThreads ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
       })) as unknown as OrtSessionLike<InstanceType<Ort['Tensor']>>;
     } catch (error) {
@@ -116,7 +114,6 @@ export class OrtNodeBackend extends OrtSessionBackend<InstanceType<Ort['Tensor']
       runtime: 'onnxruntime-node',
       version,
       executionProviders: [this.options.device],
-      graphOptimizationLevel: this.options.graphOptimizationLevel,
       intraOpNumThreads: this.options.intraOpNumThreads ?? 'default',
       ...this.modelEnvironment(),
     };

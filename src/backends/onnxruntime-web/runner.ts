@@ -24,6 +24,7 @@ import { BackendError, describeCause, InputError } from '../../errors.js';
 import { displayPath } from '../../io/display-path.js';
 import { sha256 } from '../../io/hash.js';
 import type { Availability, BackendFactory, BackendSpec } from '../backend.js';
+import { parseGraphOptimizationLevel, type GraphOptimizationLevel } from '../ort-io.js';
 import { OrtSessionBackend, type OrtSessionLike, type OrtTensorLike } from '../ort-session-backend.js';
 
 type OrtWeb = typeof import('onnxruntime-web');
@@ -66,6 +67,8 @@ export interface OrtWebOptions {
   modelFile: string;
   /** env.wasm.numThreads: 1 (default) runs the kernels on the calling thread only. */
   numThreads: number;
+  /** Default 'all' (ONNX Runtime's own default). */
+  graphOptimizationLevel: GraphOptimizationLevel;
 }
 
 export function parseOrtWebOptions(spec: BackendSpec): OrtWebOptions {
@@ -76,7 +79,7 @@ export function parseOrtWebOptions(spec: BackendSpec): OrtWebOptions {
   if (!Number.isInteger(threads) || (threads as number) < 1) {
     throw new InputError(`backend "${spec.name}": "threads" must be a positive integer (env.wasm.numThreads), got ${JSON.stringify(o.threads)}`);
   }
-  return { modelFile, numThreads: threads as number };
+  return { modelFile, numThreads: threads as number, graphOptimizationLevel: parseGraphOptimizationLevel(spec, 'all') };
 }
 
 /** What the one per-process WebAssembly initialisation used; set by the first session created. */
@@ -103,7 +106,7 @@ export class OrtWebBackend extends OrtSessionBackend<WebTensor> {
 
   constructor(spec: BackendSpec) {
     const options = parseOrtWebOptions(spec);
-    super(spec, options.modelFile);
+    super(spec, options.modelFile, options.graphOptimizationLevel);
     this.options = options;
   }
 
@@ -159,7 +162,7 @@ export class OrtWebBackend extends OrtSessionBackend<WebTensor> {
     try {
       session = await ort.InferenceSession.create(this.modelPath, {
         executionProviders: ['wasm'],
-        graphOptimizationLevel: 'all',
+        graphOptimizationLevel: this.graphOptimizationLevel,
       });
     } catch (error) {
       throw new BackendError(this.name, `cannot create an onnxruntime-web session for ${this.modelPath} on the wasm EP: ${describeCause(error)}`, {

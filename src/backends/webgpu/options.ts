@@ -2,9 +2,10 @@
 import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { BackendSpec } from '../backend.js';
+import { parseGraphOptimizationLevel, type GraphOptimizationLevel } from '../ort-io.js';
 import { findChromium, type ChromiumChoice } from './find-chromium.js';
 
-export const WEBGPU_OPTION_KEYS = ['model', 'bundle', 'subgroups', 'executablePath'] as const;
+export const WEBGPU_OPTION_KEYS = ['model', 'bundle', 'subgroups', 'executablePath', 'graphOptimizationLevel'] as const;
 
 /**
  * onnxruntime-web bundles, as the extern-wasm builds in its dist folder (each fetches its own
@@ -24,6 +25,11 @@ export interface WebGpuOptions {
   bundle: BundleName;
   /** false: the page creates its own GPUDevice without the `subgroups` feature and hands it to ORT. */
   subgroups: boolean;
+  /**
+   * The session's graphOptimizationLevel, default 'all'. 'basic' keeps the JSEP bundle off the
+   * SkipLayerNormalization fusion it cannot run for a LayerNorm without bias (ModernBERT).
+   */
+  graphOptimizationLevel: GraphOptimizationLevel;
   /** The browser: the option, PARITY_CHROMIUM/CHROME_PATH, or the first of the usual places (find-chromium.ts). */
   chromium: ChromiumChoice;
 }
@@ -45,5 +51,6 @@ export function parseWebGpuOptions(spec: BackendSpec): WebGpuOptions {
   }
   // Resolved relative to the config file like every other path in it.
   const configured = executablePath === undefined ? undefined : resolve(spec.configDir ?? process.cwd(), executablePath);
-  return { modelFile, bundle: bundle as BundleName, subgroups, chromium: findChromium(configured) };
+  const graphOptimizationLevel = parseGraphOptimizationLevel(spec, 'all');
+  return { modelFile, bundle: bundle as BundleName, subgroups, graphOptimizationLevel, chromium: findChromium(configured) };
 }

@@ -14,7 +14,8 @@
  *     dispatches per kernel, and how many of them ran a shader that uses subgroups.
  *
  * HARNESS_MODULE is an ES module served from the loopback server; the runner drives it with
- * page.evaluate: probe() reads the adapter, init() loads the ORT bundle and creates the session,
+ * page.evaluate: probe() reads the adapter, init() loads the ORT bundle and creates the session
+ * (with the backend's graphOptimizationLevel, echoed back for the environment),
  * run() runs one padded batch (plain int arrays in, the output's raw bytes back as base64).
  */
 
@@ -156,7 +157,7 @@ export async function probe() {
   };
 }
 
-export async function init({ bundleUrl, wasmPrefix, modelUrl, subgroups, numThreads, logLevel }) {
+export async function init({ bundleUrl, wasmPrefix, modelUrl, subgroups, numThreads, logLevel, graphOptimizationLevel }) {
   if (!adapter) {
     const p = await probe();
     if (!p.ok) throw new Error(p.reason);
@@ -180,13 +181,15 @@ export async function init({ bundleUrl, wasmPrefix, modelUrl, subgroups, numThre
     ownDevice.addEventListener?.('uncapturederror', (ev) => console.error('WebGPU uncaptured error: ' + message(ev.error)));
     ep = { name: 'webgpu', device: ownDevice };
   }
-  session = await ort.InferenceSession.create(modelUrl, { executionProviders: [ep], graphOptimizationLevel: 'all' });
+  const sessionOptions = { executionProviders: [ep], graphOptimizationLevel };
+  session = await ort.InferenceSession.create(modelUrl, sessionOptions);
   return {
     inputNames: [...session.inputNames],
     outputNames: [...session.outputNames],
     versions: { ...(ort.env.versions ?? {}) },
     ownDevice: ownDevice ? { features: [...ownDevice.features].sort() } : null,
     numThreads: ort.env.wasm.numThreads,
+    graphOptimizationLevel: sessionOptions.graphOptimizationLevel,
   };
 }
 

@@ -55,6 +55,8 @@ interface InitResult {
   versions: Record<string, string>;
   ownDevice: { features: string[] } | null;
   numThreads: number;
+  /** The level the page created the session with. */
+  graphOptimizationLevel: string;
 }
 interface KernelStats {
   pipelines: number;
@@ -234,6 +236,7 @@ export class WebGpuBackend extends HiddenStateBackend {
       subgroups: this.options.subgroups,
       numThreads: 1,
       logLevel: 'warning',
+      graphOptimizationLevel: this.options.graphOptimizationLevel,
     };
     const t0 = performance.now();
     try {
@@ -377,6 +380,7 @@ export class WebGpuBackend extends HiddenStateBackend {
       },
       ortFilesLoaded: [...new Set(this.ortFilesLoaded)],
       numThreads: this.init?.numThreads ?? null,
+      graphOptimizationLevel: this.init?.graphOptimizationLevel ?? this.options.graphOptimizationLevel,
       browser: {
         executablePath: this.options.chromium.path,
         executablePathSource: this.options.chromium.source,

@@ -78,6 +78,7 @@ describe('wasm-fp32 (onnxruntime-web, wasm EP)', () => {
     expect(env.entry).toMatch(/onnxruntime-web\/dist\/ort\.node\.min\.mjs$/);
     expect(env.executionProviders).toEqual(['wasm']);
     expect(env.numThreads).toBe(1);
+    expect(env.graphOptimizationLevel).toBe('all');
     expect(env.wasmFile).toMatch(/onnxruntime-web\/dist\/ort-wasm-simd-threaded\.wasm$/);
     expect(env.wasmSha256).toBe(sha256(readFileSync(wasmPath)));
     expect(env.simd).toMatch(/SIMD/);

@@ -80,6 +80,7 @@ describe.skipIf(!chromium.present)(chromium.title('webgpu-browser in Chromium'),
     expect(b.metrics!.maxAbs).toBeGreaterThan(0);
     const env = b.environment as Record<string, any>;
     expect(env.runtime).toBe('webgpu-browser');
+    expect(env.graphOptimizationLevel).toBe('all');
     expect(env.bundle.import).toBe('onnxruntime-web');
     expect(env.ortFilesLoaded).toContain('ort-wasm-simd-threaded.jsep.wasm');
     expect(env.adapter.vendor).toBeTruthy();
