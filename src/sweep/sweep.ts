@@ -151,6 +151,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
 
   // Where the limit comes from, with the model folder (already in sweep.json's `model`) left out.
   const limitSource = ctx.model.sources.maxSeqLength.split(`${ctx.model.dir}${sep}`).join('');
+  // A probe of exactly `length` tokens, or null when the tokenizer does not keep it at that length.
+  const probeAt = (length: number): Probe | null => {
+    const p = probeText(words, ctx.tokenizer, length, PROBE_SEED);
+    return p && ctx.tokenizer.encode(p.text).ids.length === length ? p : null;
+  };
   const probes = new Map<number, Probe>();
   const probeStatus: SweepResult['probes'] = [];
   for (const length of lengths) {
@@ -164,10 +169,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       probeStatus.push({ length, status: 'skipped', reason: trustedLimit });
       continue;
     }
-    const p = probeText(words, ctx.tokenizer, length, PROBE_SEED);
-    const got = p ? ctx.tokenizer.encode(p.text).ids.length : 0;
-    if (!p || got !== length) {
-      probeStatus.push({ length, status: 'skipped', reason: p ? `probe encodes to ${got} tokens, not ${length}` : 'shorter than the special tokens' });
+    const p = probeAt(length);
+    if (!p) {
+      const raw = probeText(words, ctx.tokenizer, length, PROBE_SEED);
+      probeStatus.push({ length, status: 'skipped', reason: raw ? `probe encodes to ${ctx.tokenizer.encode(raw.text).ids.length} tokens, not ${length}` : 'shorter than the special tokens' });
       continue;
     }
     probes.set(length, p);
@@ -184,17 +189,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const beyond = lengths.find((l) => l > maxLength);
   const truncationProbe = beyond === undefined ? null : probeText(words, ctx.tokenizer, beyond, PROBE_SEED);
   if (truncationProbe && ctx.tokenizer.encode(truncationProbe.text).ids.length !== maxLength) throw new Error(`sweep: a ${beyond}-token probe did not truncate to ${maxLength} tokens`);
-  // An exact-length probe for a length --refine picks (the grid's were checked above).
-  const probeAt = (length: number): Probe | null => {
-    const p = probeText(words, ctx.tokenizer, length, PROBE_SEED);
-    return p && ctx.tokenizer.encode(p.text).ids.length === length ? p : null;
-  };
   let golden: TrustedVectors | null = null;
   try {
     golden = await TrustedVectors.open(trusted, companionFor, sessions, log);
     for (const [length, p] of probes) await golden.at(length, p);
-    if (truncationProbe && !backendLimitReason(trusted, maxLength)) await golden.at(truncationProbe.length, truncationProbe);
+    // Not when the trusted backend's own maxTokens is below the model's limit: nothing to compare with.
     const truncation = truncationProbe && !backendLimitReason(trusted, maxLength) ? { probe: truncationProbe, limit: maxLength } : null;
+    if (truncation) await golden.at(truncation.probe.length, truncation.probe);
     const backends: SweepBackend[] = [];
     for (const spec of selected) backends.push(await sweepBackend(spec, probes, probeStatus, golden, companionFor, sessions, log, options.refine ? probeAt : null, truncation));
     const verdict = backends.some((b) => b.verdict === 'fail' || b.verdict === 'error') ? 'fail' : 'pass';
