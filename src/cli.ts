@@ -189,7 +189,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .description('find the sequence length at which a backend starts to disagree: exact-length probes, alone and padded in a batch, against a trusted backend')
     .option('-c, --config <file>', 'config file', 'parity.config.json')
     .option('-b, --backend <name>', 'sweep only this backend (repeatable)', collect)
-    .option('--against <name>', 'trusted backend (default: the config\'s reference / fp64 backend)')
+    .option('--against <name>', 'trusted backend (default: the one the golden was made with, else the config\'s reference / fp64 backend)')
     .option('--lengths <list>', 'token lengths, comma-separated', '8,32,128,512,2048,8192')
     .option('-o, --out <dir>', 'where sweep.json and sweep.html go', 'reports/sweep')
     .option('--json', 'print sweep.json to stdout instead of the table')
