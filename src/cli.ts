@@ -206,7 +206,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
       writeFileAtomic(join(opts.out, 'sweep.json'), json);
       writeFileAtomic(join(opts.out, 'sweep.html'), renderSweepHtml(result));
       io.stdout(opts.json ? json : renderSweepTable(result) + `report: ${join(opts.out, 'sweep.json')} and sweep.html\n`);
-      exitCode = result.verdict === 'pass' ? EXIT.pass : EXIT.fail;
+      exitCode = EXIT[result.verdict];
     });
 
   program

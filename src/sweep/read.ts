@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { readJson } from '../io/read-json.js';
 import { reviveNumber } from '../io/non-finite-json.js';
-import type { SweepResult } from './sweep.js';
+import type { SweepResult } from './result.js';
 
 export const SWEEP_SCHEMA = 'parity-sweep/1';
 const HOW = 'pass the sweep.json that `parity sweep --out DIR` wrote, or run `parity sweep` again';
