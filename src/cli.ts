@@ -22,6 +22,7 @@ import { renderBisectTable } from './bisect/render.js';
 import { renderTerminal, wantsColor } from './report/terminal.js';
 import { runParity } from './run/run.js';
 import { writeFileAtomic } from './io/atomic-write.js';
+import { toJsonText } from './io/non-finite-json.js';
 import { join } from 'node:path';
 import { parityVersion } from './versions.js';
 
@@ -148,7 +149,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
         tolerance: { ...(opts.atol !== undefined ? { atol: opts.atol } : {}), ...(opts.rtol !== undefined ? { rtol: opts.rtol } : {}) },
         mapping: opts.mapping,
       });
-      io.stdout(opts.json ? JSON.stringify(result, nonFiniteAsString, 2) + '\n' : renderBisectTable(result, { all: Boolean(opts.all) }));
+      io.stdout(opts.json ? toJsonText(result) : renderBisectTable(result, { all: Boolean(opts.all) }));
       exitCode = result.firstDivergent ? EXIT.fail : EXIT.pass;
     });
 
@@ -205,7 +206,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
       writeFileAtomic(join(opts.out, 'sweep.json'), json);
       writeFileAtomic(join(opts.out, 'sweep.html'), renderSweepHtml(result));
       io.stdout(opts.json ? json : renderSweepTable(result) + `report: ${join(opts.out, 'sweep.json')} and sweep.html\n`);
-      exitCode = result.verdict === 'pass' ? EXIT.pass : EXIT.fail;
+      exitCode = EXIT[result.verdict];
     });
 
   program
@@ -257,7 +258,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .action(async (goldenPath: string, actualPath: string, opts) => {
       const r = await compareFiles(goldenPath, actualPath, opts);
       if (opts.json) {
-        io.stdout(JSON.stringify({ status: r.status, metrics: r.metrics, tolerance: r.tolerance, reasons: r.verdict.reasons, diagnosis: r.diagnosis }, nonFiniteAsString, 2) + '\n');
+        io.stdout(toJsonText({ status: r.status, metrics: r.metrics, tolerance: r.tolerance, reasons: r.verdict.reasons, diagnosis: r.diagnosis }));
       } else {
         io.stdout(renderCompareText(r, goldenPath, actualPath));
       }
@@ -286,10 +287,6 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
   } catch (error) {
     return reportError(error, verbose, io);
   }
-}
-
-function nonFiniteAsString(_key: string, value: unknown) {
-  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
 export function reportError(error: unknown, verbose: boolean, io: Io): number {

@@ -1,5 +1,5 @@
 /** Terminal rendering of a bisection: a header, the verdict line, and the per-node table. */
-import { fmt } from '../numeric/format.js';
+import { fmt, pct } from '../numeric/format.js';
 import { isFloatOutput, type BisectResult, type NodeComparison } from './bisect.js';
 
 export interface RenderBisectOptions {
@@ -7,12 +7,6 @@ export interface RenderBisectOptions {
   all?: boolean;
   /** Above this many rows, show only the rows around the first divergent node and the last rows (default 80). */
   maxRows?: number;
-}
-
-function pct(r: number): string {
-  if (r === 0) return '0';
-  const p = r * 100;
-  return p < 0.01 ? `${p.toExponential(1)}%` : `${Number(p.toPrecision(2))}%`;
 }
 
 function pad(s: string, width: number, right = false): string {

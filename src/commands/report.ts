@@ -8,6 +8,7 @@ import { InputError } from '../errors.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../report/report.js';
 import { writeReportFiles } from '../report/write-all.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { reviveFields, reviveNumber } from '../io/non-finite-json.js';
 import { isSweepJson, readSweep } from '../sweep/read.js';
 import { renderSweepHtml, sweepToJson } from '../sweep/render.js';
 
@@ -75,43 +76,32 @@ function validate(data: unknown, path: string): Report {
   return data as Report;
 }
 
-const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
-
-function num(v: unknown): unknown {
-  return typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v;
-}
-
 /** Numeric fields in place: only where the schema has numbers, so an id or text "NaN" stays a string. */
-function numbersIn(o: Record<string, unknown> | null | undefined, skip: readonly string[] = []): void {
-  if (!o || typeof o !== 'object') return;
-  for (const k of Object.keys(o)) if (!skip.includes(k)) o[k] = num(o[k]);
-}
-
 function reviveNumbers(report: Report): void {
   const p = report.pairwise as { maxAbs?: unknown[][] };
-  if (Array.isArray(p.maxAbs)) p.maxAbs = p.maxAbs.map((row) => (Array.isArray(row) ? row.map(num) : row));
+  if (Array.isArray(p.maxAbs)) p.maxAbs = p.maxAbs.map((row) => (Array.isArray(row) ? row.map(reviveNumber) : row));
   for (const b of report.backends) {
-    numbersIn(b.tolerance as unknown as Record<string, unknown>);
-    numbersIn(b.timing as unknown as Record<string, unknown>);
+    reviveFields(b.tolerance as unknown as Record<string, unknown>);
+    reviveFields(b.timing as unknown as Record<string, unknown>);
     const m = b.metrics as unknown as Record<string, unknown> | null;
     if (m) {
-      numbersIn(m, ['shape', 'goldenShape', 'maxAbsAt', 'cosineDeltaMaxAt', 'normDeltaMaxAt']);
-      numbersIn(m.maxAbsAt as Record<string, unknown>, ['id']);
-      numbersIn(m.cosineDeltaMaxAt as Record<string, unknown>, ['id']);
-      numbersIn(m.normDeltaMaxAt as Record<string, unknown>, ['id']);
+      reviveFields(m, ['shape', 'goldenShape', 'maxAbsAt', 'cosineDeltaMaxAt', 'normDeltaMaxAt']);
+      reviveFields(m.maxAbsAt as Record<string, unknown>, ['id']);
+      reviveFields(m.cosineDeltaMaxAt as Record<string, unknown>, ['id']);
+      reviveFields(m.normDeltaMaxAt as Record<string, unknown>, ['id']);
     }
     const d = b.details as unknown as Record<string, unknown> | null;
     if (d) {
-      for (const k of ['cosineDelta', 'rowMaxAbs', 'normDelta', 'dimMaxAbs']) if (Array.isArray(d[k])) d[k] = (d[k] as unknown[]).map(num);
-      if (Array.isArray(d.worst)) for (const e of d.worst) numbersIn(e as Record<string, unknown>, ['id']);
+      for (const k of ['cosineDelta', 'rowMaxAbs', 'normDelta', 'dimMaxAbs']) if (Array.isArray(d[k])) d[k] = (d[k] as unknown[]).map(reviveNumber);
+      if (Array.isArray(d.worst)) for (const e of d.worst) reviveFields(e as Record<string, unknown>, ['id']);
     }
     const ds = b.downstream as unknown as Record<string, unknown> | null | undefined;
-    if (ds) numbersIn(ds, ['maxPairwiseDeltaAt']);
+    if (ds) reviveFields(ds, ['maxPairwiseDeltaAt']);
     const bi = b.batchInvariance as unknown as Record<string, unknown> | null | undefined;
     if (bi) {
-      numbersIn(bi, ['worstText', 'perText', 'sampleRows', 'longest', 'lengthUnit']);
-      numbersIn(bi.worstText as Record<string, unknown>, ['id']);
-      if (Array.isArray(bi.perText)) for (const t of bi.perText) numbersIn(t as Record<string, unknown>, ['id']);
+      reviveFields(bi, ['worstText', 'perText', 'sampleRows', 'longest', 'lengthUnit']);
+      reviveFields(bi.worstText as Record<string, unknown>, ['id']);
+      if (Array.isArray(bi.perText)) for (const t of bi.perText) reviveFields(t as Record<string, unknown>, ['id']);
     }
   }
 }

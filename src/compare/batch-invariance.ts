@@ -6,14 +6,15 @@
  * mask value too weak) — a bug that golden comparisons at one batch size can miss.
  */
 import type { Matrix } from '../numeric/matrix.js';
+import { absDiff, maxAbsDiff } from './max-abs-diff.js';
 
 export interface BatchInvarianceText {
   /** Corpus row. */
   row: number;
   id: string;
-  /** max |batched - alone| over the text's vector. */
+  /** max |batched - alone| over the text's vector (NaN when either side has a NaN: max-abs-diff.ts). */
   maxAbs: number;
-  /** 1 - cos(batched, alone). */
+  /** 1 - cos(batched, alone); NaN when either vector has a NaN. */
   cosineDelta: number;
   /** Token count, when known. */
   length?: number;
@@ -48,7 +49,8 @@ export interface BatchInvarianceResult extends BatchInvariance {
 
 /**
  * Compares `alone` and `batched`, whose row k is the vector of corpus row `rows[k]` (ids and lengths
- * are indexed by corpus row). A NaN on either side makes that text's difference Infinity.
+ * are indexed by corpus row). Non-finite values follow compare/max-abs-diff.ts: a NaN on either side
+ * makes that text's difference NaN, and the NaN reaches maxAbs, meanAbs and the worst text.
  */
 export function compareBatchInvariance(
   alone: Matrix,
@@ -71,7 +73,6 @@ export function compareBatchInvariance(
   let identical = 0;
   let worst: BatchInvarianceText | null = null;
   rows.forEach((row, k) => {
-    let m = 0;
     let dot = 0;
     let na = 0;
     let nb = 0;
@@ -80,24 +81,28 @@ export function compareBatchInvariance(
       const a = alone.data[k * dim + d];
       const b = batched.data[k * dim + d];
       if (!Object.is(a, b)) same = false;
-      let diff = Math.abs(a - b);
-      if (Number.isNaN(diff)) diff = a === b ? 0 : Infinity;
-      if (diff > m) m = diff;
-      sum += diff;
+      sum += absDiff(a, b);
       count++;
       dot += a * b;
       na += a * a;
       nb += b * b;
     }
+    const m = maxAbsDiff(alone.data, batched.data, k * dim, k * dim, dim);
     const cos = na === 0 && nb === 0 ? 1 : na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-    const cosineDelta = Number.isNaN(cos) ? Infinity : Math.max(0, 1 - cos);
+    const cosineDelta = Number.isNaN(cos) ? NaN : Math.max(0, 1 - cos);
     const entry: BatchInvarianceText = { row, id: ids[row] ?? String(row), maxAbs: m, cosineDelta };
     if (lengths) entry.length = lengths[row];
     perText.push(entry);
     if (same) identical++;
-    if (worst === null || m > worst.maxAbs) worst = entry;
-    if (m > maxAbs) maxAbs = m;
-    if (cosineDelta > cosMax) cosMax = cosineDelta;
+    if (worst === null || worse(m, worst.maxAbs)) worst = entry;
+    // Math.max keeps a NaN once it has one.
+    maxAbs = Math.max(maxAbs, m);
+    cosMax = Math.max(cosMax, cosineDelta);
   });
   return { texts: rows.length, maxAbs, meanAbs: count ? sum / count : 0, cosineDeltaMax: cosMax, worstText: worst, identical, perText };
+}
+
+/** a is worse than b: a NaN beats every number, then the larger. */
+function worse(a: number, b: number): boolean {
+  return Number.isNaN(a) ? !Number.isNaN(b) : a > b;
 }

@@ -1,12 +1,7 @@
-/** report.json: the report object as JSON. NaN/±Infinity, which JSON cannot hold, become strings. */
+/** report.json: the report object as JSON. NaN/±Infinity, which JSON cannot hold, become strings (io/non-finite-json.ts). */
+import { toJsonText } from '../io/non-finite-json.js';
 import type { Report } from './report.js';
 
 export function reportToJson(report: Report): string {
-  return (
-    JSON.stringify(
-      report,
-      (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value),
-      2,
-    ) + '\n'
-  );
+  return toJsonText(report);
 }

@@ -117,7 +117,7 @@ export interface Report {
  * error if any backend errored or none ran; fail if any failed (or, with `strict`, passed while
  * expected to fail); otherwise pass. xfail never fails a run: that is its purpose.
  */
-export function overallVerdict(backends: readonly BackendReport[], { strict = false } = {}): Verdict {
+export function overallVerdict(backends: readonly Pick<BackendReport, 'status'>[], { strict = false } = {}): Verdict {
   if (backends.some((b) => b.status === 'error')) return 'error';
   if (backends.every((b) => b.status === 'skipped')) return 'error';
   if (backends.some((b) => b.status === 'fail' || (strict && b.status === 'xpass'))) return 'fail';

@@ -10,7 +10,7 @@
 import type { Backend } from '../backends/backend.js';
 import type { Matrix } from '../numeric/matrix.js';
 import { compareBatchInvariance, type BatchInvarianceResult } from '../compare/batch-invariance.js';
-import { describeCause, InputError } from '../errors.js';
+import { BackendError, describeCause, InputError } from '../errors.js';
 import type { BackendSession } from './session.js';
 
 export interface BatchInvarianceOptions {
@@ -57,6 +57,9 @@ export async function measureBatchInvariance(
   const aloneRows: Matrix[] = [];
   for (const r of sampleRows) aloneRows.push(await backend.embed([texts[r]]));
   const dim = aloneRows[0]?.dim ?? 0;
+  // A wrong shape is the backend's fault, as in run.ts; the harness's inputs were fine.
+  const wrongShape = (out: Matrix, count: number) => new BackendError(backend.name, `returned ${out.rows}×${out.dim} for ${count} text${count === 1 ? '' : 's'} of dim ${dim}`);
+  for (const m of aloneRows) if (m.rows !== 1 || m.dim !== dim) throw wrongShape(m, 1);
   const alone: Matrix = { rows: sampleRows.length, dim, data: new Float64Array(sampleRows.length * dim) };
   aloneRows.forEach((m, k) => alone.data.set(m.data.subarray(0, dim), k * dim));
 
@@ -71,7 +74,7 @@ export async function measureBatchInvariance(
     const out = await backend.embed(list);
     batches++;
     if (out.rows !== list.length || out.dim !== dim) {
-      throw new InputError(`backend ${backend.name} returned ${out.rows}×${out.dim} for ${list.length} texts of dim ${dim}`);
+      throw wrongShape(out, list.length);
     }
     members.forEach((_, m) => batched.data.set(out.data.subarray((m + 1) * dim, (m + 2) * dim), (k + m) * dim));
   }

@@ -7,12 +7,12 @@ import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { readJson } from '../io/read-json.js';
-import type { SweepResult } from './sweep.js';
+import { reviveNumber } from '../io/non-finite-json.js';
+import type { SweepResult } from './result.js';
 
 export const SWEEP_SCHEMA = 'parity-sweep/1';
 const HOW = 'pass the sweep.json that `parity sweep --out DIR` wrote, or run `parity sweep` again';
 const POINT_NUMBERS = ['maxAbs', 'mismatches', 'total', 'cosineDelta', 'nonFinite', 'batchVsAloneMaxAbs', 'aloneMaxAbs', 'embedMs'] as const;
-const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
 
 /** Whether parsed JSON is a sweep result (any version), as opposed to a run report. */
 export function isSweepJson(data: unknown): boolean {
@@ -28,8 +28,8 @@ export function checkSweep(data: unknown, path: string): SweepResult {
     if (typeof o !== 'object' || o === null || typeof o.name !== 'string' || !Array.isArray(o.points)) {
       throw new InputError(`${path} is not a parity sweep: backends[${i}] needs a "name" and "points" — ${HOW}`);
     }
-    for (const p of o.points as Record<string, unknown>[]) {
-      for (const k of POINT_NUMBERS) if (typeof p[k] === 'string' && p[k] in NON_FINITE) p[k] = NON_FINITE[p[k] as string];
+    for (const p of [...(o.points as Record<string, unknown>[]), ...(o.truncation ? [o.truncation as Record<string, unknown>] : [])]) {
+      for (const k of POINT_NUMBERS) if (k in p) p[k] = reviveNumber(p[k]);
     }
   });
   return data as SweepResult;

@@ -1,23 +1,26 @@
-/** `parity sweep` output: a terminal table, and a self-contained HTML page with error against length. */
+/**
+ * `parity sweep` output: a terminal table, and sweep.html — a self-contained page in report.html's style,
+ * number formats and chart helpers (report/), one chart of error against length and a table per backend.
+ */
 import { escapeHtml } from '../report/escape.js';
-import type { SweepBackend, SweepPoint, SweepResult } from './sweep.js';
+import { compact, fmt } from '../report/format.js';
+import { HTML_STYLE } from '../report/html-style.js';
+import { statusStyle } from '../report/status.js';
+import { lengthChart, type LengthPoint } from '../report/svg/length-chart.js';
+import { toJsonText } from '../io/non-finite-json.js';
+import type { SweepBackend, SweepPoint, SweepResult } from './result.js';
 
-/** sweep.json: the result as JSON; NaN/±Infinity, which JSON cannot hold, become strings (as in report.json). */
+/** sweep.json: the result as JSON; NaN/±Infinity, which JSON cannot hold, become strings (io/non-finite-json.ts, as in report.json). */
 export function sweepToJson(r: SweepResult): string {
-  return JSON.stringify(r, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2) + '\n';
+  return toJsonText(r);
 }
 
-/** max abs covers three rows (probe alone, probe batched, companion batched); "probe alone" is the first only. */
-const e = (x: number | undefined) => (x === undefined ? '' : x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(2) : String(x));
+/** A number as every report prints it (numeric/format.ts); blank when absent. */
+const e = (x: number | undefined) => (x === undefined ? '' : fmt(x));
 
 /** Max abs is taken over finite values only, so a NaN point must say NaN, not show the finite rest. */
 function maxAbsCell(p: SweepPoint): string {
   return (p.nonFinite ?? 0) > 0 ? `NaN/Inf ×${p.nonFinite}` : e(p.maxAbs);
-}
-
-/** Where a point sits on the chart: non-finite output at the top, as the worst error there is. */
-function chartValue(p: SweepPoint): number | undefined {
-  return (p.nonFinite ?? 0) > 0 ? Infinity : p.maxAbs;
 }
 
 /** A backend's points, then its truncation check (a length past the model's limit, cut to it). */
@@ -55,59 +58,120 @@ function clip(s: string, n: number): string {
   return s.length > n ? s.slice(0, n - 1) + '…' : s;
 }
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2'];
+/** Where a point sits on the chart: its max abs, non-finite output as NaN (on the top edge), nothing for an error. */
+function chartPoint(b: SweepBackend, p: SweepPoint): LengthPoint | null {
+  if (p.status === 'skipped') return null;
+  const tokens = p.truncatedTo !== undefined ? `${p.length}→${p.truncatedTo}` : String(p.length);
+  if (p.maxAbs === undefined) return { length: p.length, failed: true, title: `${b.name} ${tokens} tokens: ${p.status}: ${p.reason ?? ''}` };
+  return {
+    length: p.length,
+    value: (p.nonFinite ?? 0) > 0 ? NaN : p.maxAbs,
+    failed: p.status === 'fail',
+    title: `${b.name} ${tokens} tokens: ${p.status}, max abs ${maxAbsCell(p)}`,
+  };
+}
 
-/** Max abs against length, log-log; a failed point is filled, an error is a cross at the top. */
+/** Max abs against length, log-log (report/svg/length-chart.ts), each backend's atol dashed. */
 export function sweepChart(r: SweepResult): string {
-  const W = 720;
-  const H = 360;
-  const L = 70;
-  const R = 180;
-  const T = 20;
-  const B = 40;
-  const lengths = r.lengths;
-  const lx = (len: number) => {
-    const lo = Math.log2(lengths[0]);
-    const hi = Math.log2(lengths[lengths.length - 1]);
-    return L + (hi === lo ? 0.5 : (Math.log2(len) - lo) / (hi - lo)) * (W - L - R);
-  };
-  const MIN = -10;
-  const MAX = 1;
-  const ly = (v: number) => {
-    const d = v > 0 && Number.isFinite(v) ? Math.max(MIN, Math.min(MAX, Math.log10(v))) : v > 0 ? MAX : MIN;
-    return T + ((MAX - d) / (MAX - MIN)) * (H - T - B);
-  };
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" class="sweep-chart" width="${W}" height="${H}" role="img" aria-label="max abs error against sequence length">`];
-  for (let d = MIN; d <= MAX; d += 2) {
-    parts.push(`<line x1="${L}" x2="${W - R}" y1="${ly(10 ** d)}" y2="${ly(10 ** d)}" stroke="#ddd"/><text x="${L - 6}" y="${ly(10 ** d) + 4}" text-anchor="end" font-size="11">1e${d}</text>`);
-  }
-  for (const len of lengths) parts.push(`<text x="${lx(len)}" y="${H - B + 16}" text-anchor="middle" font-size="11">${len}</text>`);
-  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle" font-size="12">tokens</text>`);
-  r.backends.forEach((b: SweepBackend, i) => {
-    const color = COLORS[i % COLORS.length];
-    const pts = b.points.filter((p) => p.maxAbs !== undefined);
-    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${lx(p.length).toFixed(1)},${ly(chartValue(p)!).toFixed(1)}`).join(' ')}"/>`);
-    for (const p of b.points) {
-      const x = lx(p.length).toFixed(1);
-      if (p.status === 'error') parts.push(`<text x="${x}" y="${T + 10}" fill="${color}" text-anchor="middle" font-size="14"><title>${escapeHtml(`${b.name} ${p.length}: ${p.reason}`)}</title>×</text>`);
-      else if (p.maxAbs !== undefined) parts.push(`<circle cx="${x}" cy="${ly(chartValue(p)!).toFixed(1)}" r="4" fill="${p.status === 'fail' ? color : '#fff'}" stroke="${color}"><title>${escapeHtml(`${b.name} ${p.length} tokens: ${p.status}, max abs ${maxAbsCell(p)}`)}</title></circle>`);
-    }
-    const tol = b.tolerance.atol;
-    parts.push(`<line x1="${L}" x2="${W - R}" y1="${ly(tol)}" y2="${ly(tol)}" stroke="${color}" stroke-dasharray="4 4" opacity="0.5"/>`);
-    parts.push(`<text x="${W - R + 8}" y="${T + 14 + i * 18}" fill="${color}" font-size="12">${escapeHtml(b.name)}</text>`);
-  });
-  parts.push('</svg>');
-  return parts.join('');
+  const series = r.backends.map((b) => ({
+    name: b.name,
+    points: b.points.map((p) => chartPoint(b, p)).filter((p): p is LengthPoint => p !== null),
+    threshold: b.tolerance.atol,
+  }));
+  return lengthChart(series, { label: 'max abs error against sequence length', xLabel: 'tokens', yLabel: 'max |a − trusted|' });
+}
+
+const HEADLINE_WORDS: Record<string, string> = {
+  pass: 'agreed',
+  fail: 'diverged',
+  error: 'errored',
+  skipped: 'skipped',
+  xfail: 'failed as expected (xfail)',
+  xpass: 'passed though expected to fail (xpass)',
+};
+
+function badge(status: string): string {
+  const s = statusStyle(status);
+  return `<span class="badge tone-${s.tone}">${escapeHtml(s.label)}</span>`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The banner, as report.html's: verdict pill, one headline, counts, what was compared, and each problem. */
+function banner(r: SweepResult): string {
+  const style = statusStyle(r.verdict);
+  const bs = r.backends;
+  const count = (status: string) => bs.filter((b) => b.verdict === status).length;
+  const headline =
+    r.verdict === 'pass'
+      ? `${count('pass') === bs.length ? `All ${plural(bs.length, 'backend')}` : `${count('pass')} of ${plural(bs.length, 'backend')}`} agree at every length`
+      : r.verdict === 'fail'
+        ? `${count('fail')} of ${plural(bs.length, 'backend')} diverge`
+        : count('error')
+          ? `${count('error')} of ${plural(bs.length, 'backend')} could not be swept`
+          : 'No backend ran';
+  const counts = [...new Set(bs.map((b) => b.verdict))].map((v) => `${count(v)} ${HEADLINE_WORDS[v] ?? v}`).join(' · ');
+  const problems = bs
+    .map((b, i) => ({ b, i }))
+    .filter(({ b }) => b.verdict !== 'pass')
+    .map(({ b, i }) => `<li>${badge(b.verdict)} <a href="#backend-${i}" class="backend-name">${escapeHtml(b.name)}</a> ${escapeHtml(b.diagnosis)}</li>`);
+  return (
+    `<header class="banner tone-${style.tone}"><div class="pill">${escapeHtml(style.label)}</div><div class="headline">` +
+    `<h1>${escapeHtml(headline)}</h1><p class="counts">${escapeHtml(counts)}</p>` +
+    `<p>Against <b>${escapeHtml(r.trusted)}</b> on <code>${escapeHtml(r.model)}</code> (limit ${r.modelMaxLength} tokens): each probe alone and padded next to a ${r.companionLength}-token text.</p>` +
+    (problems.length ? `<ul>${problems.join('')}</ul>` : '') +
+    `</div></header>`
+  );
+}
+
+const NUMERIC = new Set([2, 3, 4, 5, 6]);
+
+function pointTable(b: SweepBackend): string {
+  const head = ['tokens', 'status', 'max abs', 'mismatches', 'cosine Δ', 'batch vs alone', 'probe alone', 'reason'];
+  const body = rowsOf(b)
+    .map((p) => {
+      const c = cells(p);
+      return `<tr class="${p.status}">${c.map((x, i) => (i === 1 ? `<td>${badge(x)}</td>` : `<td${NUMERIC.has(i) || i === 0 ? ' class="num"' : ''}>${escapeHtml(x)}</td>`)).join('')}</tr>`;
+    })
+    .join('');
+  return `<div class="table-wrap"><table><thead><tr>${head.map((x, i) => `<th${NUMERIC.has(i) || i === 0 ? ' class="num"' : ''}>${x}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table></div>`;
+}
+
+function backendSection(b: SweepBackend, i: number): string {
+  const t = b.tolerance;
+  const tolerance = `atol ${compact(t.atol)}, rtol ${compact(t.rtol)}${t.cosine !== undefined ? `, cosine Δ ≤ ${compact(t.cosine)}` : ''}`;
+  return (
+    `<section id="backend-${i}"><h2>${escapeHtml(b.name)} ${badge(b.verdict)} <span class="muted">${escapeHtml(b.runtime)} · ${escapeHtml(b.precision)} · ${escapeHtml(tolerance)}</span></h2>` +
+    `<div class="callout diagnosis"><p><span class="diag-tag">diagnosis</span> ${escapeHtml(b.diagnosis)}</p></div>` +
+    (b.expected ? `<div class="callout"><p><b>Expected failure</b> (${escapeHtml(b.expected.outcome)}): ${escapeHtml(b.expected.reason)}</p></div>` : '') +
+    pointTable(b) +
+    `</section>`
+  );
 }
 
 export function renderSweepHtml(r: SweepResult): string {
-  const rows = r.backends
-    .map((b) => {
-      const body = rowsOf(b)
-        .map((p) => `<tr class="${p.status}">${cells(p).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
-        .join('');
-      return `<h2>${escapeHtml(b.name)} <small>${escapeHtml(b.runtime)} ${escapeHtml(b.precision)} — ${escapeHtml(b.verdict)}</small></h2><p>${escapeHtml(b.diagnosis)}</p>${b.expected ? `<p>expected failure: ${escapeHtml(b.expected.reason)}</p>` : ''}<table><thead><tr><th>tokens</th><th>status</th><th>max abs</th><th>mismatches</th><th>cosine Δ</th><th>batch vs alone</th><th>probe alone</th><th>reason</th></tr></thead><tbody>${body}</tbody></table>`;
-    })
-    .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>parity sweep</title><style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-variant-numeric:tabular-nums}tr.fail td,tr.error td{background:#fde0e0}tr.skipped td{color:#888}</style></head><body><h1>parity sweep</h1><p>${escapeHtml(r.model)} (limit ${r.modelMaxLength} tokens) against <b>${escapeHtml(r.trusted)}</b>; each probe alone and padded next to a ${r.companionLength}-token text. Verdict: <b>${r.verdict}</b>.</p>${r.warnings.map((w) => `<p class="warning">warning: ${escapeHtml(w)}</p>`).join('')}<h2>Max abs error against length</h2><p>Filled points fail; dashed lines are each backend's atol; × marks an error.</p>${sweepChart(r)}${rows}${r.backends.some((b) => b.refinedBetween) ? '<p>* a length <code>--refine</code> added, bisecting between the last passing and the first failing length.</p>' : ''}${r.backends.some((b) => b.truncation) ? '<p>L→N: a text of L tokens, past the model\'s limit, that every backend must cut to N tokens as sentence-transformers does.</p>' : ''}</body></html>\n`;
+  const notes = [
+    ...(r.backends.some((b) => b.refinedBetween) ? ['* a length <code>--refine</code> added, bisecting between the last passing and the first failing length.'] : []),
+    ...(r.backends.some((b) => b.truncation) ? ["L→N: a text of L tokens, past the model's limit, that every backend must cut to N tokens as sentence-transformers does."] : []),
+  ];
+  const body = [
+    banner(r),
+    `<p class="meta">lengths ${escapeHtml(r.lengths.join(', '))} · isolation ${escapeHtml(r.isolation)}</p>`,
+    r.warnings.length ? `<div class="callout"><p><b>Warnings</b></p>${r.warnings.map((w) => `<p>${escapeHtml(w)}</p>`).join('')}</div>` : '',
+    '<h2>Max abs error against length</h2>',
+    `<figure class="wide"><figcaption>Max abs over the three rows against the trusted backend</figcaption>${sweepChart(r)}` +
+      '<p>Filled points fail, hollow ones pass; purple on the top edge: NaN/Inf in the output; × on the top edge: an error; dashed: each backend\'s atol.</p></figure>',
+    ...r.backends.map(backendSection),
+    notes.length ? `<div class="callout info">${notes.map((x) => `<p>${x}</p>`).join('')}</div>` : '',
+    `<footer>Generated by parity sweep · ${escapeHtml(r.schema)} · this page is self-contained and works offline; the same data is in sweep.json.</footer>`,
+  ].filter(Boolean);
+  const title = `parity sweep ${statusStyle(r.verdict).label} — ${plural(r.backends.length, 'backend')} against ${r.trusted}`;
+  return (
+    '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
+    '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">\n` +
+    `<title>${escapeHtml(title)}</title>\n<style>${HTML_STYLE}</style>\n</head>\n<body>\n<main>\n${body.join('\n')}\n</main>\n</body>\n</html>\n`
+  );
 }

@@ -9,90 +9,31 @@
  * short text is where they arise and where an overflow in them (fp16) can leak into real rows as
  * 0·NaN. Under causal ALiBi a masked key is a future or padded one whose bias grows with distance, and
  * the companion's first rows are the first to have one far enough away (tiny-alibi-causal at 3125).
+ *
+ * This file is the orchestration only: probes, sessions, the trusted vectors, the order of lengths
+ * and --refine. Each length is judged in judge.ts through evaluate/ (as `run` judges a corpus), its
+ * sentence is diagnosis.ts, the result's shape result.ts, and the output render.ts.
  */
 import { sep } from 'node:path';
 import type { Matrix } from '../numeric/matrix.js';
-import { compareMatrices } from '../compare/metrics.js';
-import type { Metrics } from '../compare/metric-types.js';
-import { judge } from '../compare/verdict.js';
-import type { Tolerance } from '../compare/tolerance.js';
+import { fmt } from '../numeric/format.js';
 import { loadConfig, selectBackends, type BackendConfig } from '../config/config.js';
-import { expectationApplies } from '../config/expectation.js';
+import type { MeasuredRows } from '../evaluate/lengths.js';
 import { BackendError, InputError, describeCause } from '../errors.js';
+import { displayPath } from '../io/display-path.js';
+import { overallVerdict } from '../report/report.js';
 import { readMetaBeside } from '../golden/golden.js';
 import { openSessions, type Isolation, type SessionFactory } from '../run/sessions.js';
 import type { BackendSession } from '../run/session.js';
 import { ModelContexts } from '../model/model-context.js';
+import { describeTruncation, summarize } from './diagnosis.js';
+import { comparePoint, errorKind, judgeLengths, lengthRows } from './judge.js';
 import { PROBE_SEED, probeText, singleTokenWords, type Probe } from './probes.js';
+import type { SweepBackend, SweepPoint, SweepResult } from './result.js';
 
 export const DEFAULT_LENGTHS = [8, 32, 128, 512, 2048, 8192];
 /** Token length of the companion text padded next to each probe. */
 export const COMPANION_LENGTH = 8;
-
-export type PointStatus = 'pass' | 'fail' | 'error' | 'skipped';
-
-export interface SweepPoint {
-  length: number;
-  status: PointStatus;
-  reason?: string;
-  /** Over the three rows (probe alone, probe batched, companion batched) vs the trusted backend. */
-  maxAbs?: number;
-  mismatches?: number;
-  total?: number;
-  cosineDelta?: number;
-  nonFinite?: number;
-  /** The backend's own batched rows vs its alone rows (probe and companion). */
-  batchVsAloneMaxAbs?: number;
-  /** Max abs of the probe embedded alone only: tells "breaks with length" from "breaks when padded". */
-  aloneMaxAbs?: number;
-  embedMs?: number;
-  /** A length `--refine` added while bisecting between the grid's last pass and first failure. */
-  refined?: boolean;
-  /** The truncation check only: the model's limit the text must be cut to (it is `length` tokens whole). */
-  truncatedTo?: number;
-}
-
-export interface SweepBackend {
-  name: string;
-  runtime: string;
-  precision: string;
-  tolerance: Tolerance;
-  status: 'ok' | 'skipped' | 'error';
-  reason?: string;
-  /** 'shape' when the failure is a shape mismatch (named, never excused). */
-  errorKind?: 'shape' | 'other';
-  points: SweepPoint[];
-  firstFailingLength: number | null;
-  lastPassingLength: number | null;
-  /** With `--refine`: the grid lengths (last pass, first failure) the boundary was bisected between. */
-  refinedBetween?: [number, number];
-  /**
-   * When a requested length is past the model's limit (skipped as a length): that text embedded once
-   * more as a truncation check — every backend must cut it to the limit as sentence-transformers
-   * does. A divergence here fails the backend although every length that ran agreed.
-   */
-  truncation?: SweepPoint;
-  diagnosis: string;
-  /** A configured expected failure that applies: failing is xfail, passing is xpass. */
-  expected?: { reason: string; outcome: 'xfail' | 'xpass' };
-  verdict: 'pass' | 'fail' | 'xfail' | 'xpass' | 'skipped' | 'error';
-}
-
-export interface SweepResult {
-  schema: 'parity-sweep/1';
-  model: string;
-  modelMaxLength: number;
-  trusted: string;
-  lengths: number[];
-  companionLength: number;
-  /** How the backends ran: "process" (one worker process per runtime) or "none" (in this process). */
-  isolation: Isolation;
-  probes: { length: number; status: 'ok' | 'skipped'; reason?: string }[];
-  backends: SweepBackend[];
-  /** Things worth knowing that did not fail the sweep (backends ran in-process for want of a build). */
-  warnings: string[];
-  verdict: 'pass' | 'fail';
-}
 
 export interface SweepOptions {
   config?: string;
@@ -127,15 +68,9 @@ export function pickTrusted(all: BackendConfig[], against: string | undefined, g
   return b;
 }
 
-const SHAPE_ERROR = /ShapeInferenceError|Incompatible dimensions|broadcast|shape mismatch|dims? .*(differ|mismatch)/i;
-
 /** Why a backend skips a length: the config's `maxTokens` for it is below the length. */
 export function backendLimitReason(spec: Pick<BackendConfig, 'name' | 'maxTokens'>, length: number): string | null {
   return spec.maxTokens !== undefined && length > spec.maxTokens ? `longer than backend ${spec.name}'s limit of ${spec.maxTokens} tokens (maxTokens)` : null;
-}
-
-export function errorKind(message: string): 'shape' | 'other' {
-  return SHAPE_ERROR.test(message) ? 'shape' : 'other';
 }
 
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
@@ -198,10 +133,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     if (truncation) await golden.at(truncation.probe.length, truncation.probe);
     const backends: SweepBackend[] = [];
     for (const spec of selected) backends.push(await sweepBackend(spec, probes, probeStatus, golden, companionFor, sessions, log, options.refine ? probeAt : null, truncation));
-    const verdict = backends.some((b) => b.verdict === 'fail' || b.verdict === 'error') ? 'fail' : 'pass';
+    // As `run` rolls up its backends: an error (or nothing that ran) exits 2, a failure 1.
+    const verdict = overallVerdict(backends.map((b) => ({ status: b.verdict })));
     return {
       schema: 'parity-sweep/1',
-      model: ctx.model.dir,
+      // As report.json's model.dir: relative to the working folder, no machine path in a shared page.
+      model: displayPath(ctx.model.dir),
       modelMaxLength: maxLength,
       trusted: trusted.name,
       lengths,
@@ -286,7 +223,8 @@ async function sweepBackend(
     const kind = errorKind(opened.reason);
     const reason = kind === 'shape' ? `shape error: ${opened.reason}` : opened.reason;
     const points = probeStatus.map((p): SweepPoint => ({ length: p.length, status: opened.status === 'skipped' ? 'skipped' : 'error', reason: `did not open (${kind === 'shape' && opened.status === 'error' ? 'shape error' : opened.status}, above)` }));
-    const result: SweepBackend = {
+    // As in `run`: a backend that did not run is skipped or an error, which no expectation excuses.
+    return {
       ...base,
       status: opened.status,
       reason,
@@ -297,26 +235,29 @@ async function sweepBackend(
       diagnosis: opened.status === 'skipped' ? `skipped: ${opened.reason}` : `${kind === 'shape' ? 'shape error' : 'error'} before any length ran: ${opened.reason}`,
       verdict: opened.status,
     };
-    return withExpectation(result, spec, opened.environment);
   }
   const points: SweepPoint[] = [];
+  /** Each measured point's rows, judged again with the expectation once the environment is known. */
+  const measured = new Map<SweepPoint, MeasuredRows>();
   let environment: Record<string, unknown> = {};
   /** One length: the probe alone, the companion alone, both in one padded batch, against the trusted vectors. */
-  const measure = async (length: number, probe: Probe): Promise<SweepPoint> => {
+  const measure = async (length: number, probe: Probe, extra: Pick<SweepPoint, 'refined' | 'truncatedTo'> = {}): Promise<SweepPoint> => {
     const g = await golden.at(length, probe);
     const companion = companionFor(length);
+    const texts = { length, companionTokens: companion.length, ...(extra.truncatedTo !== undefined ? { truncatedTo: extra.truncatedTo } : {}) };
     const started = performance.now();
     let point: SweepPoint;
     try {
       const alone = await session.embed([probe.text], deadline);
       const companionAlone = await session.embed([companion.text], deadline);
       const batched = await session.embed([probe.text, companion.text], deadline);
-      point = comparePoint(length, spec.tolerance, g, alone, companionAlone, batched, performance.now() - started);
+      point = { ...comparePoint(texts, spec.tolerance, g, alone, companionAlone, batched, performance.now() - started), ...extra };
+      measured.set(point, lengthRows(texts, g, alone, batched, companionAlone));
     } catch (error) {
       const message = describeCause(error);
-      point = { length, status: 'error', reason: errorKind(message) === 'shape' ? `shape error: ${message}` : message };
+      point = { length, status: 'error', reason: errorKind(message) === 'shape' ? `shape error: ${message}` : message, ...extra };
     }
-    log(`${spec.name} ${length} tokens: ${point.status}${point.maxAbs !== undefined ? ` max abs ${point.maxAbs.toExponential(2)}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    log(`${spec.name} ${length} tokens: ${point.status}${point.maxAbs !== undefined ? ` max abs ${fmt(point.maxAbs)}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     return point;
   };
   let refinedBetween: [number, number] | undefined;
@@ -344,18 +285,19 @@ async function sweepBackend(
     if (probeAt) refinedBetween = await refine(points, (length) => backendLimitReason(spec, length) === null && performance.now() < deadline, probeAt, measure);
     // A backend whose own limit is below the model's cannot take the truncated text either.
     if (truncationCheck && !backendLimitReason(spec, truncationCheck.limit) && performance.now() < deadline) {
-      truncation = { ...(await measure(truncationCheck.probe.length, truncationCheck.probe)), truncatedTo: truncationCheck.limit };
+      truncation = await measure(truncationCheck.probe.length, truncationCheck.probe, { truncatedTo: truncationCheck.limit });
     }
   } finally {
     environment = await session.environment();
     await session.close();
   }
+  const all = truncation ? [...points, truncation] : points;
+  const { verdict, expected } = judgeLengths(spec, environment, measured, all);
   const summary = summarize(points);
   if (refinedBetween) summary.diagnosis += ` (bisected between ${refinedBetween[0]} and ${refinedBetween[1]}: ${points.filter((p) => p.refined).length} more lengths)`;
   if (truncation) summary.diagnosis += `; ${describeTruncation(truncation)}`;
-  const errors = [...points, ...(truncation ? [truncation] : [])].filter((x) => x.status === 'error');
-  const failed = summary.firstFailingLength !== null || truncation?.status === 'fail' || truncation?.status === 'error';
-  const result: SweepBackend = {
+  const errors = all.filter((x) => x.status === 'error');
+  return {
     ...base,
     status: 'ok',
     ...(errors.length ? { errorKind: errors.some((x) => x.reason?.startsWith('shape error')) ? 'shape' : 'other' } : {}),
@@ -363,23 +305,9 @@ async function sweepBackend(
     ...(refinedBetween ? { refinedBetween } : {}),
     ...(truncation ? { truncation } : {}),
     ...summary,
-    verdict: !failed ? (points.every((x) => x.status === 'skipped') && !truncation ? 'skipped' : 'pass') : errors.length ? 'error' : 'fail',
+    verdict,
+    ...(expected ? { expected } : {}),
   };
-  return withExpectation(result, spec, environment);
-}
-
-/** The truncation check in words, for the diagnosis. */
-function describeTruncation(t: SweepPoint): string {
-  const text = `a ${t.length}-token text cut to the model's ${t.truncatedTo}`;
-  if (t.status === 'pass') return `truncates as the trusted backend does (${text})`;
-  if (t.status === 'error') return `error on ${text}: ${t.reason}`;
-  const what =
-    (t.nonFinite ?? 0) > 0
-      ? `${t.nonFinite} of ${t.total} values NaN/Inf`
-      : t.mismatches
-        ? `${t.mismatches} of ${t.total} elements off, max abs ${t.maxAbs?.toExponential(2)}`
-        : (t.reason ?? `max abs ${t.maxAbs?.toExponential(2)}`);
-  return `past the model's ${t.truncatedTo}-token limit it does not truncate as the trusted backend does (${text}: ${what})`;
 }
 
 /**
@@ -392,7 +320,7 @@ async function refine(
   points: SweepPoint[],
   allowed: (length: number) => boolean,
   probeAt: (length: number) => Probe | null,
-  measure: (length: number, probe: Probe) => Promise<SweepPoint>,
+  measure: (length: number, probe: Probe, extra: { refined: true }) => Promise<SweepPoint>,
 ): Promise<[number, number] | undefined> {
   const ran = points.filter((p) => p.status !== 'skipped');
   const firstBad = ran.findIndex((p) => p.status === 'fail' || p.status === 'error');
@@ -405,7 +333,7 @@ async function refine(
     const mid = Math.floor((lo + hi) / 2);
     const probe = allowed(mid) ? probeAt(mid) : null;
     if (!probe) break;
-    const point: SweepPoint = { ...(await measure(mid, probe)), refined: true };
+    const point = await measure(mid, probe, { refined: true });
     points.push(point);
     if (point.status === 'pass') lo = mid;
     else if (point.status === 'fail') hi = mid;
@@ -413,121 +341,4 @@ async function refine(
   }
   points.sort((a, b) => a.length - b.length);
   return between;
-}
-
-/**
- * As in `parity run`: an expectation turns a divergence into xfail only inside its bound — every
- * failing length must meet `within` (the probe's token count for `texts.tokens` and
- * `texts.batchTokens`, caps on max abs and cosine Δ; corpus `ids` never match a probe) — and never
- * excuses an error, a shape error or a NaN.
- */
-export function withExpectation(result: SweepBackend, spec: BackendConfig, environment: Record<string, unknown>): SweepBackend {
-  if (!spec.expect || !expectationApplies(spec.expect, environment)) return result;
-  const w = spec.expect.within;
-  // A failing point without metrics is a shape mismatch (the backend gave another dimension): never in bound.
-  const inBound = (p: SweepPoint) =>
-    p.maxAbs !== undefined &&
-    (p.nonFinite ?? 0) === 0 &&
-    (w.maxAbs === undefined || (p.maxAbs ?? Infinity) <= w.maxAbs) &&
-    (w.cosineDelta === undefined || (p.cosineDelta ?? Infinity) <= w.cosineDelta) &&
-    (w.texts === undefined || (w.texts.ids === undefined && meets(p.length, w.texts.tokens) && meets(p.length, w.texts.batchTokens)));
-  const failing = [...result.points, ...(result.truncation ? [result.truncation] : [])].filter((p) => p.status === 'fail');
-  if (result.verdict === 'fail' && failing.every(inBound)) return { ...result, expected: { reason: spec.expect.reason, outcome: 'xfail' }, verdict: 'xfail' };
-  if (result.verdict === 'pass') return { ...result, expected: { reason: spec.expect.reason, outcome: 'xpass' }, verdict: 'xpass' };
-  return result;
-}
-
-function meets(value: number, conditions: Partial<Record<string, number>> | undefined): boolean {
-  if (!conditions) return true;
-  return Object.entries(conditions).every(([op, t]) =>
-    t === undefined ? true : op === 'lt' ? value < t : op === 'le' ? value <= t : op === 'gt' ? value > t : op === 'ge' ? value >= t : op === 'eq' ? value === t : value !== t,
-  );
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, aOff: number, bOff: number, n: number): number {
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    const d = Math.abs(a[aOff + i] - b[bOff + i]);
-    // NaN wins and stays: a later finite difference must not hide it (every d <= NaN is false).
-    if (Number.isNaN(d)) return NaN;
-    if (d > m) m = d;
-  }
-  return m;
-}
-
-/** One length: three rows against the trusted vectors, plus the backend's own batched-vs-alone drift. */
-export function comparePoint(
-  length: number,
-  tolerance: Tolerance,
-  golden: { probe: Matrix; companion: Matrix },
-  alone: Matrix,
-  companionAlone: Matrix,
-  batched: Matrix,
-  embedMs: number,
-): SweepPoint {
-  const dim = golden.probe.dim;
-  if (alone.dim !== dim || batched.dim !== dim || companionAlone.dim !== dim) {
-    return { length, status: 'fail', reason: `shape mismatch: backend gives ${alone.dim} dims, trusted ${dim}`, embedMs };
-  }
-  const g = new Float64Array(3 * dim);
-  g.set(golden.probe.data, 0);
-  g.set(golden.probe.data, dim);
-  g.set(golden.companion.data, 2 * dim);
-  const a = new Float64Array(3 * dim);
-  a.set(alone.data, 0);
-  a.set(batched.data, dim); // the batch keeps input order: probe, then companion
-  const metrics: Metrics = compareMatrices({ rows: 3, dim, data: g }, { rows: 3, dim, data: a }, tolerance, [
-    `probe-${length} alone`,
-    `probe-${length} batched`,
-    'companion batched',
-  ]).metrics;
-  const verdict = judge(metrics, tolerance);
-  const batchVsAlone = Math.max(
-    maxAbsDiff(batched.data, alone.data, 0, 0, dim),
-    maxAbsDiff(batched.data, companionAlone.data, dim, 0, dim),
-  );
-  return {
-    length,
-    status: verdict.status,
-    ...(verdict.status === 'fail' ? { reason: verdict.reasons.join('; ') } : {}),
-    maxAbs: metrics.maxAbs,
-    mismatches: metrics.mismatches,
-    total: metrics.total,
-    cosineDelta: metrics.cosineDeltaMax,
-    nonFinite: metrics.nonFinite,
-    batchVsAloneMaxAbs: batchVsAlone,
-    aloneMaxAbs: maxAbsDiff(alone.data, golden.probe.data, 0, 0, dim),
-    embedMs,
-  };
-}
-
-/** First failing length, last passing length before it, and the sentence a person reads. */
-export function summarize(points: readonly SweepPoint[]): Pick<SweepBackend, 'firstFailingLength' | 'lastPassingLength' | 'diagnosis'> {
-  const ran = points.filter((p) => p.status !== 'skipped');
-  const skipped = points.filter((p) => p.status === 'skipped');
-  // One clause per reason: a backend's own maxTokens and the model's limit skip different lengths.
-  const byReason = new Map<string | undefined, number[]>();
-  for (const p of skipped) byReason.set(p.reason, [...(byReason.get(p.reason) ?? []), p.length]);
-  const skipNote = [...byReason].map(([reason, lengths]) => `; ${lengths.join(', ')} skipped${reason ? ` (${reason})` : ''}`).join('');
-  if (!ran.length) return { firstFailingLength: null, lastPassingLength: null, diagnosis: `no length ran${skipNote}` };
-  const firstBad = ran.findIndex((p) => p.status === 'fail' || p.status === 'error');
-  if (firstBad < 0) {
-    const last = ran[ran.length - 1].length;
-    return { firstFailingLength: null, lastPassingLength: last, diagnosis: `agrees at every length tested (${ran[0].length}..${last} tokens)${skipNote}` };
-  }
-  const bad = ran[firstBad];
-  const lastGood = firstBad > 0 ? ran[firstBad - 1].length : null;
-  const what = bad.status === 'error' ? (bad.reason?.startsWith('shape error') ? 'shape error' : 'error') : 'diverges';
-  let diagnosis = lastGood === null ? `${what} at every length from ${bad.length} tokens` : `agrees up to ${lastGood} tokens, ${what} from ${bad.length}`;
-  const later = ran.slice(firstBad + 1).filter((p) => p.status === 'pass');
-  if (later.length) diagnosis += ` (passes again at ${later.map((p) => p.length).join(', ')})`;
-  const failing = ran.filter((p) => p.status === 'fail');
-  if (failing.length && failing.every((p) => p.aloneMaxAbs !== undefined && (p.aloneMaxAbs ?? 0) <= bad.batchVsAloneMaxAbs! && p.batchVsAloneMaxAbs! > 0 && (p.aloneMaxAbs ?? 0) * 10 < (p.maxAbs ?? 0))) {
-    diagnosis += ' — only when padded in a batch: alone it agrees (look at the padding mask)';
-  }
-  if (failing.some((p) => (p.nonFinite ?? 0) > 0)) diagnosis += ' — NaN/Inf in the output';
-  if (bad.status === 'fail' && (bad.nonFinite ?? 0) > 0) diagnosis += `; at ${bad.length}: ${bad.nonFinite} of ${bad.total} values NaN/Inf`;
-  else if (bad.status === 'fail' && bad.mismatches !== undefined) diagnosis += `; at ${bad.length}: ${bad.mismatches} of ${bad.total} elements off, max abs ${bad.maxAbs!.toExponential(2)}`;
-  else if (bad.reason) diagnosis += `: ${bad.reason}`;
-  return { firstFailingLength: bad.length, lastPassingLength: lastGood, diagnosis: diagnosis + skipNote };
 }

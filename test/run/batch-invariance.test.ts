@@ -8,6 +8,7 @@ import { loadCorpus } from '../../src/corpus/corpus.js';
 import { measureBatchInvariance, sampleByLength } from '../../src/run/batch-invariance.js';
 import { ModelContexts } from '../../src/model/model-context.js';
 import { ROOT } from '../support/helpers.js';
+import { BackendError } from '../../src/errors.js';
 
 describe('compareBatchInvariance (pure)', () => {
   it('max/mean abs, worst text, identical count', () => {
@@ -31,6 +32,25 @@ describe('compareBatchInvariance (pure)', () => {
 });
 
 describe('measureBatchInvariance with a fake backend', () => {
+  it('a backend that returns the wrong shape is a BackendError naming it, as in run.ts (not bad input)', async () => {
+    const backend = (rowsFor: (n: number) => number): Backend => ({
+      name: 'short',
+      availability: async () => ({ available: true }),
+      open: async () => {},
+      environment: () => ({}),
+      close: async () => {},
+      embed: async (texts) => ({ rows: rowsFor(texts.length), dim: 2, data: new Float64Array(rowsFor(texts.length) * 2) }),
+    });
+    const texts = ['aaaa', 'a', 'aa', 'aaa'];
+    const ids = texts.map((_, i) => `t${i}`);
+    // One vector short in the padded batch.
+    const batched = measureBatchInvariance(backend((n) => (n > 1 ? n - 1 : n)), texts, ids, { sample: 3, batchSize: 4 });
+    await expect(batched).rejects.toBeInstanceOf(BackendError);
+    await expect(batched).rejects.toThrow(/^short: returned 3×2 for 4 texts of dim 2$/);
+    // Two vectors for one text alone.
+    await expect(measureBatchInvariance(backend((n) => n + 1), texts, ids, { sample: 3, batchSize: 4 })).rejects.toThrow(/^short: returned 2×2 for 1 text of dim 2$/);
+  });
+
   it('builds batches that start with the longest text and catches a vector that depends on its batch', async () => {
     const calls: string[][] = [];
     // A "leaky" backend: each vector gets 1e-3 x the longest text in its batch of 4 (padding leaking in).

@@ -3,6 +3,7 @@
 //   node fake-embedding-server.mjs PORT MODE
 // MODE: ok | never-ready | crash-at-start | die-after-N (SIGKILLs itself on the N-th embeddings request)
 //       | ignore-sigterm (ok, but survives SIGTERM so that only SIGKILL stops it)
+//       | zeros (ok, but every vector is all zeros: a backend that produced no output)
 // Vectors: fakeVector(text) below (the tests compute the same numbers). Replies list entries in
 // reverse order with "index", like a server that batches by length.
 import { createServer } from 'node:http';
@@ -51,7 +52,7 @@ createServer((req, res) => {
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const data = body.input.map((t, index) => {
-        const v = fakeVector(t);
+        const v = mode === 'zeros' ? new Array(DIM).fill(0) : fakeVector(t);
         const embedding = body.encoding_format === 'base64' ? Buffer.from(Float32Array.from(v).buffer).toString('base64') : v;
         return { object: 'embedding', index, embedding };
       });

@@ -7,12 +7,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { comparePoint, errorKind, pickTrusted, runSweep, summarize, withExpectation, type SweepBackend, type SweepPoint, type SweepResult } from '../../src/sweep/sweep.js';
+import { pickTrusted, runSweep } from '../../src/sweep/sweep.js';
+import { comparePoint, errorKind, judgeLengths, lengthRows } from '../../src/sweep/judge.js';
+import { summarize } from '../../src/sweep/diagnosis.js';
+import type { SweepBackend, SweepPoint, SweepResult } from '../../src/sweep/result.js';
+import type { MeasuredRows } from '../../src/evaluate/lengths.js';
 import { parseExpectation } from '../../src/config/expectation.js';
 import type { BackendConfig } from '../../src/config/config.js';
 import { probeText, singleTokenWords } from '../../src/sweep/probes.js';
 import { renderSweepHtml, renderSweepTable } from '../../src/sweep/render.js';
 import { readSweep } from '../../src/sweep/read.js';
+import { HTML_STYLE } from '../../src/report/html-style.js';
 import { loadModelInfo } from '../../src/model/model-folder.js';
 import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
 import { parity, ROOT, tempDir } from '../support/helpers.js';
@@ -30,6 +35,23 @@ function tinyBertConfig(edit: (backends: Record<string, unknown>[]) => Record<st
   const path = join(tempDir(), 'parity.config.json');
   writeFileSync(path, JSON.stringify({ ...config, ...top }));
   return path;
+}
+
+const FAKE_SERVER = join(ROOT, 'test/support/fake-embedding-server.mjs');
+
+/** An http backend served by the stand-in server in `mode`; with `within`, an expectation that applies to it. */
+function fakeServed(name: string, mode: string, within?: Record<string, unknown>): Record<string, unknown> {
+  return {
+    name,
+    runtime: 'http',
+    precision: 'fp32',
+    url: '/v1/embeddings',
+    apiModel: 'fake',
+    retries: 0,
+    serve: { command: [process.execPath, FAKE_SERVER, '{port}', mode], env: { FAKE_DIM: '64' }, startupTimeoutMs: 20_000, stopTimeoutMs: 2_000 },
+    tolerance: tol,
+    ...(within ? { expect: { status: 'fail', reason: 'the stand-in server', when: { engine: { eq: 'fake-engine' } }, within } } : {}),
+  };
 }
 
 describe('sweep probes', () => {
@@ -51,13 +73,14 @@ describe('sweep probes', () => {
 describe('one length', () => {
   const m = (rows: number[][]) => ({ rows: rows.length, dim: rows[0].length, data: Float64Array.from(rows.flat()) });
   const golden = { probe: m([[1, 0, 0]]), companion: m([[0, 1, 0]]) };
+  const at = (length: number) => ({ length, companionTokens: 8 });
 
   it('passes rounding, and tells a padded-batch error from a length error', () => {
-    const ok = comparePoint(64, tol, golden, m([[1 + 1e-7, 0, 0]]), m([[0, 1, 0]]), m([[1, 0, 0], [0, 1, 0]]), 1);
+    const ok = comparePoint(at(64), tol, golden, m([[1 + 1e-7, 0, 0]]), m([[0, 1, 0]]), m([[1, 0, 0], [0, 1, 0]]), 1);
     expect(ok).toMatchObject({ status: 'pass', mismatches: 0, total: 9 });
     expect(ok.batchVsAloneMaxAbs).toBeCloseTo(1e-7, 15);
     // Alone exact, the companion off by 0.01 only inside the batch.
-    const padded = comparePoint(4096, tol, golden, m([[1, 0, 0]]), m([[0, 1, 0]]), m([[1, 0, 0], [0, 0.99, 0.01]]), 1);
+    const padded = comparePoint(at(4096), tol, golden, m([[1, 0, 0]]), m([[0, 1, 0]]), m([[1, 0, 0], [0, 0.99, 0.01]]), 1);
     expect(padded.status).toBe('fail');
     expect(padded.mismatches).toBe(2);
     expect(padded.aloneMaxAbs).toBe(0);
@@ -68,7 +91,7 @@ describe('one length', () => {
   });
 
   it('names each reason for skipped lengths once, with the lengths it skipped', () => {
-    const ok = comparePoint(8, tol, golden, m([[1, 0, 0]]), m([[0, 1, 0]]), m([[1, 0, 0], [0, 1, 0]]), 1);
+    const ok = comparePoint(at(8), tol, golden, m([[1, 0, 0]]), m([[0, 1, 0]]), m([[1, 0, 0], [0, 1, 0]]), 1);
     const limit = "longer than backend tei's limit of 16 tokens (maxTokens)";
     const s = summarize([
       ok,
@@ -80,7 +103,7 @@ describe('one length', () => {
   });
 
   it('a NaN is never hidden, and names skipped lengths', () => {
-    const nan = comparePoint(8, tol, golden, m([[NaN, 0, 0]]), m([[0, 1, 0]]), m([[NaN, 0, 0], [0, 1, 0]]), 1);
+    const nan = comparePoint(at(8), tol, golden, m([[NaN, 0, 0]]), m([[0, 1, 0]]), m([[NaN, 0, 0], [0, 1, 0]]), 1);
     expect(nan.status).toBe('fail');
     expect(nan.nonFinite).toBe(2);
     // NaN first, finite differences after it: the NaN must survive them.
@@ -91,18 +114,40 @@ describe('one length', () => {
     expect(s.diagnosis).toMatch(/^diverges at every length from 8 tokens — NaN\/Inf in the output.*16384 skipped \(longer than the model\)$/);
   });
 
-  it('an expectation never excuses a shape mismatch, even inside its token bound', () => {
+  // The backend's verdict is evaluate/'s, over each length's rows with their token counts: the same
+  // bound that excuses a measured divergence at 512 tokens never excuses a shape mismatch, an
+  // all-zero or a constant output there, nor a divergence at a length outside it.
+  it('an expectation excuses a bounded divergence, never a shape mismatch, zero or constant rows, nor a length outside its bound', () => {
     const expectation = parseExpectation({ status: 'fail', reason: 'long texts', when: { version: { eq: '1' } }, within: { texts: { tokens: { gt: 100 } } } }, 'c.json', 'backends[1].expect')!;
-    const spec = { name: 'b', expect: expectation } as BackendConfig;
-    const wrongDim = comparePoint(512, tol, golden, m([[1, 0]]), m([[0, 1]]), m([[1, 0], [0, 1]]), 1);
-    expect(wrongDim).toMatchObject({ status: 'fail', reason: 'shape mismatch: backend gives 2 dims, trusted 3' });
-    const base = { name: 'b', runtime: 'r', precision: 'fp32', tolerance: tol, status: 'ok' } as const;
-    const shape: SweepBackend = { ...base, points: [wrongDim], ...summarize([wrongDim]), verdict: 'fail' };
-    expect(withExpectation(shape, spec, { version: '1' }).verdict).toBe('fail');
-    // The same bound does excuse a measured divergence at that length.
-    const off = comparePoint(512, tol, golden, m([[1, 0.01, 0]]), m([[0, 1, 0]]), m([[1, 0.01, 0], [0, 1, 0]]), 1);
-    const diverged: SweepBackend = { ...base, points: [off], ...summarize([off]), verdict: 'fail' };
-    expect(withExpectation(diverged, spec, { version: '1' })).toMatchObject({ verdict: 'xfail', expected: { outcome: 'xfail' } });
+    const spec = { name: 'b', runtime: 'r', precision: 'fp32', tolerance: tol, expect: expectation };
+    const verdictOf = (length: number, alone: ReturnType<typeof m>, batched: ReturnType<typeof m>, environment = { version: '1' }) => {
+      const point = comparePoint(at(length), tol, golden, alone, m([[0, 1, 0]].map((r) => r.slice(0, alone.dim))), batched, 1);
+      const measured = new Map<SweepPoint, MeasuredRows>([[point, lengthRows(at(length), golden, alone, batched)]]);
+      return { point, ...judgeLengths(spec, environment, measured, [point]) };
+    };
+    const wrongDim = verdictOf(512, m([[1, 0]]), m([[1, 0], [0, 1]]));
+    expect(wrongDim.point).toMatchObject({ status: 'fail' });
+    expect(wrongDim.point.reason).toMatch(/^shape mismatch: backend gives \(3, 2\), golden is \(3, 3\)/);
+    expect(wrongDim.verdict).toBe('fail');
+    expect(wrongDim.point.reason).toMatch(/beyond the expected failure \(long texts\): a shape mismatch — never an expected failure/);
+    // The same bound does excuse a measured divergence at that length...
+    const off = verdictOf(512, m([[1, 0.01, 0]]), m([[1, 0.01, 0], [0, 1, 0]]));
+    expect(off).toMatchObject({ verdict: 'xfail', expected: { reason: 'long texts', outcome: 'xfail' } });
+    // ... but not where the expectation does not apply, nor at a length outside its bound.
+    expect(verdictOf(512, m([[1, 0.01, 0]]), m([[1, 0.01, 0], [0, 1, 0]]), { version: '2' }).verdict).toBe('fail');
+    const short = verdictOf(64, m([[1, 0.01, 0]]), m([[1, 0.01, 0], [0, 1, 0]]));
+    expect(short.verdict).toBe('fail');
+    expect(short.point.reason).toMatch(/2 failing texts outside the expected ones \(tokens > 100\): 'probe-64 alone', 'probe-64 batched'/);
+    // Zero rows: every element within a loose cap, yet the backend produced no output.
+    const zeros = verdictOf(512, m([[0, 0, 0]]), m([[0, 0, 0], [0, 0, 0]]));
+    expect(zeros.point.nonFinite).toBe(0);
+    expect(zeros.verdict).toBe('fail');
+    expect(zeros.point.reason).toMatch(/3 of 3 rows are all zeros .*beyond the expected failure \(long texts\): all-zero rows.* — never an expected failure/);
+    const constant = verdictOf(512, m([[0.5, 0.5, 0.5]]), m([[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]));
+    expect(constant.verdict).toBe('fail');
+    expect(constant.point.reason).toMatch(/constant rows — never an expected failure/);
+    // Passing with the expectation applying is xpass.
+    expect(verdictOf(512, m([[1, 0, 0]]), m([[1, 0, 0], [0, 1, 0]])).verdict).toBe('xpass');
   });
 
   it('trusts --against, else the backend the golden was made with, else the reference, else fp64', () => {
@@ -142,7 +187,7 @@ describe('parity sweep end to end', () => {
     expect(clamped.reason).toMatch(/^shape error: .*rotary.*Incompatible dimensions/);
     expect(clamped.verdict).toBe('error'); // a shape error is never excused
     expect(clamped.points.every((p) => p.status === 'error')).toBe(true);
-    expect(r.verdict).toBe('fail');
+    expect(r.verdict).toBe('error'); // as `parity run` rolls up an error: exit 2
     const table = renderSweepTable(r);
     expect(table).toContain('cpu-fp32-clamped');
     expect(renderSweepHtml(r)).toContain('<svg');
@@ -232,6 +277,13 @@ describe('parity sweep end to end', () => {
     const re = parity(['report', join(out, 'sweep.json'), '-o', again]);
     expect(re.code).toBe(0);
     for (const f of ['sweep.json', 'sweep.html']) expect(readFileSync(join(again, f), 'utf8')).toBe(readFileSync(join(out, f), 'utf8'));
+    // sweep.html is report.html's kind of page: its style, its chart helpers, relative paths only.
+    const html = readFileSync(join(out, 'sweep.html'), 'utf8');
+    expect(html).toContain(`<style>${HTML_STYLE}</style>`);
+    expect(html).toContain('<svg class="chart" data-chart="sweep-length"');
+    expect(html).toContain('<code>fixtures/models/tiny-alibi-causal</code>');
+    expect(html).not.toContain(ROOT);
+    expect(JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')).model).toBe('fixtures/models/tiny-alibi-causal');
     // A point with NaN output survives the round trip as a number, and the table says NaN.
     const saved = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
     Object.assign(saved.backends[0].points[0], { status: 'fail', nonFinite: 3, batchVsAloneMaxAbs: 'NaN' });
@@ -269,7 +321,7 @@ describe('parity sweep end to end', () => {
   it.skipIf(!build.present)(build.title('a backend whose worker process aborts during the sweep is an error with the reason; the others pass and sweep.json is written'), () => {
     const out = tempDir();
     const r = parity(['sweep', '-c', 'parity.config.json', '-b', 'cpu-fp32', '-b', 'cpu-fp16', '--lengths', '8,32', '-o', out], { env: { PARITY_WORKER_FAULT: 'cpu-fp16:abort' } });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // an error, as in `parity run`: not a parity failure
     const result: SweepResult = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
     expect(result.isolation).toBe('process');
     expect(result.warnings).toEqual([]);
@@ -282,7 +334,7 @@ describe('parity sweep end to end', () => {
     expect(crashed.points.map((p) => p.status)).toEqual(['error', 'error']);
     for (const p of crashed.points) expect(p.reason).toMatch(/^backend process died of SIGABRT/);
     expect(crashed.diagnosis).toMatch(/^error at every length from 8 tokens: backend process died of SIGABRT/);
-    expect(result.verdict).toBe('fail');
+    expect(result.verdict).toBe('error');
     expect(r.stdout).toContain('cpu-fp16 (onnxruntime-node, fp16');
   }, 120_000);
 
@@ -301,6 +353,50 @@ describe('parity sweep end to end', () => {
     } finally {
       delete process.env.PARITY_WORKER_FAULT;
     }
+  }, 120_000);
+
+  // Served by test/support/fake-embedding-server.mjs (plain Node, 64 wide as tiny-bert). Its sine
+  // vectors are nowhere near tiny-bert's, and one expectation with loose caps excuses them; the very
+  // same expectation must not excuse the server that answers zeros, which `run` would fail too.
+  it('an all-zero output fails although an expectation bounds it; the same expectation excuses a real divergence', async () => {
+    const within = { maxAbs: 2.5, cosineDelta: 2 };
+    const config = tinyBertConfig(
+      (backends) => [
+        ...backends.filter((b) => b.name === 'reference'),
+        fakeServed('served-sine', 'ok', within),
+        fakeServed('served-zeros', 'zeros', within),
+      ],
+      { isolation: 'none' },
+    );
+    const r = await runSweep({ config, lengths: [8, 32] });
+    const [sine, zeros] = r.backends;
+    expect(sine.points.map((p) => p.status)).toEqual(['fail', 'fail']);
+    expect(sine.points[0].maxAbs!).toBeGreaterThan(0.1);
+    expect(sine.points[0].maxAbs!).toBeLessThan(within.maxAbs);
+    expect(sine).toMatchObject({ verdict: 'xfail', expected: { outcome: 'xfail', reason: 'the stand-in server' } });
+    expect(zeros.points.map((p) => p.status)).toEqual(['fail', 'fail']);
+    for (const p of zeros.points) {
+      expect(p.nonFinite).toBe(0);
+      expect(p.maxAbs!).toBeLessThan(within.maxAbs); // inside the caps: only the zero rule refuses it
+      expect(p.reason).toMatch(/^3 of 3 rows are all zeros \(golden has 0\) — backend produced no output; .*beyond the expected failure \(the stand-in server\): all-zero rows.* — never an expected failure/);
+    }
+    expect(zeros.verdict).toBe('fail');
+    expect(zeros.expected).toBeUndefined();
+    expect(r.verdict).toBe('fail');
+  }, 120_000);
+
+  it('a backend that errors exits 2 as in `parity run`, and sweep.json says why', () => {
+    const out = tempDir();
+    const config = tinyBertConfig((backends) => [...backends.filter((b) => b.name === 'reference' || b.name === 'cpu-fp32'), fakeServed('served-crash', 'crash-at-start')], { isolation: 'none' });
+    const r = parity(['sweep', '-c', config, '--lengths', '8', '-o', out]);
+    expect(r.code).toBe(2);
+    const result: SweepResult = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+    expect(result.verdict).toBe('error');
+    const byName = Object.fromEntries(result.backends.map((b) => [b.name, b]));
+    expect(byName['cpu-fp32'].verdict).toBe('pass');
+    expect(byName['served-crash']).toMatchObject({ status: 'error', verdict: 'error' });
+    expect(byName['served-crash'].reason).toMatch(/cannot load model \/nonexistent \(simulated\)/);
+    expect(r.stdout).toMatch(/\nverdict: error\n/);
   }, 120_000);
 
   it('bad --lengths is one line and exit 2', () => {
