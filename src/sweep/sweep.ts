@@ -23,6 +23,8 @@ import { readMetaBeside } from '../golden/golden.js';
 import { openSessions, type Isolation, type SessionFactory } from '../run/sessions.js';
 import type { BackendSession } from '../run/session.js';
 import { ModelContexts } from '../model/model-context.js';
+import type { ResolvedEmbedding } from '../model/model-folder.js';
+import { identityFromConfig, modelContext } from '../run/identity.js';
 import { PROBE_SEED, probeText, singleTokenWords, type Probe } from './probes.js';
 
 export const DEFAULT_LENGTHS = [8, 32, 128, 512, 2048, 8192];
@@ -81,6 +83,8 @@ export interface SweepBackend {
 export interface SweepResult {
   schema: 'parity-sweep/1';
   model: string;
+  /** The run identity's prompt and truncateDim the probes were embedded with (absent in older sweep.json). */
+  embedding?: ResolvedEmbedding;
   modelMaxLength: number;
   trusted: string;
   lengths: number[];
@@ -141,10 +145,14 @@ export function errorKind(message: string): 'shape' | 'other' {
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const config = loadConfig(options.config);
   const lengths = [...new Set(options.lengths ?? DEFAULT_LENGTHS)].sort((a, b) => a - b);
-  const trusted = pickTrusted(config.backends, options.against, config.golden);
-  const selected = selectBackends(config, options.backends).filter((b) => b.name !== trusted.name);
+  // The run identity, as `parity run` builds it: the probes are measured with the harness tokenizer
+  // of the run's prompt, and every backend embeds with that prompt and truncateDim.
+  const identity = identityFromConfig(config);
+  const withIdentity = (b: BackendConfig): BackendConfig => ({ ...b, embedding: identity.embedding });
+  const trusted = withIdentity(pickTrusted(config.backends, options.against, config.golden));
+  const selected = selectBackends(config, options.backends).filter((b) => b.name !== trusted.name).map(withIdentity);
   const contexts = new ModelContexts();
-  const ctx = await contexts.get(config.model);
+  const ctx = await modelContext(identity, contexts);
   const words = singleTokenWords(ctx.model.dir, ctx.tokenizer);
   const maxLength = ctx.tokenizer.maxLength;
   const log = options.onProgress ?? (() => {});
@@ -183,7 +191,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   // Backends run where `parity run` would run them (worker processes by default), so a backend that
   // crashes or hangs at one length costs its own points, not the sweep.
   const warnings: string[] = [];
-  const sessions = openSessions(options.isolation ?? config.isolation, contexts, Math.max(2, config.batchSize), warnings);
+  const sessions = openSessions(options.isolation ?? config.isolation, contexts, Math.max(2, identity.batching.batchSize), warnings);
   // The first requested length past the model's limit, as a truncation check: its probe is that
   // many tokens whole and the harness tokenizer (as sentence-transformers) cuts it to the limit.
   const beyond = lengths.find((l) => l > maxLength);
@@ -202,6 +210,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     return {
       schema: 'parity-sweep/1',
       model: ctx.model.dir,
+      embedding: identity.embedding,
       modelMaxLength: maxLength,
       trusted: trusted.name,
       lengths,
