@@ -9,6 +9,10 @@
  * the CPU is an oracle for any architecture transformers can load (the `reference` backend is BERT
  * only).
  *
+ * The run's prompt and truncate_dim are passed on: encode(prompt_name=NAME), or prompt="" for no
+ * prompt, since prompt_name=None would fall back to the model's default_prompt_name whatever the run
+ * chose; the worker reads the prompt text back and open() refuses one the harness did not read.
+ *
  * Local files only: HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE and local_files_only. Vectors come back as
  * binary frames (frames.ts), not JSON numbers, so float64 keeps every bit.
  */
