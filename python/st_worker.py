@@ -5,7 +5,10 @@ Started by src/backends/sentence-transformers/runner.ts as
 
     python -B st_worker.py '<options JSON>'
 
-with options {"modelDir", "device", "dtype", "attention" (or null), "batchSize", "python"}. The model
+with options {"modelDir", "device", "dtype", "attention" (or null), "batchSize", "python", "embedding"}.
+"embedding" is the run's {"promptName", "truncateDim"}: encode() gets prompt_name=promptName, or
+prompt="" when promptName is null (no prompt, even where the model has a default_prompt_name), and
+truncate_dim=truncateDim; without "embedding" encode() applies the model's own defaults. The model
 is loaded once; then requests arrive on stdin, one JSON object per line:
 
     {"op": "embed", "id": 3, "texts": [...], "batchSize": 16}
@@ -155,9 +158,31 @@ class Worker:
             model_kwargs=model_kwargs,
         )
         self.model.eval()
+        self.encode_kwargs, self.prompt = self._embedding_choices(options.get("embedding"))
         # What really loaded, read back rather than echoed from the options.
         self.param_dtype = next(self.model.parameters()).dtype
         self.out_dtype = "<f8" if self.param_dtype == torch.float64 else "<f4"
+
+    def _embedding_choices(self, embedding: dict | None) -> tuple[dict, dict | None]:
+        """encode() keyword arguments for the run's prompt and truncate_dim, and the prompt they select
+        ({name, text} read back from the model's prompts, or None for none)."""
+        if embedding is None:
+            return {}, None
+        kwargs: dict = {}
+        name = embedding.get("promptName")
+        if name is None:
+            # An explicit empty prompt: prompt_name=None would fall back to default_prompt_name.
+            kwargs["prompt"] = ""
+            prompt = None
+        else:
+            if name not in self.model.prompts:
+                raise ValueError(f"prompt name {name!r} is not in the model's prompts {sorted(self.model.prompts)}")
+            kwargs["prompt_name"] = name
+            prompt = {"name": name, "text": self.model.prompts[name]}
+        truncate_dim = embedding.get("truncateDim")
+        if truncate_dim is not None:
+            kwargs["truncate_dim"] = int(truncate_dim)
+        return kwargs, prompt
 
     def _attention(self) -> dict:
         first = self.model[0]
@@ -225,6 +250,8 @@ class Worker:
             "pooling": pooling,
             "normalize": "Normalize" in modules,
             "batchSize": self.batch_size,
+            "prompt": self.prompt,
+            "truncateDim": self.encode_kwargs.get("truncate_dim"),
         }
 
     def embed(self, request: dict) -> None:
@@ -239,7 +266,7 @@ class Worker:
         with torch.inference_mode():
             for start in range(0, len(texts), chunk):
                 part = texts[start : start + chunk]
-                emb = self.model.encode(part, batch_size=batch_size, convert_to_tensor=True, show_progress_bar=False)
+                emb = self.model.encode(part, batch_size=batch_size, convert_to_tensor=True, show_progress_bar=False, **self.encode_kwargs)
                 if emb.dim() != 2 or emb.shape[0] != len(part):
                     raise RuntimeError(f"encode returned shape {tuple(emb.shape)} for {len(part)} texts")
                 wide = torch.float64 if self.out_dtype == "<f8" else torch.float32

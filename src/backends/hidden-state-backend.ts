@@ -49,7 +49,8 @@ export abstract class HiddenStateBackend implements Backend {
     // Length-sorted batches: the batch size (and so the batch composition) must not change a
     // vector beyond rounding anyway, and sorting removes most padding.
     const batches = makeBatches(encoded, ctx.batchSize, ctx.tokenizer.padId, { sortByLength: true, paddingSide: ctx.tokenizer.paddingSide });
-    const spec: PoolingSpec = { ...ctx.model.pooling, truncateDim: ctx.model.truncateDim };
+    // Full vectors: truncateDim is the shared step's (the registry declares it "harness" for these runtimes).
+    const spec: PoolingSpec = ctx.model.pooling;
     let out: Float32Array | Float64Array | null = null;
     let width = 0;
     let shape = '';
@@ -57,7 +58,7 @@ export abstract class HiddenStateBackend implements Backend {
       const started = performance.now();
       const hidden = await this.forward(batch);
       this.forwardObserver?.(performance.now() - started, batch);
-      const rowWidth = hidden.pooled ? (spec.truncateDim ? Math.min(spec.truncateDim, hidden.dim) : hidden.dim) : pooledDim(hidden.dim, spec);
+      const rowWidth = hidden.pooled ? hidden.dim : pooledDim(hidden.dim, spec);
       const thisShape = `${hidden.pooled ? 'sentence' : 'token'} vectors of ${hidden.dim}`;
       if (!out) {
         width = rowWidth;

@@ -5,6 +5,7 @@
  */
 import { InputError } from '../errors.js';
 import type { Backend, BackendFactory, BackendSpec } from './backend.js';
+import { withEmbeddingCapability, type EmbeddingCapability } from './embedding-capability.js';
 import { createFileBackend, FILE_OPTION_KEYS } from './file/runner.js';
 import { HTTP_OPTION_KEYS } from './http/options.js';
 import { createHttpBackend } from './http/runner.js';
@@ -23,7 +24,16 @@ export interface RuntimeEntry {
   description: string;
   /** The `precision` (default tolerance class) of an entry that sets none; default fp32. */
   defaultPrecision?: (options: Record<string, unknown>) => 'fp64' | 'fp32' | 'fp16';
+  /**
+   * Who applies the run's prompt and truncateDim for an entry with these options: the harness, or
+   * the runtime it is passed on to. Required: a runtime that declares neither would compare vectors
+   * made with another prompt or width than the golden's.
+   */
+  embedding: (options: Record<string, unknown>) => EmbeddingCapability;
 }
+
+/** The harness tokenizer carries the prompt, and the runtime's full vectors go through the shared truncation. */
+const HARNESS_APPLIES: EmbeddingCapability = { prompt: 'harness', truncateDim: 'harness' };
 
 export const RUNTIMES: Record<string, RuntimeEntry> = {
   reference: {
@@ -31,42 +41,54 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
     optionKeys: [],
     defaultPrecision: () => 'fp64',
     description: 'float64 TypeScript BertModel from model.safetensors (BERT family only)',
+    embedding: () => HARNESS_APPLIES,
   },
   'onnxruntime-node': {
     factory: createOrtNodeBackend,
     optionKeys: ['device', 'model', 'threads', 'graphOptimizationLevel'],
     description: 'ONNX Runtime native binding, CPU or CUDA execution provider',
+    embedding: () => HARNESS_APPLIES,
   },
   'onnxruntime-web': {
     factory: createOrtWebBackend,
     optionKeys: ['model', 'threads', 'graphOptimizationLevel'],
     description: 'ONNX Runtime WebAssembly build (wasm execution provider, SIMD128) running in Node',
+    embedding: () => HARNESS_APPLIES,
   },
   'transformers.js': {
     factory: createTransformersJsBackend,
     optionKeys: ['dtype', 'device'],
     description: '@huggingface/transformers feature-extraction pipeline as shipped: its own tokenizer, truncation and pooling',
+    // The runner prepends the prompt to each text; the pipeline returns full vectors.
+    embedding: () => HARNESS_APPLIES,
   },
   http: {
     factory: createHttpBackend,
     optionKeys: HTTP_OPTION_KEYS,
     description: 'OpenAI-compatible embeddings endpoint (Infinity, TEI, vLLM, OpenAI); the server tokenizes and pools',
+    // "prompt": "prepend" (default) sends prompt + text; "server" leaves it to a server started with it.
+    embedding: (options) => ({ prompt: options.prompt === 'server' ? 'runtime' : 'harness', truncateDim: 'harness' }),
   },
   'webgpu-browser': {
     factory: createWebGpuBackend,
     optionKeys: WEBGPU_OPTION_KEYS,
     description: "onnxruntime-web's WebGPU execution provider in headless Chromium (playwright-core), default or native webgpu bundle",
+    embedding: () => HARNESS_APPLIES,
   },
   'sentence-transformers': {
     factory: createSentenceTransformersBackend,
     optionKeys: ST_OPTION_KEYS,
     description: 'PyTorch SentenceTransformer in a Python worker (own tokenizer, truncation, pooling); float64 on CPU is an oracle for any architecture',
     defaultPrecision: sentenceTransformersPrecision,
+    // encode(prompt_name=… or prompt="", truncate_dim=…) in the worker.
+    embedding: () => ({ prompt: 'runtime', truncateDim: 'runtime' }),
   },
   file: {
     factory: createFileBackend,
     optionKeys: FILE_OPTION_KEYS,
     description: 'precomputed vectors from an .npy file (e.g. sentence-transformers in Python), one row per corpus text',
+    // The vectors were made with a prompt (their .meta.json is checked against the run's); full ones are truncated here.
+    embedding: () => ({ prompt: 'runtime', truncateDim: 'harness' }),
   },
 };
 
@@ -80,7 +102,7 @@ export function createBackends(specs: readonly BackendSpec[]): Backend[] {
       continue;
     }
     try {
-      backends.push(entry.factory(spec));
+      backends.push(withEmbeddingCapability(entry.factory(spec), entry.embedding(spec.options)));
     } catch (error) {
       problems.push(error instanceof Error ? error.message : String(error));
     }

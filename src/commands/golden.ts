@@ -8,6 +8,7 @@ import { writeGolden, type GoldenMeta } from '../golden/golden.js';
 import { modelFileHashes } from '../model/model-files.js';
 import { embedWithBackend } from '../run/embed-with-backend.js';
 import { ModelContexts } from '../model/model-context.js';
+import { identityFromConfig } from '../run/identity.js';
 import { packageVersions } from '../versions.js';
 import { existsSync } from 'node:fs';
 import { displayPath } from '../io/display-path.js';
@@ -31,14 +32,15 @@ export async function makeGolden(options: GoldenOptions): Promise<{ path: string
   if (existsSync(out) && !options.update) {
     throw new InputError(`golden ${out} already exists; pass --update to replace it`);
   }
+  // The run identity's embedding choices and batching, as `parity run` builds them.
+  const { embedding, batching } = identityFromConfig(config, { promptName: options.promptName });
   const [backend] = createBackends([spec]);
   const contexts = new ModelContexts();
-  const embedding = options.promptName === undefined ? config.embedding : { ...config.embedding, promptName: options.promptName };
   const outcome = await embedWithBackend({
     backend,
     modelDir: spec.modelDir,
     texts: corpus.texts,
-    batchSize: config.batchSize,
+    batchSize: batching.batchSize,
     timeoutMs: spec.timeoutMs,
     contexts,
     embedding,

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Matrix } from '../numeric/matrix.js';
 import { pairwiseMaxAbs } from '../compare/pairwise.js';
 import { InputError } from '../errors.js';
-import { checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
+import { checkGoldenMatchesChoices, checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { displayPath } from '../io/display-path.js';
 import { corpusHash, loadCorpus } from '../corpus/corpus.js';
@@ -20,8 +20,8 @@ import type { BackendReport, Report } from '../report/report.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
 import { textFacts } from '../evaluate/text-facts.js';
-import { DEFAULT_CHECKS } from '../config/checks.js';
 import { ModelContexts } from '../model/model-context.js';
+import { corpusSection, goldenSection, identityFromReport, identityRecord, modelContext, watchSection, type RunIdentity } from '../run/identity.js';
 
 /** A shard's batch-invariance result with every row number turned into a corpus row. */
 function inCorpusRows(bi: NonNullable<BackendReport['batchInvariance']>, rows: readonly number[]): NonNullable<BackendReport['batchInvariance']> {
@@ -75,6 +75,17 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
   const duplicate = seen.filter((i, k) => seen.indexOf(i) !== k);
   if (missing.length) problems.push(`missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')}`);
   if (duplicate.length) problems.push(`shard ${duplicate.join(', ')} given twice`);
+  // One run identity, rebuilt from the record: shards made with another prompt, truncateDim,
+  // batching, watch or checks are parts of different runs.
+  const identity = identityFromReport(first);
+  const recorded = JSON.stringify(identity);
+  for (const s of shards) {
+    const other = identityFromReport(s.report);
+    if (JSON.stringify(other) !== recorded) {
+      const differs = (Object.keys(identity) as (keyof RunIdentity)[]).filter((k) => JSON.stringify(identity[k]) !== JSON.stringify(other[k]));
+      problems.push(`${s.dir} was run with another ${differs.join(', ')} than shard ${shards[0].shard.index}`);
+    }
+  }
   if (problems.length) throw new InputError(`cannot merge: ${problems.join('; ')}`);
 
   // Corpus order: every shard knows which corpus rows it holds.
@@ -101,16 +112,18 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
 
   const golden = readGolden(resolve(options.golden ?? first.golden.path));
   checkGoldenMatchesCorpus(golden, { path: first.corpus.path, ids, texts, sha256: first.corpus.sha256 });
+  checkGoldenMatchesChoices(golden, identity.embedding.promptName === null ? null : { name: identity.embedding.promptName }, identity.embedding.truncateDim);
 
   const outDir = resolve(options.out);
-  // The same evaluation as a single run: token counts from the model's tokenizer, sizes and batching from the shards.
-  const settings = { ...DEFAULT_CHECKS, ...first.checks };
-  const tokenizer = first.model ? await new ModelContexts().get(resolve(first.model.dir)).then((c) => c.tokenizer, () => null) : null;
+  // The same evaluation as a single run: the tokenizer context of the run's identity (its prompt
+  // included), sizes and batching from the record.
+  const settings = identity.checks;
+  const tokenizer = await modelContext(identity, new ModelContexts()).then((c) => c.tokenizer, () => null);
   const warnings = [...new Set(shards.flatMap((s) => s.report.warnings))];
   const evaluation: EvaluationContext = {
     outDir,
     golden: { path: golden.path, dim: golden.vectors.dim, rowOf: (k) => k },
-    facts: textFacts(tokenizer, texts, ids, first.batching ?? null),
+    facts: textFacts(tokenizer, texts, ids, first.batching ? identity.batching : null),
     settings,
     warnings,
   };
@@ -149,17 +162,19 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
     return evaluateBackend(evaluation, base, { kind: 'vectors', vectorsFile, batchInvariance }, timing);
   });
 
-  const { shard: _shard, ...corpusRest } = first.corpus;
-  const { schemaVersion: _v, tool: _t, createdAt: _c, verdict: _verdict, ...firstParts } = first;
+  const { schemaVersion: _v, tool: _t, createdAt: _c, verdict: _verdict, watch: _w, ...firstParts } = first;
   const report: Report = runReport(
     {
       ...firstParts,
       command: options.command ?? [],
-      corpus: { ...corpusRest, ids, ...(total <= settings.reportRows ? { texts } : {}) },
-      golden: { ...first.golden, path: displayPath(golden.path) },
+      corpus: corpusSection(first.corpus, ids, texts, settings),
+      golden: goldenSection(golden),
       backends,
       pairwise: pairwiseMaxAbs(produced),
       warnings,
+      ...(first.batching ? identityRecord(identity) : { embedding: identity.embedding }),
+      // Read from the merged vectors, as a single run reads its own.
+      ...watchSection(identity, ids, golden.path, (k) => k, outDir, backends),
     },
     { strict: options.strict },
   );

@@ -19,21 +19,17 @@
  * - weightedmean: weights 1, 2, 3… counted from the first real token (the prompt's tokens keep
  *   their positions when excluded), divided by the sum of the pooled weights.
  * - lasttoken: the last pooled token; zeros when there is none (gather of token·mask).
- * Several modes are concatenated in the configured order; Normalize then runs on the whole vector;
- * truncate_dim then keeps the first N dimensions and, as in sentence-transformers, does not
- * renormalize.
+ * Several modes are concatenated in the configured order; Normalize then runs on the whole vector.
+ * truncate_dim comes after, in the one step every runtime's full vectors go through
+ * (embed/truncate.ts, applied by backends/embedding-capability.ts).
  */
 import type { PoolingConfig, PoolingMode } from '../model/model-folder.js';
 
-export interface PoolingSpec extends Pick<PoolingConfig, 'modes' | 'normalize' | 'includePrompt'> {
-  /** Keep the first N dimensions after normalizing (null/undefined: all). */
-  truncateDim?: number | null;
-}
+export type PoolingSpec = Pick<PoolingConfig, 'modes' | 'normalize' | 'includePrompt'>;
 
 /** The sentence vector's width for token vectors of width `hidden`. */
 export function pooledDim(hidden: number, spec: PoolingSpec): number {
-  const full = hidden * spec.modes.length;
-  return spec.truncateDim ? Math.min(spec.truncateDim, full) : full;
+  return hidden * spec.modes.length;
 }
 
 /** A sequence's real tokens inside a padded [batch, seq, dim] buffer. */
@@ -65,11 +61,10 @@ export function poolSequence(
   finishVector(acc, spec, out, outOffset);
 }
 
-/** Normalize (when the model has a Normalize module), truncate, store: for vectors pooled by the model itself too. */
-export function finishVector(acc: Float64Array, spec: Pick<PoolingSpec, 'normalize' | 'truncateDim'>, out: Float32Array | Float64Array, outOffset: number): void {
+/** Normalize (when the model has a Normalize module) and store: for vectors pooled by the model itself too. */
+export function finishVector(acc: Float64Array, spec: Pick<PoolingSpec, 'normalize'>, out: Float32Array | Float64Array, outOffset: number): void {
   if (spec.normalize) normalizeInPlace(acc);
-  const n = spec.truncateDim ? Math.min(spec.truncateDim, acc.length) : acc.length;
-  for (let d = 0; d < n; d++) out[outOffset + d] = acc[d];
+  for (let d = 0; d < acc.length; d++) out[outOffset + d] = acc[d];
 }
 
 function poolMode(mode: PoolingMode, hidden: ArrayLike<number>, offset: number, from: number, length: number, dim: number, acc: Float64Array, at: number): void {

@@ -43,7 +43,9 @@ export function checkGoldenMatchesChoices(golden: { path: string; meta: GoldenMe
 /**
  * The same check for any vectors with a .meta.json (the golden, a `file` backend's .npy): InputError
  * "`what` was made with … and this run uses …" when the meta records another prompt or truncateDim;
- * `remake` is the other way out. A meta that does not record them passes.
+ * `remake` is the other way out. A meta that does not record them passes. `fullVectorsTruncated`:
+ * the harness truncates these vectors to the run's truncateDim (the `file` runtime), so vectors
+ * recorded as full width (truncateDim null) fit any run.
  */
 export function checkMadeWithChoices(
   what: string,
@@ -51,6 +53,7 @@ export function checkMadeWithChoices(
   prompt: { name: string } | null,
   truncateDim: number | null,
   remake: string,
+  { fullVectorsTruncated = false } = {},
 ): void {
   if (!meta) return;
   const name = (n: string | null | undefined) => (n ? `prompt "${n}"` : 'no prompt');
@@ -60,7 +63,8 @@ export function checkMadeWithChoices(
         `pass --prompt-name ${meta.promptName ?? '""'} (or set "promptName"), or ${remake}`,
     );
   }
-  if (meta.truncateDim !== undefined && (meta.truncateDim ?? null) !== truncateDim) {
+  const full = (meta.truncateDim ?? null) === null;
+  if (meta.truncateDim !== undefined && (meta.truncateDim ?? null) !== truncateDim && !(full && fullVectorsTruncated)) {
     throw new InputError(`${what} was made with truncateDim ${meta.truncateDim ?? 'none'} and this run uses ${truncateDim ?? 'none'}: set "truncateDim" to match, or ${remake}`);
   }
 }

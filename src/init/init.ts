@@ -306,7 +306,8 @@ function renderInit(r: {
   if (promptNames.length) {
     lines.push(
       `  prompts: ${promptNames.map((k) => `${k} = ${JSON.stringify(m.prompts[k])}`).join(', ')}${m.defaultPrompt ? ` (default: ${m.defaultPrompt})` : ''} — ` +
-        'every backend embeds the corpus texts as written, so put the prompt into the corpus texts if your app adds one',
+        `every backend embeds ${m.defaultPrompt ? `the "${m.defaultPrompt}" prompt + each text` : 'the texts without a prompt'}, as encode() does; ` +
+        `choose another with "promptName" in the config or --prompt-name NAME ("" for none); keep the corpus texts without it`,
     );
   }
   for (const w of m.warnings) lines.push(`  warning: ${w}`);

@@ -38,6 +38,20 @@ export interface EmbeddingChoices {
   truncateDim?: number | null;
 }
 
+/**
+ * The choices as resolved against the model folder: the prompt that applies by name (null: none,
+ * whether chosen or for want of a default_prompt_name) and truncateDim (null: every dimension).
+ * Loading the model folder with these gives the same prompt and width as the choices did.
+ */
+export interface ResolvedEmbedding {
+  promptName: string | null;
+  truncateDim: number | null;
+}
+
+export function resolvedEmbedding(model: Pick<ModelInfo, 'prompt' | 'truncateDim'>): ResolvedEmbedding {
+  return { promptName: model.prompt?.name ?? null, truncateDim: model.truncateDim };
+}
+
 export interface ModelInfo {
   dir: string;
   /** config.json; only the BERT reference reads more than the sizes. */

@@ -9,6 +9,7 @@ import type { Expectation } from '../config/expectation.js';
 import type { WatchedElement } from '../evaluate/watch.js';
 import type { BatchInvarianceThresholds, ChecksConfig, DownstreamThresholds } from '../config/checks.js';
 import type { DownstreamImpact } from '../compare/downstream.js';
+import type { ResolvedEmbedding } from '../model/model-folder.js';
 import type { BatchInvarianceResult } from '../compare/batch-invariance.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -107,6 +108,11 @@ export interface Report {
   packages: Record<string, string>;
   /** Sizes of the diagnosis checks this run used. */
   checks?: ChecksConfig;
+  /**
+   * The run's embedding choices as resolved (the prompt that applied by name, truncateDim): with
+   * `batching`, `checks`, `watch` and `model.dir` the run identity `merge` rebuilds (run/identity.ts).
+   */
+  embedding?: ResolvedEmbedding;
   /** How texts were batched (blocks, length-sorted batches): `merge` needs it to judge batch-length expectations. */
   batching?: { batchSize: number; blockTexts: number };
   /** The config's watched elements: golden and every backend's value (absent when none configured). */

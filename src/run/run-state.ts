@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import type { ResolvedEmbedding } from '../model/model-folder.js';
 
 export interface BackendState {
   status: 'running' | 'skipped' | 'error' | 'shape';
@@ -25,6 +26,8 @@ export interface RunState {
   blockTexts: number;
   batchSize: number;
   backends: string[];
+  /** The run's prompt and truncateDim: vectors made with others cannot continue this run. */
+  embedding: ResolvedEmbedding;
   completedRows: number;
   perBackend: Record<string, BackendState>;
 }

@@ -34,8 +34,9 @@ import { openSessions, type Isolation } from './sessions.js';
 import { clearRunState, loadRunState, saveRunState, type BackendState, type RunState } from './run-state.js';
 import type { BackendSession } from './session.js';
 import { batchInvarianceFor } from './batch-invariance.js';
-import { blockTextsFor, shardRows, type Shard } from './shard.js';
-import { checkWatch, readWatched } from '../evaluate/watch.js';
+import { shardRows, type Shard } from './shard.js';
+import { corpusSection, goldenSection, identityFromConfig, identityRecord, modelContext, modelSection, watchSection } from './identity.js';
+import { checkWatch } from '../evaluate/watch.js';
 
 export interface RunOptions {
   config?: string;
@@ -76,7 +77,9 @@ interface Live {
 
 export async function runParity(options: RunOptions): Promise<RunResult> {
   const config = loadConfig(options.config);
-  const embedding = options.promptName === undefined ? config.embedding : { ...config.embedding, promptName: options.promptName };
+  // The run identity (embedding choices, batching, watch, checks): a bad prompt name is one clear error here.
+  const identity = identityFromConfig(config, { promptName: options.promptName });
+  const { embedding } = identity;
   const selected = selectBackends(config, options.backends).map((b) => ({
     ...b,
     tolerance: { ...b.tolerance, ...definedOnly(options.tolerance ?? {}) },
@@ -85,10 +88,10 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   const corpus = loadCorpus(options.corpus ? resolve(options.corpus) : config.corpus);
   const golden = readGoldenInfo(options.golden ? resolve(options.golden) : config.golden);
   checkGoldenMatchesCorpus(golden, corpus);
-  // The prompt (a bad name is one clear error here) and truncate_dim must be the golden's too.
+  // The prompt and truncate_dim must be the golden's too.
   const modelInfo = loadModelInfo(config.model, embedding);
   checkGoldenMatchesChoices(golden, modelInfo.prompt, modelInfo.truncateDim);
-  checkWatch(config.watch, corpus.ids, golden.dim, config.path);
+  checkWatch(identity.watch, corpus.ids, golden.dim, config.path);
   // Resolve every backend up front: a typo in any entry is one error before anything runs; so are a
   // `file` backend's vectors made with another prompt or truncateDim (like the golden's, above).
   createBackends(selected).forEach((backend, i) => {
@@ -107,7 +110,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     }
   }
 
-  const blockTexts = blockTextsFor(config.batchSize, config.blockTexts);
+  const { batchSize, blockTexts } = identity.batching;
   const rows = options.shard ? shardRows(corpus.texts.length, options.shard, blockTexts) : null;
   const texts = rows ? rows.map((r) => corpus.texts[r]) : corpus.texts;
   const ids = rows ? rows.map((r) => corpus.ids[r]) : corpus.ids;
@@ -120,18 +123,19 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     return { rows: end - start, dim: golden.dim, data: goldenReader.read(first, end - start).slice() };
   };
 
-  const identity = {
+  const resumeKey = {
     corpusSha256: corpus.sha256,
     golden: golden.path,
     shard: options.shard ? `${options.shard.index}/${options.shard.count}` : null,
     blockTexts,
-    batchSize: config.batchSize,
+    batchSize,
     backends: selected.map((b) => b.name),
+    embedding,
   };
-  const resumed: RunState | null = options.resume ? loadRunState(outDir, identity) : null;
-  const state: RunState = resumed ?? { version: 1, ...identity, completedRows: 0, perBackend: {} };
+  const resumed: RunState | null = options.resume ? loadRunState(outDir, resumeKey) : null;
+  const state: RunState = resumed ?? { version: 1, ...resumeKey, completedRows: 0, perBackend: {} };
 
-  const sessions = openSessions(options.isolation ?? config.isolation, contexts, config.batchSize, warnings);
+  const sessions = openSessions(options.isolation ?? config.isolation, contexts, batchSize, warnings);
   const pairwise = new PairwiseMaxAbs(['golden', ...selected.map((b) => b.name)]);
   const live: Live[] = [];
   try {
@@ -184,62 +188,30 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     }
 
     // Token counts for the checks and expectations; the harness tokenizer of the configured model.
-    const ctx = await contexts.get(config.model, embedding).catch(() => null);
-    const batching = { batchSize: config.batchSize, blockTexts };
+    const ctx = await modelContext(identity, contexts).catch(() => null);
     const evaluation: EvaluationContext = {
       outDir,
       golden: { path: golden.path, dim: golden.dim, rowOf: rows ? (k: number) => rows[k] : (k: number) => k },
-      facts: textFacts(ctx?.tokenizer ?? null, texts, ids, batching),
-      settings: config.checks,
+      facts: textFacts(ctx?.tokenizer ?? null, texts, ids, identity.batching),
+      settings: identity.checks,
       warnings,
     };
     const reports: BackendReport[] = [];
-    for (const item of live) reports.push(await finishBackend(item, texts, evaluation, config.batchSize));
+    for (const item of live) reports.push(await finishBackend(item, texts, evaluation, batchSize));
     const producedAll = ['golden', ...reports.filter((r) => r.vectors).map((r) => r.name)];
     const report: Report = runReport(
       {
         command: options.command ?? [],
         config: displayPath(config.path),
-        model: ctx
-          ? {
-              dir: displayPath(config.model),
-              files: modelFiles,
-              pooling: ctx.model.pooling.mode,
-              normalize: ctx.model.pooling.normalize,
-              maxSeqLength: ctx.model.maxSeqLength,
-              tokenizer: ctx.tokenizer.description,
-              prompt: ctx.model.prompt,
-              includePrompt: ctx.model.pooling.includePrompt,
-              truncateDim: ctx.model.truncateDim,
-            }
-          : null,
-        corpus: {
-          path: displayPath(corpus.path),
-          sha256: corpus.sha256,
-          count: corpus.texts.length,
-          ids,
-          // Texts only while the report stays attachable; above checks.reportRows texts show by id.
-          ...(texts.length <= config.checks.reportRows ? { texts } : {}),
-          ...(rows && options.shard ? { shard: { ...options.shard, rows } } : {}),
-        },
-        golden: {
-          path: displayPath(golden.path),
-          dtype: golden.dtype,
-          shape: [golden.rows, golden.dim],
-          backend: golden.meta?.backend.name ?? null,
-          createdAt: golden.meta?.createdAt ?? null,
-        },
+        model: modelSection(ctx, config.model, modelFiles),
+        corpus: corpusSection({ path: corpus.path, sha256: corpus.sha256, count: corpus.texts.length }, ids, texts, identity.checks, rows && options.shard ? { ...options.shard, rows } : undefined),
+        golden: goldenSection(golden),
         backends: reports,
         pairwise: pairwise.result(producedAll),
         warnings,
         packages: packageVersions(),
-        checks: config.checks,
-        batching,
-        ...(config.watch.length
-          ? {
-              watch: readWatched(config.watch, ids, golden.path, evaluation.golden.rowOf, reports.filter((r) => r.vectors).map((r) => ({ name: r.name, path: join(outDir, r.vectors!) }))),
-            }
-          : {}),
+        ...identityRecord(identity),
+        ...watchSection(identity, ids, golden.path, evaluation.golden.rowOf, outDir, reports),
       },
       { strict: options.strict },
     );

@@ -2,6 +2,7 @@
  * What `parity sweep` produces (sweep.json's shape, docs/report-schema.md): below the sweep's
  * orchestration (sweep.ts), its judge (judge.ts), renderers (render.ts) and reader (read.ts).
  */
+import type { ResolvedEmbedding } from '../model/model-folder.js';
 import type { Tolerance } from '../compare/tolerance.js';
 import type { BackendStatus, Verdict } from '../report/report.js';
 import type { Isolation } from '../run/sessions.js';
@@ -59,6 +60,8 @@ export interface SweepBackend {
 export interface SweepResult {
   schema: 'parity-sweep/1';
   model: string;
+  /** The run identity's prompt and truncateDim the probes were embedded with (absent in older sweep.json). */
+  embedding?: ResolvedEmbedding;
   modelMaxLength: number;
   trusted: string;
   lengths: number[];

@@ -28,6 +28,7 @@ import type { BackendSession } from '../run/session.js';
 import { ModelContexts } from '../model/model-context.js';
 import { describeTruncation, summarize } from './diagnosis.js';
 import { comparePoint, errorKind, judgeLengths, lengthRows } from './judge.js';
+import { identityFromConfig, modelContext } from '../run/identity.js';
 import { PROBE_SEED, probeText, singleTokenWords, type Probe } from './probes.js';
 import type { SweepBackend, SweepPoint, SweepResult } from './result.js';
 
@@ -76,10 +77,14 @@ export function backendLimitReason(spec: Pick<BackendConfig, 'name' | 'maxTokens
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const config = loadConfig(options.config);
   const lengths = [...new Set(options.lengths ?? DEFAULT_LENGTHS)].sort((a, b) => a - b);
-  const trusted = pickTrusted(config.backends, options.against, config.golden);
-  const selected = selectBackends(config, options.backends).filter((b) => b.name !== trusted.name);
+  // The run identity, as `parity run` builds it: the probes are measured with the harness tokenizer
+  // of the run's prompt, and every backend embeds with that prompt and truncateDim.
+  const identity = identityFromConfig(config);
+  const withIdentity = (b: BackendConfig): BackendConfig => ({ ...b, embedding: identity.embedding });
+  const trusted = withIdentity(pickTrusted(config.backends, options.against, config.golden));
+  const selected = selectBackends(config, options.backends).filter((b) => b.name !== trusted.name).map(withIdentity);
   const contexts = new ModelContexts();
-  const ctx = await contexts.get(config.model);
+  const ctx = await modelContext(identity, contexts);
   const words = singleTokenWords(ctx.model.dir, ctx.tokenizer);
   const maxLength = ctx.tokenizer.maxLength;
   const log = options.onProgress ?? (() => {});
@@ -118,7 +123,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   // Backends run where `parity run` would run them (worker processes by default), so a backend that
   // crashes or hangs at one length costs its own points, not the sweep.
   const warnings: string[] = [];
-  const sessions = openSessions(options.isolation ?? config.isolation, contexts, Math.max(2, config.batchSize), warnings);
+  const sessions = openSessions(options.isolation ?? config.isolation, contexts, Math.max(2, identity.batching.batchSize), warnings);
   // The first requested length past the model's limit, as a truncation check: its probe is that
   // many tokens whole and the harness tokenizer (as sentence-transformers) cuts it to the limit.
   const beyond = lengths.find((l) => l > maxLength);
@@ -139,6 +144,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       schema: 'parity-sweep/1',
       // As report.json's model.dir: relative to the working folder, no machine path in a shared page.
       model: displayPath(ctx.model.dir),
+      embedding: identity.embedding,
       modelMaxLength: maxLength,
       trusted: trusted.name,
       lengths,

@@ -8,6 +8,7 @@ import { chooseGolden, EXAMPLE_CORPUS, initProject, planBackends } from '../../s
 import { classifyOnnxFile, inspectModel, type MachineInspection } from '../../src/init/inspect.js';
 import { FIXTURE, parity, tempDir } from '../support/helpers.js';
 import { requirePythonEnv, VENV_PYTHON } from '../support/installs.js';
+import { tinyBertWithPrompts } from '../support/prompted-model.js';
 
 const temps: string[] = [];
 afterAll(() => {
@@ -177,6 +178,22 @@ describe('initProject', () => {
       const w2 = JSON.parse(readFileSync(r2.configPath, 'utf8'));
       expect([w2.model, w2.corpus, r2.goldenBackend, r2.copiedCorpus]).toEqual(['../models/my-model', '../texts.txt', 'cpu-fp32', null]);
       expect(r2.next).toEqual(['npx parity golden --backend cpu-fp32 --config other/parity.config.json', 'npx parity run --config other/parity.config.json']);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('a model with prompts: init says the default prompt is applied and how to choose another, not to edit the corpus', () => {
+    const dir = tempDir('parity-init-');
+    temps.push(dir);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      tinyBertWithPrompts(dir);
+      const r = initProject({ machine: bareMachine, model: 'tiny-bert-prompts' });
+      expect(r.text).toContain('prompts: query = "query: ", passage = "passage: " (default: query) — every backend embeds the "query" prompt + each text, as encode() does;');
+      expect(r.text).toContain('--prompt-name NAME ("" for none); keep the corpus texts without it');
+      expect(r.text).not.toMatch(/put the prompt into the corpus/);
     } finally {
       process.chdir(cwd);
     }

@@ -4,6 +4,7 @@ import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16Bits, toFloat16B
 import { encodeSafetensors } from '../../src/model/safetensors.js';
 import { readSafetensors } from '../../src/model/safetensors.js';
 import { pooledDim, poolSequence, type SequenceView } from '../../src/embed/pooling.js';
+import { truncateRows } from '../../src/embed/truncate.js';
 import type { PoolingMode } from '../../src/model/model-folder.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,7 +72,7 @@ describe('safetensors', () => {
 
 describe('pooling (sentence-transformers semantics)', () => {
   const hidden = Float64Array.from([1, 2, 3, 4, 100, 100]); // 3 tokens × 2 dims, last is padding
-  const spec = (modes: PoolingMode[], normalize = false, includePrompt = true, truncateDim?: number) => ({ modes, normalize, includePrompt, truncateDim });
+  const spec = (modes: PoolingMode[], normalize = false, includePrompt = true) => ({ modes, normalize, includePrompt });
   const pool = (h: ArrayLike<number>, view: SequenceView, s: ReturnType<typeof spec>, dim = 2) => {
     const out = new Float64Array(pooledDim(dim, s));
     poolSequence(h, view, dim, s, out, 0);
@@ -109,7 +110,7 @@ describe('pooling (sentence-transformers semantics)', () => {
     expect(pool(hidden, { offset: 0, length: 2 }, spec(['max', 'mean']))).toEqual([3, 4, 2, 3]);
     const full = pool(hidden, { offset: 0, length: 2 }, spec(['max', 'mean'], true));
     expect(Math.hypot(...full)).toBeCloseTo(1, 15);
-    const cut = pool(hidden, { offset: 0, length: 2 }, spec(['max', 'mean'], true, true, 3));
+    const cut = Array.from(truncateRows({ rows: 1, dim: 4, data: Float64Array.from(full) }, 3).data);
     expect(cut).toEqual(full.slice(0, 3));
     expect(Math.hypot(...cut)).toBeLessThan(1);
   });

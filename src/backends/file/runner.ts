@@ -3,7 +3,8 @@
  * scripts/golden_sentence_transformers.py) and saved as .npy, compared like any backend's. Nothing is
  * run: the file must hold one row per corpus text, in corpus order. `path` is relative to the
  * config file's folder. Vectors whose .meta.json records another prompt or truncateDim than the
- * run's are refused as such a golden is (they differ for a reason that is not the backend's).
+ * run's are refused as such a golden is (they differ for a reason that is not the backend's); full
+ * vectors (no truncateDim) are cut to the run's truncateDim by the registry's shared step.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -58,6 +59,8 @@ export class FileBackend implements Backend {
       model.prompt,
       model.truncateDim,
       `make the vectors again with this run's prompt and truncateDim`,
+      // Full vectors are cut to the run's truncateDim by the registry's shared step.
+      { fullVectorsTruncated: true },
     );
   }
 

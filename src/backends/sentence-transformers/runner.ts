@@ -9,6 +9,10 @@
  * the CPU is an oracle for any architecture transformers can load (the `reference` backend is BERT
  * only).
  *
+ * The run's prompt and truncate_dim are passed on: encode(prompt_name=NAME), or prompt="" for no
+ * prompt, since prompt_name=None would fall back to the model's default_prompt_name whatever the run
+ * chose; the worker reads the prompt text back and open() refuses one the harness did not read.
+ *
  * Local files only: HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE and local_files_only. Vectors come back as
  * binary frames (frames.ts), not JSON numbers, so float64 keeps every bit.
  */
@@ -128,6 +132,8 @@ export class SentenceTransformersBackend implements Backend {
       dtype: this.options.dtype,
       attention: this.options.attention ?? null,
       batchSize: this.batchSize,
+      // The run's prompt and truncate_dim, applied by encode() (the registry declares them "runtime").
+      embedding: context.model ? { promptName: context.model.prompt?.name ?? null, truncateDim: context.model.truncateDim } : null,
     };
     const env = { ...process.env, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', PYTHONUNBUFFERED: '1' };
     const worker = new PythonWorker(this.python.command, ['-B', stWorkerScript(), JSON.stringify(workerOptions)], env);
@@ -153,6 +159,15 @@ export class SentenceTransformersBackend implements Backend {
       throw new BackendError(this.name, `SentenceTransformer(${displayPath(this.modelDir)}, device=${this.options.device}, dtype=${this.options.dtype}) failed: ${loadError ?? 'no environment'}`);
     }
     this.workerEnvironment = ready;
+    const prompt = (ready as { prompt?: { text?: unknown } | null }).prompt;
+    const expected = context.model?.prompt?.text ?? '';
+    if (context.model && (prompt?.text ?? '') !== expected) {
+      await this.close();
+      throw new BackendError(
+        this.name,
+        `SentenceTransformer prepends ${JSON.stringify(prompt?.text ?? '')} for prompt ${JSON.stringify(context.model.prompt?.name ?? null)}, but ${context.model.sources.prompt} gives ${JSON.stringify(expected)}`,
+      );
+    }
   }
 
   async embed(texts: readonly string[]): Promise<Matrix> {

@@ -97,9 +97,8 @@ export class TransformersJsBackend implements Backend {
   private extractor: Extractor | null = null;
   private batchSize = 16;
   private pooling: { mode: PipelinePooling; normalize: boolean } | null = null;
-  /** sentence-transformers' prompt (prepended to each text) and truncate_dim, applied around the pipeline. */
+  /** sentence-transformers' prompt, prepended to each text (truncate_dim is the registry's shared step). */
   private prompt = '';
-  private truncateDim: number | null = null;
   private loadedFiles: string[] = [];
   private modelHash = '';
   private maxLength: number | null = null;
@@ -134,7 +133,6 @@ export class TransformersJsBackend implements Backend {
     if (!(Object.values(PIPELINE_POOLING) as string[]).includes(mode)) throw new BackendError(this.name, mode);
     this.pooling = { mode: mode as PipelinePooling, normalize: context.model.pooling.normalize };
     this.prompt = context.model.prompt?.text ?? '';
-    this.truncateDim = context.model.truncateDim;
     this.batchSize = context.batchSize;
     const loaded: string[] = [];
     try {
@@ -195,14 +193,12 @@ export class TransformersJsBackend implements Backend {
       }
       const full = tensor.dims[1];
       if (!out) {
-        dim = this.truncateDim ? Math.min(this.truncateDim, full) : full;
+        dim = full;
         out = new Float32Array(texts.length * dim);
-      } else if ((this.truncateDim ? Math.min(this.truncateDim, full) : full) !== dim) {
+      } else if (full !== dim) {
         throw new BackendError(this.name, `embedding size changed between batches (${dim} then ${full})`);
       }
-      // truncate_dim after the pipeline's normalize, without renormalizing (sentence-transformers' order).
-      const data = tensor.data as Float32Array;
-      for (let i = 0; i < batch.length; i++) out.set(data.subarray(i * full, i * full + dim), (start + i) * dim);
+      out.set((tensor.data as Float32Array).subarray(0, batch.length * dim), start * dim);
     }
     return { rows: texts.length, dim, data: out ?? new Float32Array(0) };
   }

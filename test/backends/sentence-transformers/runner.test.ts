@@ -22,6 +22,7 @@ import { ModelContexts } from '../../../src/model/model-context.js';
 import { runParity } from '../../../src/run/run.js';
 import { FIXTURE, parity, ROOT, tempDir } from '../../support/helpers.js';
 import { requirePythonEnv, VENV_PYTHON } from '../../support/installs.js';
+import { tinyBertWithPrompts } from '../../support/prompted-model.js';
 
 process.chdir(ROOT);
 const python = requirePythonEnv();
@@ -354,4 +355,62 @@ describe('the shipped config without Python', () => {
       expect(byName[name].reason).toMatch(/Python interpreter \/nonexistent\/python3 \(from PARITY_PYTHON\) does not exist; run `npm run setup:python`/);
     }
   }, 120_000);
+});
+
+describe.skipIf(!python.present)(python.title('sentence-transformers applies the run\'s prompt and truncateDim'), () => {
+  // tiny-bert with prompts (default "query"), 48 texts: one PyTorch load per run is most of the cost.
+  const dir = tempDir();
+  const model = tinyBertWithPrompts(dir);
+  const corpusPath = join(dir, 'corpus.jsonl');
+  writeFileSync(corpusPath, corpus.ids.slice(0, 48).map((id, i) => JSON.stringify({ id, text: corpus.texts[i] })).join('\n') + '\n');
+  const configFor = (golden: string, extra: Record<string, unknown>): string => {
+    const path = join(dir, `${golden}.config.json`);
+    writeFileSync(
+      path,
+      JSON.stringify({
+        model,
+        corpus: corpusPath,
+        golden: join(dir, `${golden}.npy`),
+        checks: { downstreamMaxN: 0, batchInvarianceSample: 0 },
+        isolation: 'none',
+        ...extra,
+        backends: [
+          { name: 'reference', runtime: 'reference' },
+          { name: 'pytorch-fp64', runtime: 'sentence-transformers', dtype: 'float64', precision: 'fp64', python: VENV_PYTHON },
+        ],
+      }),
+    );
+    return path;
+  };
+
+  it('a non-default prompt with truncateDim, and an explicit "no prompt", pass between PyTorch float64 and the reference', async () => {
+    // Goldens by the float64 reference (the harness tokenizer prepends the prompt, the shared step truncates).
+    const passage16 = configFor('passage16', { promptName: 'passage', truncateDim: 16 });
+    const none = configFor('none', { promptName: null });
+    await makeGolden({ config: passage16, backend: 'reference', update: false });
+    await makeGolden({ config: none, backend: 'reference', update: false });
+    const gPassage = readGolden(join(dir, 'passage16.npy'));
+    const gNone = readGolden(join(dir, 'none.npy'));
+    expect(gPassage.meta).toMatchObject({ promptName: 'passage', prompt: 'passage: ', truncateDim: 16, shape: [48, 16] });
+    expect(gNone.meta).toMatchObject({ promptName: null, truncateDim: null, shape: [48, 64] });
+    // The choice matters far beyond fp64 rounding: a worker that applied the model's default
+    // ("query") or no prompt would fail both runs below.
+    const noPromptCut = { rows: 48, dim: 16, data: Float64Array.from({ length: 48 * 16 }, (_, k) => gNone.vectors.data[Math.floor(k / 16) * 64 + (k % 16)]) };
+    expect(compareMatrices(gPassage.vectors, noPromptCut, { atol: 0, rtol: 0 }, gPassage.meta!.corpus.ids).metrics.maxAbs).toBeGreaterThan(1e-3);
+
+    for (const [config, golden, prompt, dim] of [
+      [passage16, gPassage, { name: 'passage', text: 'passage: ' }, 16],
+      [none, gNone, null, 64],
+    ] as const) {
+      const { report } = await runParity({ config, out: join(dir, `out-${dim}`), backends: ['pytorch-fp64'] });
+      const b = report.backends[0];
+      console.log(`pytorch-fp64 vs reference, prompt ${prompt?.name ?? 'none'}, ${dim} dims: max abs ${b.metrics!.maxAbs.toExponential(3)}`);
+      expect(b.status).toBe('pass');
+      expect(b.metrics!.shape).toEqual([48, dim]);
+      // Measured 1.1e-15 (passage, 16 dims) and 9.0e-16 (none) on this project's machine: float64 rounding.
+      expect(b.metrics!.maxAbs).toBeLessThan(1e-12);
+      expect(b.environment).toMatchObject({ prompt, truncateDim: dim === 16 ? 16 : null });
+      expect(golden.vectors.dim).toBe(dim);
+    }
+  }, 2 * LOAD_MS);
 });
