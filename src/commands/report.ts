@@ -88,6 +88,11 @@ function numbersIn(o: Record<string, unknown> | null | undefined, skip: readonly
 }
 
 function reviveNumbers(report: Report): void {
+  for (const d of report.baseline?.backends ?? []) {
+    for (const m of d.metrics ?? []) numbersIn(m as unknown as Record<string, unknown>, ['key']);
+    numbersIn(d.moves as unknown as Record<string, unknown>, ['maxMoveAt']);
+    numbersIn(d.moves?.maxMoveAt as unknown as Record<string, unknown>, ['id']);
+  }
   const p = report.pairwise as { maxAbs?: unknown[][] };
   if (Array.isArray(p.maxAbs)) p.maxAbs = p.maxAbs.map((row) => (Array.isArray(row) ? row.map(num) : row));
   for (const b of report.backends) {
