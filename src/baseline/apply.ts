@@ -55,5 +55,7 @@ export function withBaseline(report: Report, outDir: string, baseline: Baseline,
     const reasons = [...b.reasons, ...d.exceeded];
     return { ...b, status: 'fail', reason: b.status === 'fail' ? b.reason : d.exceeded[0], reasons };
   });
-  return { ...report, backends, warnings, verdict: overallVerdict(backends, options), baseline: diff };
+  const status = new Map(backends.map((b) => [b.name, b.status]));
+  const judged = { ...diff, backends: diff.backends.map((d) => (d.in === 'baseline' ? d : { ...d, statusAfter: status.get(d.name) ?? d.statusAfter })) };
+  return { ...report, backends, warnings, verdict: overallVerdict(backends, options), baseline: judged };
 }

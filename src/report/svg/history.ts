@@ -30,7 +30,7 @@ const H = 260;
 const M = { left: 58, right: 170, top: 26, bottom: 40 };
 
 export function historyChart(c: HistoryChart): string {
-  const W = Math.max(520, M.left + M.right + c.runs.length * 36);
+  const W = Math.max(720, M.left + M.right + c.runs.length * 48);
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const positives = c.series.flatMap((s) => s.values).filter((v): v is number => v !== undefined && Number.isFinite(v) && v > 0);
@@ -39,14 +39,18 @@ export function historyChart(c: HistoryChart): string {
   if (hi === lo) hi = lo + 1;
   lo = Math.max(lo, hi - 14);
   const x = (i: number) => M.left + (c.runs.length === 1 ? plotW / 2 : (i / (c.runs.length - 1)) * plotW);
+  // Zero sits on its own floor line under the lowest decade, so 0 and 10^lo never share a label.
   const floor = M.top + plotH;
-  const y = (v: number) => (v > 0 ? M.top + ((hi - Math.max(lo, Math.log10(v))) / (hi - lo)) * plotH : floor);
+  const logH = plotH - 18;
+  const y = (v: number) => (v > 0 ? M.top + ((hi - Math.max(lo, Math.log10(v))) / (hi - lo)) * logH : floor);
   const parts = [openSvg(c.kind, W, H, c.label)];
-  for (let d = lo; d <= hi; d++) {
+  parts.push(`<line x1="${M.left}" x2="${n(M.left + plotW)}" y1="${floor}" y2="${floor}" stroke="${PALETTE.axis}"/>`);
+  if (!positives.length) parts.push(text(M.left + plotW / 2, M.top + plotH / 2, 'every value is 0', `text-anchor="middle" font-size="12" fill="${PALETTE.axis}"`));
+  else for (let d = lo; d <= hi; d++) {
     parts.push(`<line x1="${M.left}" x2="${n(M.left + plotW)}" y1="${n(y(10 ** d))}" y2="${n(y(10 ** d))}" stroke="${PALETTE.grid}"/>`);
     parts.push(text(M.left - 6, y(10 ** d) + 4, decadeLabel(d), `text-anchor="end" font-size="11" fill="${PALETTE.axis}"`));
   }
-  parts.push(text(M.left - 6, floor + 14, '0', `text-anchor="end" font-size="10" fill="${PALETTE.axis}"`));
+  parts.push(text(M.left - 6, floor + 4, '0', `text-anchor="end" font-size="11" fill="${PALETTE.axis}"`));
   c.runs.forEach((r, i) => parts.push(`<text x="${n(x(i))}" y="${floor + 16}" text-anchor="middle" font-size="11" fill="${PALETTE.axis}"><title>${escapeHtml(c.runTitles[i] ?? '')}</title>${escapeHtml(r)}</text>`));
   parts.push(text(M.left + plotW / 2, H - 6, 'run', `text-anchor="middle" font-size="12" fill="${PALETTE.axis}"`));
   for (const m of c.markers) {
