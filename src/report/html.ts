@@ -97,7 +97,14 @@ function banner(report: Report): string {
     const passed = bs.filter((b) => b.status === 'pass').length;
     headline = passed === bs.length ? `All ${plural(bs.length, 'backend')} match the golden vectors` : `${passed} of ${plural(bs.length, 'backend')} match the golden vectors`;
   } else if (report.verdict === 'fail') {
-    headline = `${failed.length} of ${plural(bs.length, 'backend')} out of tolerance`;
+    // A backend failed by its drift limits alone is within tolerance: say which is which.
+    const driftOnly = failed.filter((b) => b.reasons?.length && b.reasons.every((r) => r.startsWith('drift: '))).length;
+    const outside = failed.length - driftOnly;
+    const parts = [
+      ...(outside ? [`${outside} of ${plural(bs.length, 'backend')} out of tolerance`] : []),
+      ...(driftOnly ? [`${outside ? driftOnly : `${driftOnly} of ${plural(bs.length, 'backend')}`} changed beyond ${driftOnly === 1 ? 'its' : 'their'} drift limits`] : []),
+    ];
+    headline = parts.length ? parts.join(', ') : `${failed.length} of ${plural(bs.length, 'backend')} out of tolerance`;
   } else if (errored.length) {
     headline = `${errored.length} of ${plural(bs.length, 'backend')} could not produce vectors`;
   } else {
@@ -310,7 +317,7 @@ function sinceBaseline(report: Report): string {
         `</td>`
       : `<td class="num muted" title="${h(d.movesNotCompared ?? '')}">not compared</td>`;
     const limits = d.limits
-      ? `<span class="${d.exceeded.length ? 'bad' : 'good'} nowrap">${h([d.limits.maxGrowth !== undefined ? `growth ≤ ${d.limits.maxGrowth}×` : '', d.limits.maxMoved !== undefined ? `moved ≤ ${d.limits.maxMoved}` : ''].filter(Boolean).join(', '))}${d.exceeded.length ? ' — broken' : ' — hold'}</span>`
+      ? `<span class="${d.exceeded.length ? 'bad' : 'good'}">${h([d.limits.maxGrowth !== undefined ? `growth ≤ ${d.limits.maxGrowth}×` : '', d.limits.maxMoved !== undefined ? `moved ≤ ${d.limits.maxMoved}` : ''].filter(Boolean).join(', '))}${d.exceeded.length ? ' — broken' : ' — hold'}</span>`
       : '<span class="muted">information only</span>';
     return `<tr><td>${name}</td><td>${status}</td>${cells.join('')}${moved}<td>${changeList(d.environment)}</td><td>${limits}</td></tr>`;
   });

@@ -143,3 +143,22 @@ describe('vectorMoves', () => {
     expect('maxMove' in m && m.maxMove).toBe(Math.fround(0.25 + 2.5e-7) - 0.25);
   });
 });
+
+describe('report.json round trip', () => {
+  it('keeps an unbounded growth (0 → non-zero) through report.json, where it is the string "Infinity"', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { reportToJson } = await import('../../src/report/json.js');
+    const { readReport } = await import('../../src/commands/report.js');
+    const before = syntheticReport();
+    before.backends[0].metrics = { ...before.backends[0].metrics!, maxAbs: 0 };
+    const after = syntheticReport();
+    const report: Report = { ...after, baseline: diffReports(before, after, 'base') };
+    const text = reportToJson(report);
+    expect(text).toContain('"growth": "Infinity"');
+    const path = join(mkdtempSync(join(tmpdir(), 'parity-roundtrip-')), 'report.json');
+    writeFileSync(path, text);
+    const back = readReport(path);
+    expect(back.baseline!.backends[0].metrics.find((m) => m.key === 'maxAbs')).toEqual({ key: 'maxAbs', before: 0, after: 1.06e-6, growth: Infinity });
+    expect(reportToJson(back)).toBe(text);
+  });
+});
