@@ -26,13 +26,13 @@ export function environmentSteps(entries: readonly HistoryEntry[]): { run: numbe
     for (const b of cur.backends) {
       const p = before.get(b.name);
       if (!p) {
-        found.push({ key: b.name, before: null, after: 'added' });
+        found.push({ key: b.name, before: 'not in the run', after: 'in the run' });
         continue;
       }
       for (const c of changes(new Map(Object.entries(p.environment ?? {})), new Map(Object.entries(b.environment ?? {})))) found.push({ ...c, key: `${b.name}: ${c.key}` });
     }
     const now = new Set(cur.backends.map((b) => b.name));
-    for (const b of prev.backends) if (!now.has(b.name)) found.push({ key: b.name, before: 'present', after: null });
+    for (const b of prev.backends) if (!now.has(b.name)) found.push({ key: b.name, before: 'in the run', after: 'not in the run' });
     if (found.length) steps.push({ run: i, changes: found });
   }
   return steps;
