@@ -7,6 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../report/report.js';
 import { writeReportFiles } from '../report/write-all.js';
+import { nonFiniteFromString } from '../report/json.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { isSweepJson, readSweep } from '../sweep/read.js';
 import { renderSweepHtml, sweepToJson } from '../sweep/render.js';
@@ -75,11 +76,7 @@ function validate(data: unknown, path: string): Report {
   return data as Report;
 }
 
-const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
-
-function num(v: unknown): unknown {
-  return typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v;
-}
+const num = nonFiniteFromString;
 
 /** Numeric fields in place: only where the schema has numbers, so an id or text "NaN" stays a string. */
 function numbersIn(o: Record<string, unknown> | null | undefined, skip: readonly string[] = []): void {

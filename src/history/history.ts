@@ -9,7 +9,7 @@ import { backendEnvironment, runEnvironment } from '../baseline/diff.js';
 import { DRIFT_METRICS } from '../baseline/drift-metrics.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { nonFiniteAsString } from '../report/json.js';
+import { nonFiniteAsString, nonFiniteFromString } from '../report/json.js';
 import type { Report } from '../report/report.js';
 
 export const HISTORY_VERSION = 1;
@@ -59,8 +59,6 @@ export function appendHistory(file: string, report: Report): void {
   writeFileAtomic(path, before + JSON.stringify(historyEntry(report), nonFiniteAsString) + '\n');
 }
 
-const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
-
 /** Every run in a history file, oldest first; a broken line is one error naming the line. */
 export function readHistory(file: string): HistoryEntry[] {
   const path = resolve(file);
@@ -82,7 +80,7 @@ export function readHistory(file: string): HistoryEntry[] {
     if (e?.history !== HISTORY_VERSION || !Array.isArray(e.backends)) {
       throw new InputError(`${path} line ${i + 1} is not a parity history line (version ${JSON.stringify(e?.history)}, this parity reads ${HISTORY_VERSION}) — each line must be one run, as \`parity run --history\` writes it`);
     }
-    for (const b of e.backends) for (const k of Object.keys(b.metrics ?? {})) b.metrics[k] = typeof b.metrics[k] === 'string' ? (NON_FINITE[b.metrics[k] as unknown as string] ?? NaN) : b.metrics[k];
+    for (const b of e.backends) for (const k of Object.keys(b.metrics ?? {})) b.metrics[k] = Number(nonFiniteFromString(b.metrics[k]));
     entries.push(e);
   });
   if (!entries.length) throw new InputError(`${path} holds no runs — \`parity run --history ${file}\` appends one per run`);

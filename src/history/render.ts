@@ -10,10 +10,9 @@ import { escapeHtml as h } from '../report/escape.js';
 import { HTML_STYLE } from '../report/html-style.js';
 import { statusStyle } from '../report/status.js';
 import { historyChart } from '../report/svg/history.js';
-import { truncate } from '../report/format.js';
+import { changeText } from '../report/drift.js';
 import type { HistoryEntry } from './history.js';
 
-const VALUE_CHARS = 60;
 
 /** What changed at each run since the run before: run-wide keys as they are, a backend's prefixed with its name. */
 export function environmentSteps(entries: readonly HistoryEntry[]): { run: number; changes: EnvironmentChange[] }[] {
@@ -38,9 +37,7 @@ export function environmentSteps(entries: readonly HistoryEntry[]): { run: numbe
   return steps;
 }
 
-function changeLine(c: EnvironmentChange): string {
-  return `${c.key}: ${truncate(c.before ?? '(none)', VALUE_CHARS)} → ${truncate(c.after ?? '(none)', VALUE_CHARS)}`;
-}
+const changeLine = (c: EnvironmentChange) => changeText(c, ': ', 60);
 
 export function renderHistoryHtml(entries: readonly HistoryEntry[], source: string): string {
   const names = [...new Set(entries.flatMap((e) => e.backends.map((b) => b.name)))];

@@ -28,8 +28,13 @@ export function movedCellText(d: BackendDrift): string {
   return d.moves ? `${d.moves.moved.toLocaleString('en-US')} of ${d.moves.compared.toLocaleString('en-US')}` : '';
 }
 
+/** "intraOpNumThreads 1 → 2" (`separator` after the key), long values cut. */
+export function changeText(c: EnvironmentChange, separator = ' ', chars = VALUE_CHARS): string {
+  return `${c.key}${separator}${truncate(c.before ?? '(none)', chars)} → ${truncate(c.after ?? '(none)', chars)}`;
+}
+
 export function environmentText(changes: readonly EnvironmentChange[], max = 4): string {
-  const shown = changes.slice(0, max).map((c) => `${c.key} ${truncate(c.before ?? '(none)', VALUE_CHARS)} → ${truncate(c.after ?? '(none)', VALUE_CHARS)}`);
+  const shown = changes.slice(0, max).map((c) => changeText(c));
   if (changes.length > max) shown.push(`${changes.length - max} more`);
   return shown.join(', ');
 }

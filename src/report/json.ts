@@ -6,6 +6,13 @@ export function nonFiniteAsString(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
+const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/** The way back, for numeric fields only: "NaN", "Infinity", "-Infinity" become numbers; anything else stays. */
+export function nonFiniteFromString(value: unknown): unknown {
+  return typeof value === 'string' && value in NON_FINITE ? NON_FINITE[value] : value;
+}
+
 export function reportToJson(report: Report): string {
   return JSON.stringify(report, nonFiniteAsString, 2) + '\n';
 }
