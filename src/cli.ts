@@ -13,13 +13,16 @@ import { parseShard } from './run/shard.js';
 import { rerenderReport } from './commands/report.js';
 import { serveBackend } from './commands/serve.js';
 import { reportToJson } from './report/json.js';
+import { diffRuns, readBaseline } from './baseline/apply.js';
+import { appendHistory } from './history/history.js';
+import { writeHistoryHtml } from './history/write.js';
 import { createProgress } from './report/progress.js';
 import { appendStepSummary } from './report/write-all.js';
 import { InputError, ParityError } from './errors.js';
 import { runBisect } from './bisect/bisect.js';
 import { renderBench, runBench } from './bench/bench.js';
 import { renderBisectTable } from './bisect/render.js';
-import { renderTerminal, wantsColor } from './report/terminal.js';
+import { baselineLines, renderTerminal, wantsColor } from './report/terminal.js';
 import { runParity } from './run/run.js';
 import { writeFileAtomic } from './io/atomic-write.js';
 import { toJsonText } from './io/non-finite-json.js';
@@ -83,6 +86,8 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--shard <i/n>', 'embed and compare only shard i of n of the corpus (merge with `parity merge`)')
     .option('--resume', 'continue an interrupted run in the same --out folder from its last finished block')
     .option('--prompt-name <name>', 'prompt from the model\'s config_sentence_transformers.json to prepend to every text ("" for none; default: its default_prompt_name)')
+    .option('--baseline <dir|report.json>', 'a previous run\'s report folder (or its report.json): say what changed since, backend by backend, and apply the backends\' drift limits')
+    .option('--history <file.jsonl>', 'append this run (per backend: metrics and environment) as one line to a JSON Lines file')
     .action(async (opts) => {
       const progress = createProgress(process.stderr);
       let started = false;
@@ -101,10 +106,12 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
         golden: opts.golden,
         out: opts.out,
         promptName: opts.promptName,
+        baseline: opts.baseline,
         tolerance: { atol: opts.atol, rtol: opts.rtol, cosine: opts.cosine },
         command: ['parity', ...argv],
       });
       progress.end();
+      if (opts.history) appendHistory(opts.history, report);
       appendStepSummary(report);
       if (opts.json) io.stdout(reportToJson(report));
       else io.stdout(renderTerminal(report, { color: wantsColor(process.stdout) }) + `report: ${reportPath} (and report.html, junit.xml, summary.md beside it)\n`);
@@ -211,11 +218,26 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
 
   program
     .command('report')
-    .description('re-render report.html, junit.xml and summary.md (and report.json) from a report.json, or sweep.html from a sweep.json')
-    .argument('<report>', 'a report.json or sweep.json, or the folder holding it')
-    .option('-o, --out <dir>', 'where to write (default: beside the report.json)')
-    .action(async (path: string, opts) => {
-      for (const written of rerenderReport(path, opts.out)) io.stdout(`wrote ${written}\n`);
+    .description('re-render report.html, junit.xml and summary.md (and report.json) from a report.json, or sweep.html from a sweep.json; with --history, draw history.html')
+    .argument('[report]', 'a report.json or sweep.json, or the folder holding it')
+    .option('-o, --out <dir>', 'where to write (default: beside the report.json, or the history file)')
+    .option('--history <file.jsonl>', 'draw every metric over the runs of this `run --history` file as history.html')
+    .action(async (path: string | undefined, opts) => {
+      if (path === undefined && !opts.history) throw new InputError('parity report needs a report.json (or its folder), or --history FILE — e.g. `parity report reports/latest`');
+      if (path !== undefined) for (const written of rerenderReport(path, opts.out)) io.stdout(`wrote ${written}\n`);
+      if (opts.history) io.stdout(`wrote ${writeHistoryHtml(opts.history, opts.out)}\n`);
+    });
+
+  program
+    .command('diff')
+    .description('what changed from run A (the baseline) to run B, backend by backend: status, metric growth, moved elements, environment; exit 1 when B\'s drift limits are broken')
+    .argument('<a>', 'the baseline: a report folder or its report.json')
+    .argument('<b>', 'the newer run: a report folder or its report.json')
+    .option('--json', 'print the diff (report.json\'s "baseline" object) as JSON')
+    .action(async (a: string, b: string, opts) => {
+      const diff = diffRuns(readBaseline(a), readBaseline(b));
+      io.stdout(opts.json ? toJsonText(diff) : baselineLines(diff, wantsColor(process.stdout)).join('\n') + '\n');
+      exitCode = diff.backends.some((d) => d.exceeded.length) ? EXIT.fail : EXIT.pass;
     });
 
   program

@@ -22,6 +22,8 @@ export { DEFAULT_TOLERANCE, type Tolerance } from './compare/tolerance.js';
 export { judge, torchStyleMessage, type Verdict } from './compare/verdict.js';
 export type { Metrics } from './compare/metric-types.js';
 export type { Report, BackendReport, BackendStatus } from './report/report.js';
+export { diffRuns, readBaseline, type Baseline } from './baseline/apply.js';
+export type { BaselineDiff, BackendDrift, MetricChange, EnvironmentChange } from './baseline/diff-types.js';
 export type { Matrix } from './numeric/matrix.js';
 export { readNpy, writeNpy, type NpyMatrix } from './npy/npy.js';
 export { ParityError, InputError, BackendError } from './errors.js';

@@ -1,6 +1,7 @@
 /**
- * The layering that keeps the comparator honest: compare/, report/ and evaluate/ never import run/
- * (the orchestration) or backends/ (the runtimes). Checked on the import statements of every file.
+ * The layering that keeps the comparator honest: compare/, report/, evaluate/, baseline/ (the diff
+ * of two runs) and history/ never import run/ (the orchestration) or backends/ (the runtimes).
+ * Checked on the import statements of every file.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -36,7 +37,7 @@ describe('module layering', () => {
     expect(importsOf(join(SRC, 'run', 'run.ts'))).toContain('backends/registry.js');
   });
 
-  for (const layer of ['compare', 'report', 'evaluate']) {
+  for (const layer of ['compare', 'report', 'evaluate', 'baseline', 'history']) {
     it(`${layer}/ imports neither run/ nor backends/`, () => {
       const offending = files(join(SRC, layer)).flatMap((f) =>
         importsOf(f)

@@ -78,6 +78,11 @@ function validate(data: unknown, path: string): Report {
 
 /** Numeric fields in place: only where the schema has numbers, so an id or text "NaN" stays a string. */
 function reviveNumbers(report: Report): void {
+  for (const d of report.baseline?.backends ?? []) {
+    for (const m of d.metrics ?? []) reviveFields(m as unknown as Record<string, unknown>, ['key']);
+    reviveFields(d.moves as unknown as Record<string, unknown>, ['maxMoveAt']);
+    reviveFields(d.moves?.maxMoveAt as unknown as Record<string, unknown>, ['id']);
+  }
   const p = report.pairwise as { maxAbs?: unknown[][] };
   if (Array.isArray(p.maxAbs)) p.maxAbs = p.maxAbs.map((row) => (Array.isArray(row) ? row.map(reviveNumber) : row));
   for (const b of report.backends) {

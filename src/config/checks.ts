@@ -19,6 +19,17 @@ export interface BatchInvarianceThresholds {
   maxAbs?: number;
 }
 
+/**
+ * Limits on the change since a baseline run (`parity run --baseline`). Without them drift is
+ * reported as information only; past one, the backend fails even within its tolerance.
+ */
+export interface DriftLimits {
+  /** Largest allowed growth of any compared metric, as a ratio (2 = may double). */
+  maxGrowth?: number;
+  /** Most elements of the vectors that may change at all (only when both runs kept vectors). */
+  maxMoved?: number;
+}
+
 export interface ChecksConfig {
   /** Texts compared for downstream impact; larger corpora are sampled. 0 turns the check off. */
   downstreamMaxN: number;
@@ -46,6 +57,13 @@ function numbers<T extends object>(raw: unknown, keys: readonly string[], file: 
 
 export const parseDownstreamThresholds = (raw: unknown, file: string, path: string) => numbers<DownstreamThresholds>(raw, DOWNSTREAM_KEYS, file, path);
 export const parseBatchInvarianceThresholds = (raw: unknown, file: string, path: string) => numbers<BatchInvarianceThresholds>(raw, ['maxAbs'], file, path);
+
+export function parseDriftLimits(raw: unknown, file: string, path: string): DriftLimits | undefined {
+  const limits = numbers<DriftLimits>(raw, ['maxGrowth', 'maxMoved'], file, path);
+  if (limits?.maxGrowth !== undefined && limits.maxGrowth < 1) throw new InputError(`${file}: "${path}.maxGrowth" must be a ratio >= 1 (2 lets a metric double), got ${limits.maxGrowth}`);
+  if (limits?.maxMoved !== undefined && !Number.isInteger(limits.maxMoved)) throw new InputError(`${file}: "${path}.maxMoved" must be a whole number of elements, got ${limits.maxMoved}`);
+  return limits;
+}
 
 export function parseChecks(raw: unknown, file: string): ChecksConfig {
   const given = numbers<Partial<ChecksConfig>>(raw, Object.keys(DEFAULT_CHECKS), file, 'checks') ?? {};

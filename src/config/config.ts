@@ -13,7 +13,7 @@ import { readJson } from '../io/read-json.js';
 import type { EmbeddingChoices } from '../model/model-folder.js';
 import { parseExpectation, type Expectation } from './expectation.js';
 import { parseWatch, type WatchSpec } from '../evaluate/watch.js';
-import { parseBatchInvarianceThresholds, parseChecks, parseDownstreamThresholds, type BatchInvarianceThresholds, type ChecksConfig, type DownstreamThresholds } from './checks.js';
+import { parseBatchInvarianceThresholds, parseChecks, parseDownstreamThresholds, parseDriftLimits, type BatchInvarianceThresholds, type ChecksConfig, type DownstreamThresholds, type DriftLimits } from './checks.js';
 
 export type Precision = 'fp64' | 'fp32' | 'fp16';
 
@@ -30,6 +30,8 @@ export interface BackendConfig extends BackendSpec {
   downstream?: DownstreamThresholds;
   /** Optional limit on how much a padded batch may change a vector (reported either way). */
   batchInvariance?: BatchInvarianceThresholds;
+  /** Optional limits on the change since a baseline run (`run --baseline`; reported either way). */
+  drift?: DriftLimits;
   /**
    * Most tokens per text (special tokens included) this backend accepts, when it is below the model's
    * own limit (a server's max input, an export with a fixed position table). Read by `parity sweep`,
@@ -62,7 +64,7 @@ export interface ParityConfig {
 
 export const DEFAULT_CONFIG_FILE = 'parity.config.json';
 const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'checks', 'promptName', 'truncateDim', 'watch', 'backends'];
-const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect', 'downstream', 'batchInvariance', 'maxTokens'];
+const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect', 'downstream', 'batchInvariance', 'drift', 'maxTokens'];
 const TOLERANCE_KEYS = ['atol', 'rtol', 'cosine', 'mismatchRatio'];
 
 class Checker {
@@ -154,12 +156,13 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     const expect = parseExpectation(b.expect, file, `${path}.expect`);
     const downstream = parseDownstreamThresholds(b.downstream, file, `${path}.downstream`);
     const batchInvariance = parseBatchInvarianceThresholds(b.batchInvariance, file, `${path}.batchInvariance`);
+    const drift = parseDriftLimits(b.drift, file, `${path}.drift`);
     // Named by backend, not only by index: the one line must say which entry to fix.
     if (b.maxTokens !== undefined && (typeof b.maxTokens !== 'number' || !Number.isInteger(b.maxTokens) || b.maxTokens < 1)) {
       throw new InputError(`${file}: backend "${name}" (${path}): "maxTokens" must be a positive integer (most tokens per text, special tokens included), got ${JSON.stringify(b.maxTokens)}`);
     }
     const maxTokens = b.maxTokens as number | undefined;
-    return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, embedding, ...(note ? { note } : {}), ...(expect ? { expect } : {}), ...(downstream ? { downstream } : {}), ...(batchInvariance ? { batchInvariance } : {}), ...(maxTokens !== undefined ? { maxTokens } : {}) };
+    return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, embedding, ...(note ? { note } : {}), ...(expect ? { expect } : {}), ...(downstream ? { downstream } : {}), ...(batchInvariance ? { batchInvariance } : {}), ...(drift ? { drift } : {}), ...(maxTokens !== undefined ? { maxTokens } : {}) };
   });
   return { path: resolve(file), dir, model, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, checks: parseChecks(obj.checks, file), embedding, watch: parseWatch(obj.watch, file), backends };
 }

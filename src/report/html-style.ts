@@ -67,6 +67,7 @@ dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:3px 16px;margin:6px
 dl.kv dt{color:var(--muted)}dl.kv dd{margin:0;overflow-wrap:anywhere}
 .provenance{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:8px 28px}.provenance .wide{grid-column:1/-1}
 .hash{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;overflow-wrap:anywhere}
+table.impact .sub.env-change{white-space:normal;overflow-wrap:anywhere;min-width:14em;max-width:30em}ul.drift{margin:6px 0 12px;padding-left:20px}
 footer{margin-top:40px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:10px}
 @media print{main{max-width:none}.charts{grid-template-columns:1fr 1fr}}
 `;

@@ -10,6 +10,9 @@ import { compact, describeValue, fmt, pct, precise, seconds, shellLine, textsCom
 import { HTML_STYLE } from './html-style.js';
 import { batchFigure, downstreamFigures, idOfRow, impactBackends, lengthWord, limitSummary, textOfRow, type ImpactFigure } from './impact.js';
 import { statusStyle } from './status.js';
+import { driftSentence, growthText, textsText } from './drift.js';
+import type { BackendDrift, EnvironmentChange } from '../baseline/diff-types.js';
+import { DRIFT_METRICS } from '../baseline/drift-metrics.js';
 import { batchInvarianceChart } from './svg/batch-invariance.js';
 import { heatmapChart } from './svg/heatmap.js';
 import { histogramChart } from './svg/histogram.js';
@@ -34,6 +37,7 @@ export function renderHtml(report: Report): string {
     nav(report),
     notes(report),
     summaryTable(report),
+    sinceBaseline(report),
     watched(report),
     impact(report),
     agreement(report),
@@ -93,7 +97,14 @@ function banner(report: Report): string {
     const passed = bs.filter((b) => b.status === 'pass').length;
     headline = passed === bs.length ? `All ${plural(bs.length, 'backend')} match the golden vectors` : `${passed} of ${plural(bs.length, 'backend')} match the golden vectors`;
   } else if (report.verdict === 'fail') {
-    headline = `${failed.length} of ${plural(bs.length, 'backend')} out of tolerance`;
+    // A backend failed by its drift limits alone is within tolerance: say which is which.
+    const driftOnly = failed.filter((b) => b.reasons?.length && b.reasons.every((r) => r.startsWith('drift: '))).length;
+    const outside = failed.length - driftOnly;
+    const parts = [
+      ...(outside ? [`${outside} of ${plural(bs.length, 'backend')} out of tolerance`] : []),
+      ...(driftOnly ? [`${outside ? driftOnly : `${driftOnly} of ${plural(bs.length, 'backend')}`} changed beyond ${driftOnly === 1 ? 'its' : 'their'} drift limits`] : []),
+    ];
+    headline = parts.length ? parts.join(', ') : `${failed.length} of ${plural(bs.length, 'backend')} out of tolerance`;
   } else if (errored.length) {
     headline = `${errored.length} of ${plural(bs.length, 'backend')} could not produce vectors`;
   } else {
@@ -136,6 +147,7 @@ function meta(report: Report): string {
 function nav(report: Report): string {
   const links = [
     '<a href="#backends">Backends</a>',
+    ...(report.baseline ? ['<a href="#baseline">Since baseline</a>'] : []),
     ...(hasImpact(report) ? ['<a href="#impact">Does it matter?</a>'] : []),
     '<a href="#agreement">Agreement</a>',
     ...report.backends.map((b, i) => `<a href="#backend-${i}">${h(b.name)}</a>`),
@@ -212,7 +224,9 @@ function summaryTable(report: Report): string {
     '<th>tolerance</th>',
     '<th class="num" title="the smallest atol that would have passed every element at this rtol">min passing atol</th>',
     '<th class="num">texts per second</th>',
+    ...(report.baseline ? ['<th class="num" title="max |Δ| now ÷ in the baseline run, and the elements that changed at all">since baseline</th>'] : []),
   ];
+  const drifts = new Map((report.baseline?.backends ?? []).map((d) => [d.name, d]));
   const rows = report.backends.map((b, i) => {
     const m = b.metrics;
     const hasReason = b.status !== 'pass' && (b.reason || b.reasons?.length);
@@ -245,7 +259,8 @@ function summaryTable(report: Report): string {
       ? `${h(Math.round(b.timing.textsPerSecond).toLocaleString('en-US'))}/s<span class="sub">embed ${h(seconds(b.timing.embedMs))}</span><span class="sub">open ${h(seconds(b.timing.openMs))}</span>`
       : '<span class="muted">—</span>';
     const expected = b.expected ? `<span class="sub">expected ${h(b.expected.status)}</span>` : '';
-    const main = `<tr class="${hasReason ? 'has-reason' : ''}">${name}<td>${badge(b.status)}${expected}</td>${cells}<td class="num">${speed}</td></tr>`;
+    const since = report.baseline ? sinceCell(drifts.get(b.name)) : '';
+    const main = `<tr class="${hasReason ? 'has-reason' : ''}">${name}<td>${badge(b.status)}${expected}</td>${cells}<td class="num">${speed}</td>${since}</tr>`;
     if (!hasReason) return main;
     const reasons = b.reasons?.length ? b.reasons : [b.reason ?? ''];
     return main + `<tr class="reason-row"><td></td><td colspan="${head.length - 1}">${reasons.map((r) => h(r)).join('<br>')}</td></tr>`;
@@ -256,6 +271,68 @@ function summaryTable(report: Report): string {
     `<p class="meta">An element mismatches when |actual − golden| &gt; atol + rtol·|golden|. ` +
     `Cosine Δ is 1 − cos(actual, golden) per text; norm drift is | ‖actual‖ − ‖golden‖ | per text. ` +
     `Smallest passing atol: the atol that would have passed every element at this rtol.</p>`
+  );
+}
+
+/** The summary table's "since baseline" cell: max abs growth, moved elements, a status change. */
+function sinceCell(d: BackendDrift | undefined): string {
+  if (!d || d.in !== 'both') return '<td class="num muted">new<span class="sub">not in the baseline</span></td>';
+  const m = d.metrics.find((x) => x.key === 'maxAbs');
+  const over = !!d.exceeded.length;
+  const main = m ? `<span class="${over ? 'bad' : ''}">${h(growthText(m))}</span><span class="sub">max |Δ| ${h(fmt(m.before))} → ${h(fmt(m.after))}</span>` : '<span class="muted">—</span>';
+  const moved = d.moves ? `<span class="sub">${h(d.moves.moved.toLocaleString('en-US'))} elements moved</span>` : '';
+  const status = d.statusBefore !== d.statusAfter ? `<span class="sub">was ${h(d.statusBefore ?? '')}</span>` : '';
+  return `<td class="num${over ? ' fails' : ''}">${main}${moved}${status}${over ? '<span class="sub bad">beyond its drift limit</span>' : ''}</td>`;
+}
+
+function changeList(changes: readonly EnvironmentChange[]): string {
+  if (!changes.length) return '<span class="muted">no change</span>';
+  return changes.map((c) => `<span class="sub env-change"><b>${h(c.key)}</b> ${h(truncate(c.before ?? '(none)', 60))} → ${h(truncate(c.after ?? '(none)', 60))}</span>`).join('');
+}
+
+/** The diff against the baseline run: one row per backend of either run, every metric before → after. */
+function sinceBaseline(report: Report): string {
+  const diff = report.baseline;
+  if (!diff) return '';
+  const metrics = DRIFT_METRICS.filter((m) => diff.backends.some((d) => d.metrics.some((x) => x.key === m.key)));
+  const th = ['<th>backend</th>', '<th>status</th>', ...metrics.map((m) => `<th class="num">${h(m.label)}</th>`), '<th class="num">elements moved</th>', '<th>environment</th>', '<th>drift limits</th>'];
+  const body = diff.backends.map((d) => {
+    const i = report.backends.findIndex((b) => b.name === d.name);
+    const name = i >= 0 ? `<a class="backend-name" href="#backend-${i}">${h(d.name)}</a>` : `<span class="backend-name">${h(d.name)}</span>`;
+    if (d.in !== 'both') {
+      return `<tr><td>${name}</td><td>${d.in === 'baseline' ? `${badge(d.statusBefore ?? '')} → <span class="muted">not in this run</span>` : `<span class="muted">not in the baseline</span> → ${badge(d.statusAfter ?? '')}`}</td><td colspan="${th.length - 2}" class="muted">${h(driftSentence(d))}</td></tr>`;
+    }
+    const status = d.statusBefore === d.statusAfter ? badge(d.statusAfter ?? '') : `${badge(d.statusBefore ?? '')} → ${badge(d.statusAfter ?? '')}`;
+    const cells = metrics.map((k) => {
+      const m = d.metrics.find((x) => x.key === k.key);
+      if (!m) return '<td class="num muted">—</td>';
+      const over = d.limits?.maxGrowth !== undefined && m.growth > d.limits.maxGrowth;
+      return `<td class="num${over ? ' fails' : ''}"><span class="${over ? 'bad' : m.growth === 1 ? 'muted' : ''}">${h(growthText(m))}</span><span class="sub">${h(fmt(m.before))} → ${h(fmt(m.after))}</span></td>`;
+    });
+    const mv = d.moves;
+    const movedOver = !!mv && d.limits?.maxMoved !== undefined && mv.moved > d.limits.maxMoved;
+    const moved = mv
+      ? `<td class="num${movedOver ? ' fails' : ''}"><span class="${movedOver ? 'bad' : ''}">${h(mv.moved.toLocaleString('en-US'))}</span><span class="sub">of ${h(mv.compared.toLocaleString('en-US'))}</span>` +
+        (mv.maxMoveAt ? `<span class="sub">largest ${h(fmt(mv.maxMove))}</span><span class="sub">'${h(truncate(mv.maxMoveAt.id, 18))}' dim ${mv.maxMoveAt.dim}</span>` : '') +
+        `</td>`
+      : `<td class="num muted" title="${h(d.movesNotCompared ?? '')}">not compared</td>`;
+    const limits = d.limits
+      ? `<span class="${d.exceeded.length ? 'bad' : 'good'}">${h([d.limits.maxGrowth !== undefined ? `growth ≤ ${d.limits.maxGrowth}×` : '', d.limits.maxMoved !== undefined ? `moved ≤ ${d.limits.maxMoved}` : ''].filter(Boolean).join(', '))}${d.exceeded.length ? ' — broken' : ' — hold'}</span>`
+      : '<span class="muted">information only</span>';
+    return `<tr><td>${name}</td><td>${status}</td>${cells.join('')}${moved}<td>${changeList(d.environment)}</td><td>${limits}</td></tr>`;
+  });
+  const texts = textsText(diff);
+  const run = diff.environment.length ? `<p><b>Run-wide changes</b></p><p>${changeList(diff.environment)}</p>` : '';
+  const sentences = diff.backends.map((d) => `<li><b>${h(d.name)}</b>: ${h(driftSentence(d))}</li>`).join('');
+  return (
+    `<h2 id="baseline">Since baseline</h2>` +
+    `<p class="meta">Against <code>${h(diff.baseline.path)}</code> (${h(when(diff.baseline.createdAt))}, ${badge(diff.baseline.verdict)}${diff.baseline.version ? `, parity ${h(diff.baseline.version)}` : ''}).</p>` +
+    `<ul class="drift">${sentences}</ul>` +
+    `<div class="table-wrap"><table class="impact"><thead><tr>${th.join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>` +
+    run +
+    (texts ? `<div class="callout"><p><b>Texts in one run only</b>: ${h(texts)}</p></div>` : '') +
+    `<p class="meta">Each metric: after ÷ before (the baseline's value → this run's; top-k lost is 1 − top-k kept). Elements moved: values that changed at all between the two runs' vectors (when both kept them), and the largest change. ` +
+    `Environment: the backend's recorded environment, runtime settings and tolerance where they differ. A red value breaks a limit set in the config (backend “drift”: maxGrowth, maxMoved) and fails the backend even within tolerance; “information only”: no limit is set.</p>`
   );
 }
 

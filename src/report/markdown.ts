@@ -9,6 +9,8 @@ import { compact, fmt, pct, textsCompared } from './format.js';
 import { batchFigure, downstreamFigures, impactBackends, limitSummary, type ImpactFigure } from './impact.js';
 import { statusStyle } from './status.js';
 import { watchTable } from './watch-table.js';
+import { environmentText, growthText, movedCellText, textsText } from './drift.js';
+import type { BaselineDiff, BackendDrift } from '../baseline/diff-types.js';
 
 function row(cells: string[]): string {
   return `| ${cells.join(' | ')} |`;
@@ -61,6 +63,7 @@ export function renderMarkdown(report: Report): string {
       ]),
     );
   }
+  if (report.baseline) lines.push('', ...baselineTable(report.baseline));
   const watched = watchTable(report);
   if (watched) {
     lines.push('', '**Watched elements** (value and |Δ| vs golden):', '');
@@ -113,4 +116,41 @@ export function renderMarkdown(report: Report): string {
   }
   lines.push('', `<sub>parity ${md(report.tool?.version ?? '')} · ${md(report.createdAt)} · corpus sha256 ${md(report.corpus.sha256.slice(0, 12))} · report.json schema ${report.schemaVersion}</sub>`, '');
   return lines.join('\n');
+}
+
+/** A metric's change for a cell: "1.06e-6 → 1.12e-6 (1.06×)", bold and flagged when it breaks maxGrowth. */
+function changeCell(d: BackendDrift, key: string): string {
+  const m = d.metrics.find((x) => x.key === key);
+  if (!m) return '';
+  const text = `${fmt(m.before)} → ${fmt(m.after)} (${growthText(m)})`;
+  return d.limits?.maxGrowth !== undefined && m.growth > d.limits.maxGrowth ? `❌ **${md(text)}**` : md(text);
+}
+
+/** The compact "Since baseline" table: it fits a pull-request comment. */
+function baselineTable(diff: BaselineDiff): string[] {
+  const lines = [`### Since baseline`, '', `Against ${md(diff.baseline.path)} (${md(diff.baseline.createdAt)}, ${md(diff.baseline.verdict)}).`, ''];
+  lines.push(row(['backend', 'status', 'max abs', 'cos Δ max', 'elements moved', 'environment']));
+  lines.push(row(['---', '---', '---:', '---:', '---:', '---']));
+  for (const d of diff.backends) {
+    const status = d.in === 'baseline' ? `${md(d.statusBefore ?? '')} → not run` : d.in === 'current' ? `new: ${md(d.statusAfter ?? '')}` : d.statusBefore === d.statusAfter ? md(d.statusAfter ?? '') : `${md(d.statusBefore ?? '')} → **${md(d.statusAfter ?? '')}**`;
+    const moved = movedCellText(d);
+    const movedOver = d.moves && d.limits?.maxMoved !== undefined && d.moves.moved > d.limits.maxMoved;
+    lines.push(
+      row([
+        md(d.name) + (d.exceeded.length ? ' ❌' : ''),
+        status,
+        changeCell(d, 'maxAbs'),
+        changeCell(d, 'cosineDeltaMax'),
+        moved ? (movedOver ? `❌ **${md(moved)}** (limit ${d.limits!.maxMoved})` : md(moved)) : '',
+        md(environmentText(d.environment, 3)),
+      ]),
+    );
+  }
+  const notes: string[] = [];
+  if (diff.environment.length) notes.push(`Run: ${md(environmentText(diff.environment, 4))}.`);
+  const texts = textsText(diff);
+  if (texts) notes.push(`Texts: ${md(texts)}.`);
+  if (notes.length) lines.push('', ...notes);
+  lines.push('', '<sub>Before → after (after ÷ before). Elements moved: values that changed at all, when both runs kept their vectors. ❌ breaks a drift limit (backend “drift”; the reasons are listed below).</sub>');
+  return lines;
 }

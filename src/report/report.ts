@@ -7,7 +7,8 @@ import type { Details, Metrics } from '../compare/metric-types.js';
 import type { Tolerance } from '../compare/tolerance.js';
 import type { Expectation } from '../config/expectation.js';
 import type { WatchedElement } from '../evaluate/watch.js';
-import type { BatchInvarianceThresholds, ChecksConfig, DownstreamThresholds } from '../config/checks.js';
+import type { BatchInvarianceThresholds, ChecksConfig, DownstreamThresholds, DriftLimits } from '../config/checks.js';
+import type { BaselineDiff } from '../baseline/diff-types.js';
 import type { DownstreamImpact } from '../compare/downstream.js';
 import type { ResolvedEmbedding } from '../model/model-folder.js';
 import type { BatchInvarianceResult } from '../compare/batch-invariance.js';
@@ -48,7 +49,7 @@ export interface BackendReport {
   /** The config's expectation as written (kept so `parity merge` can apply it again). */
   expect?: Expectation;
   /** The config's limits on the diagnosis checks, if any (kept so `parity merge` can apply them again). */
-  limits?: { downstream?: DownstreamThresholds; batchInvariance?: BatchInvarianceThresholds };
+  limits?: { downstream?: DownstreamThresholds; batchInvariance?: BatchInvarianceThresholds; drift?: DriftLimits };
   /** Does the difference matter: nearest neighbours and pairwise similarities, golden vs this backend. */
   downstream?: DownstreamImpact | null;
   /** The same texts alone and padded next to the longest text. */
@@ -117,6 +118,8 @@ export interface Report {
   batching?: { batchSize: number; blockTexts: number };
   /** The config's watched elements: golden and every backend's value (absent when none configured). */
   watch?: WatchedElement[];
+  /** What changed since the baseline run (`run --baseline`), backend by backend (absent without one). */
+  baseline?: BaselineDiff;
 }
 
 /**

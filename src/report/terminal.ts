@@ -9,6 +9,8 @@ import { batchFigure, downstreamFigures, impactBackends } from './impact.js';
 import type { BackendReport, Report } from './report.js';
 import { watchTable } from './watch-table.js';
 import { statusStyle, type Tone } from './status.js';
+import { driftSentence, environmentText, textsText } from './drift.js';
+import type { BaselineDiff } from '../baseline/diff-types.js';
 
 export interface TerminalOptions {
   color: boolean;
@@ -65,6 +67,7 @@ export function renderTerminal(report: Report, { color }: TerminalOptions): stri
     for (const r of reasons) lines.push(`${label} ${r}`);
   }
   for (const b of report.backends) for (const d of b.diagnosis ?? []) lines.push(`${paint(`${b.name} diagnosis:`, 'yellow', color)} ${d}`);
+  if (report.baseline) lines.push(...baselineLines(report.baseline, color));
   for (const w of report.warnings) lines.push(paint(`warning: ${w}`, 'yellow', color));
   const verdict = statusStyle(report.verdict);
   lines.push(
@@ -97,4 +100,18 @@ function impactTable(report: Report, color: boolean): string | null {
     ]);
   }
   return table.toString();
+}
+
+/** "Since baseline …" then one sentence per backend, its environment changes under it, then run-wide changes. */
+export function baselineLines(diff: BaselineDiff, color: boolean): string[] {
+  const lines = [`Since baseline ${diff.baseline.path} (${diff.baseline.createdAt}, ${diff.baseline.verdict}):`];
+  for (const d of diff.backends) {
+    const label = paint(`${d.name}:`, d.exceeded.length ? 'red' : d.in === 'both' ? 'bold' : 'yellow', color);
+    lines.push(`  ${label} ${driftSentence(d)}`);
+    if (d.environment.length) lines.push(`    environment: ${environmentText(d.environment, 6)}`);
+  }
+  if (diff.environment.length) lines.push(`  run: ${environmentText(diff.environment, 6)}`);
+  const texts = textsText(diff);
+  if (texts) lines.push(`  texts: ${texts}`);
+  return lines;
 }

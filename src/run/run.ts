@@ -37,6 +37,7 @@ import { batchInvarianceFor } from './batch-invariance.js';
 import { shardRows, type Shard } from './shard.js';
 import { corpusSection, goldenSection, identityFromConfig, identityRecord, modelContext, modelSection, watchSection } from './identity.js';
 import { checkWatch } from '../evaluate/watch.js';
+import { checkBaselineOutside, readBaseline, withBaseline } from '../baseline/apply.js';
 
 export interface RunOptions {
   config?: string;
@@ -59,6 +60,8 @@ export interface RunOptions {
   isolation?: Isolation;
   /** Overrides the config's promptName (`--prompt-name`; "" = no prompt). */
   promptName?: string | null;
+  /** A previous run's report folder or report.json: the report says what changed since, drift limits apply. */
+  baseline?: string;
 }
 
 export interface RunResult {
@@ -102,6 +105,8 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   const warnings: string[] = [];
   const contexts = new ModelContexts();
   const outDir = resolve(options.out);
+  const baseline = options.baseline === undefined ? null : readBaseline(options.baseline);
+  if (baseline) checkBaselineOutside(baseline, outDir);
   const modelFiles = modelFileHashes(config.model);
   if (golden.meta) {
     const changed = Object.entries(golden.meta.model.files).filter(([f, h]) => modelFiles[f] !== undefined && modelFiles[f] !== h);
@@ -199,7 +204,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     const reports: BackendReport[] = [];
     for (const item of live) reports.push(await finishBackend(item, texts, evaluation, batchSize));
     const producedAll = ['golden', ...reports.filter((r) => r.vectors).map((r) => r.name)];
-    const report: Report = runReport(
+    const judged: Report = runReport(
       {
         command: options.command ?? [],
         config: displayPath(config.path),
@@ -215,6 +220,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       },
       { strict: options.strict },
     );
+    const report = baseline ? withBaseline(judged, outDir, baseline, { strict: options.strict }) : judged;
     writeReportFiles(report, outDir);
     const reportPath = join(outDir, REPORT_FILES.json);
     clearRunState(outDir);
@@ -273,7 +279,7 @@ async function finishBackend(item: Live, texts: readonly string[], evaluation: E
   const { spec, state } = item;
   const environment = state.status === 'running' ? { ...state.environment, ...(await item.session.environment()) } : state.environment;
   const base = backendBase(
-    { ...spec, ...(spec.downstream || spec.batchInvariance ? { limits: { downstream: spec.downstream, batchInvariance: spec.batchInvariance } } : {}) },
+    { ...spec, ...(spec.downstream || spec.batchInvariance || spec.drift ? { limits: { downstream: spec.downstream, batchInvariance: spec.batchInvariance, drift: spec.drift } } : {}) },
     environment,
   );
   const timing = { openMs: state.openMs, embedMs: state.embedMs, textsPerSecond: state.embedMs > 0 ? (texts.length * 1000) / state.embedMs : 0 };
