@@ -43,7 +43,7 @@ export function renderLayerBisectTable(r: LayerBisectResult): string {
 
 export function renderLayerBisectHtml(r: LayerBisectResult): string {
   const title = `bisect ${r.a.name} against ${r.b.name}`;
-  const ticks = r.points.flatMap((p, i) => (p.layer === null ? [{ at: i, label: 'emb' }] : p.path.endsWith('.attention.self') ? [{ at: i, label: `L${p.layer}` }] : []));
+  const ticks = r.points.flatMap((p, i) => (p.layer === null ? [{ at: i, label: 'emb' }] : p.path.endsWith('.attention') ? [{ at: i, label: `L${p.layer}` }] : []));
   const chart = logBarChart({
     kind: 'bisect-growth',
     label: `relative error of ${r.a.name} against ${r.b.name} at every point`,

@@ -134,9 +134,14 @@ function onnxSource(spec: BackendSpec): LayerSource {
               }
             }
           }
+          // A wrapper module around the transformer (parity's export names it "m"; a
+          // sentence-transformers export "0/auto_model") prefixes every scope: found from the
+          // embeddings' scope and applied to all.
+          const embeddings = onnxScope(paths[0] ?? 'embeddings');
+          const prefix = [...byScope.keys()].filter((k) => k.endsWith(embeddings)).sort((x, y) => x.length - y.length)[0]?.slice(0, -embeddings.length + 1) ?? '';
           const out = new Map<string, NamedTensor>();
           for (const p of paths) {
-            const t = byScope.get(onnxScope(p));
+            const t = byScope.get(prefix + onnxScope(p).slice(1));
             if (t) out.set(p, t);
           }
           results.push(out);

@@ -54,6 +54,9 @@ export async function bisectLayers(options: LayerBisectOptions): Promise<LayerBi
   const ta = await sa.run(sequences, paths);
   const tb = await sb.run(sequences, paths);
   const compared = compareLayers(points, ta, tb, tolerance);
+  if (!compared.points.some((p) => p.total > 0)) {
+    throw new InputError(`bisect: no point of ${sa.name} pairs with one of ${sb.name} (looked for ${points[0].path}, ${points[1]?.path ?? ''}, … by module path / torch.onnx scope); the model's node or module names do not follow transformers' BertModel`);
+  }
   return {
     kind: 'layers',
     a: { name: sa.name, framework: sa.framework, ran: sa.describe() },
@@ -80,7 +83,7 @@ export interface RunLayerBisectOptions {
   tolerance?: Partial<BisectTolerance>;
 }
 
-/** Default texts: each runs alone, through PyTorch and the reference too. */
+/** Default texts (spread over the corpus's lengths): each runs alone, through PyTorch and the reference too. */
 export const LAYER_BISECT_DEFAULT_TEXTS = 4;
 
 export async function runLayerBisect(options: RunLayerBisectOptions): Promise<LayerBisectResult> {
@@ -98,9 +101,11 @@ export async function runLayerBisect(options: RunLayerBisectOptions): Promise<La
   const { tokenizer, model } = await new ModelContexts().get(a.modelDir);
   const layers = model.config.num_hidden_layers;
   if (!Number.isInteger(layers)) throw new InputError(`${a.modelDir}/config.json has no num_hidden_layers: bisect across frameworks pairs BERT-style layers`);
-  const sequences = corpus.texts.slice(0, count).map((t) => {
-    const e = tokenizer.encode(t);
-    return { ids: e.ids, typeIds: e.typeIds };
-  });
+  // Texts spread over the corpus's lengths (its quantiles up to the longest), so that a difference
+  // that only long sequences show is not missed by a handful of short first texts.
+  const encoded = corpus.texts.map((t) => tokenizer.encode(t));
+  const byLength = encoded.map((e, i) => i).sort((x, y) => encoded[x].ids.length - encoded[y].ids.length || x - y);
+  const picked = [...new Set(Array.from({ length: Math.min(count, byLength.length) }, (_, k) => byLength[Math.round(((k + 1) / Math.min(count, byLength.length)) * (byLength.length - 1))]))];
+  const sequences = picked.map((i) => ({ ids: encoded[i].ids, typeIds: encoded[i].typeIds }));
   return bisectLayers({ backendA: a, backendB: b, sequences, layers, tolerance: options.tolerance });
 }
