@@ -23,6 +23,9 @@ import { runBisect } from './bisect/bisect.js';
 import { renderBench, runBench } from './bench/bench.js';
 import { renderBisectTable } from './bisect/render.js';
 import { baselineLines, renderTerminal, wantsColor } from './report/terminal.js';
+import { isCrossFramework, runLayerBisect } from './bisect/layers.js';
+import { loadConfig, selectBackends } from './config/config.js';
+import { renderLayerBisectHtml, renderLayerBisectTable } from './bisect/layer-render.js';
 import { runParity } from './run/run.js';
 import { writeFileAtomic } from './io/atomic-write.js';
 import { toJsonText } from './io/non-finite-json.js';
@@ -134,7 +137,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
 
   program
     .command('bisect')
-    .description('find the first ONNX node where backend A departs from backend B (every intermediate tensor compared)')
+    .description('find where backend A departs from backend B: the first ONNX node between two ONNX graphs, else layer by layer across PyTorch, ONNX Runtime and the reference')
     .requiredOption('-b, --backend <name>', 'the backend under suspicion (e.g. cpu-fp16)')
     .requiredOption('--against <name>', 'the reference backend (e.g. cpu-fp32)')
     .option('-c, --config <file>', 'config file', 'parity.config.json')
@@ -145,8 +148,26 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--mapping <how>', 'pair outputs by "name", "position" or "auto"', 'auto')
     .option('--all', 'list every node, not only the ones around the divergence')
     .option('--json', 'print {"firstDivergent", "nodes", ...} as JSON')
+    .option('--out <dir>', 'across frameworks: where bisect.html and bisect.json go', 'reports/bisect')
     .action(async (opts) => {
       if (!['auto', 'name', 'position'].includes(opts.mapping)) throw new InputError(`--mapping must be auto, name or position, got "${opts.mapping}"`);
+      const [sideA, sideB] = selectBackends(loadConfig(opts.config), [opts.backend, opts.against]);
+      if (sideA && sideB && isCrossFramework(sideA, sideB)) {
+        const layers = await runLayerBisect({
+          config: opts.config,
+          backendA: opts.backend,
+          backendB: opts.against,
+          corpus: opts.corpus,
+          texts: opts.texts === 16 ? undefined : opts.texts,
+          tolerance: { ...(opts.atol !== undefined ? { atol: opts.atol } : {}), ...(opts.rtol !== undefined ? { rtol: opts.rtol } : {}) },
+        });
+        const json = toJsonText(layers);
+        writeFileAtomic(join(opts.out, 'bisect.json'), json);
+        writeFileAtomic(join(opts.out, 'bisect.html'), renderLayerBisectHtml(layers));
+        io.stdout(opts.json ? json : renderLayerBisectTable(layers) + `bisect.html: ${join(opts.out, 'bisect.html')}\n`);
+        exitCode = layers.firstDivergent ? EXIT.fail : EXIT.pass;
+        return;
+      }
       const result = await runBisect({
         config: opts.config,
         backendA: opts.backend,

@@ -14,18 +14,43 @@
  * 6. a few elements far off while the rest agree closely (masking, special values);
  * 7. error grows with sequence length, or appears only in the longest texts (needs `lengths`);
  * 8. error concentrated in a few dimensions.
+ *
+ * Each line is a finding: the cause it names (or none, for a plain observation), the evidence it
+ * rests on and how sure it is. A cause the evidence rules out is never named: when the harness
+ * tokenized for the backend (both sides saw the same token ids), a length pattern is not called
+ * truncation. Where a hypothesis can be tested it is, instead of guessed: token ids compared
+ * (token-evidence.ts), the backend's rows renormalized, its dimensions matched against the golden's
+ * (dimension-order.ts), texts re-embedded under a suspected fault (hypothesis-match.ts; the vectors
+ * come from the caller, since compare/ runs no model).
  */
 import type { Matrix } from '../numeric/matrix.js';
 import { HISTOGRAM_BINS_PER_DECADE, HISTOGRAM_MIN_LOG10 } from './histogram.js';
 import type { Details, Metrics } from './metric-types.js';
 import { spearman } from '../numeric/spearman.js';
 import { fmt } from '../numeric/format.js';
+import { dimensionOrderFinding } from './dimension-order.js';
+import type { Cause, Finding } from './finding.js';
+import { formatFinding } from './finding.js';
+import { hypothesisFindings, type HypothesisVectors } from './hypothesis-match.js';
+import { tokenFindings, type TokenEvidence } from './token-evidence.js';
 
 export interface DiagnosisContext {
   golden?: Matrix;
   actual?: Matrix;
   /** Token count of each text (after truncation), in corpus order. */
   lengths?: readonly number[];
+  /**
+   * Who tokenized for the backend: 'harness' (parity encoded the texts itself, as for every ONNX-style
+   * backend, so both sides saw the same token ids and truncation, special tokens and the tokenizer
+   * are ruled out), 'backend' (it tokenizes on its own). Unknown when absent.
+   */
+  tokenizedBy?: 'harness' | 'backend';
+  /** The backend's own token ids beside the harness's, when it reports them (compared, not guessed). */
+  tokens?: TokenEvidence;
+  /** Texts re-embedded by a trusted model under suspected faults: a match confirms that fault. */
+  hypotheses?: readonly HypothesisVectors[];
+  /** sha256 of the weights the golden and the backend were made from, when both are recorded. */
+  weights?: { golden?: string; backend?: string };
 }
 
 /** "Directions agree": every row's 1 - cos(a, g) below this (fp32 rounding gives ~1e-12). */
@@ -57,16 +82,22 @@ export const DIM_MAX_FRACTION = 0.05;
 /** ...whose max abs error is at least this many times that of every other dim. */
 export const DIM_GAP_FACTOR = 10;
 
+/** The findings as report lines: "what was seen — the cause (confidence; evidence: …)". */
 export function diagnose(metrics: Metrics, details: Details, context: DiagnosisContext = {}): string[] {
-  const out: string[] = [];
+  return findings(metrics, details, context).map(formatFinding);
+}
+
+export function findings(metrics: Metrics, details: Details, context: DiagnosisContext = {}): Finding[] {
+  const out: Finding[] = [];
+  const add = (cause: Cause | null, confidence: Finding['confidence'], text: string, evidence: string) => out.push({ cause, confidence, text, evidence });
   const [rows, dim] = metrics.shape;
   const [gRows, gDim] = metrics.goldenShape;
   if (rows !== gRows || dim !== gDim) {
     if (dim !== gDim) {
-      out.push(`golden and backend dims differ (${gDim} vs ${dim}) — wrong model, or a different head/projection size (pooler, Dense or Matryoshka truncation?)`);
+      add('shape', 'confirmed', `golden and backend dims differ (${gDim} vs ${dim}) — wrong model, or a different head/projection size (pooler, Dense or Matryoshka truncation?)`, 'the two shapes');
     }
     if (rows !== gRows) {
-      out.push(`golden has ${gRows} rows, the backend ${rows} — a different corpus, or texts dropped or batched wrongly`);
+      add('shape', 'confirmed', `golden has ${gRows} rows, the backend ${rows} — a different corpus, or texts dropped or batched wrongly`, 'the two shapes');
     }
     return out;
   }
@@ -76,36 +107,57 @@ export function diagnose(metrics: Metrics, details: Details, context: DiagnosisC
   const constNew = metrics.constantRows > metrics.goldenConstantRows;
   if ((zeroNew && metrics.zeroRows === rows) || (constNew && metrics.constantRows === rows)) {
     const what = metrics.zeroRows === rows ? 'all zeros' : 'constant';
-    out.push(`every row is ${what} — the backend produced no output (wrong output tensor, an unfilled buffer, or a failed run that returned defaults)`);
+    add('no-output', 'confirmed', `every row is ${what} — the backend produced no output (wrong output tensor, an unfilled buffer, or a failed run that returned defaults)`, `${rows} of ${rows} rows ${what}`);
     return out;
   }
 
-  if (metrics.nonFinite > metrics.goldenNonFinite) out.push(nonFiniteMessage(metrics, context.actual));
+  if (metrics.nonFinite > metrics.goldenNonFinite) {
+    add('overflow', 'likely', nonFiniteMessage(metrics, context.actual), `${metrics.nonFinite} non-finite values where the golden has ${metrics.goldenNonFinite}`);
+  }
 
   if (zeroNew) {
-    out.push(`${metrics.zeroRows} of ${rows} rows are all zeros (golden has ${metrics.goldenZeroRows}) — those texts produced no output (empty input, a dropped batch, or an unwritten slice)`);
+    add('no-output', 'confirmed', `${metrics.zeroRows} of ${rows} rows are all zeros (golden has ${metrics.goldenZeroRows}) — those texts produced no output (empty input, a dropped batch, or an unwritten slice)`, 'rows of zeros counted');
   }
   const constantOnly = metrics.constantRows - metrics.zeroRows;
   const goldenConstantOnly = metrics.goldenConstantRows - metrics.goldenZeroRows;
   if (constantOnly > goldenConstantOnly && constantOnly > 0) {
-    out.push(`${constantOnly} of ${rows} rows are constant but not zero (golden has ${goldenConstantOnly}) — the backend filled those rows with one value`);
+    add('no-output', 'confirmed', `${constantOnly} of ${rows} rows are constant but not zero (golden has ${goldenConstantOnly}) — the backend filled those rows with one value`, 'constant rows counted');
   }
 
-  const norms = normMessage(metrics, context);
+  const norms = normFinding(metrics, context);
   if (norms) out.push(norms);
 
   if (metrics.mismatches > 0 && metrics.maxAbs > 0) {
-    const sparse = sparseMessage(metrics, details);
-    if (sparse) out.push(sparse);
-    if (context.lengths) {
-      const length = lengthMessage(details.rowMaxAbs, context.lengths);
-      if (length) out.push(length);
+    const weights = context.weights;
+    if (weights?.golden && weights.backend && weights.golden !== weights.backend) {
+      add('model-revision', 'confirmed', `the golden and the backend were made from different weights — a golden from another revision of the model (or another model)`, `weights sha256 ${weights.golden.slice(0, 12)}… (golden) vs ${weights.backend.slice(0, 12)}… (backend)`);
     }
+    const tokens = context.tokens ? tokenFindings(context.tokens) : [];
+    out.push(...tokens);
+    const tokensAgree = context.tokenizedBy === 'harness' || (context.tokens !== undefined && tokens.length === 0);
+    const confirmedTokens = tokens.some((f) => f.confidence === 'confirmed');
+    const sparse = sparseMessage(metrics, details);
+    if (sparse) add('masking', 'possible', sparse, `${metrics.mismatches} of ${metrics.total} elements off, ${SPARSE_GAP_FACTOR}x above every other element's error`);
+    if (context.lengths) {
+      const length = lengthFinding(details.rowMaxAbs, context.lengths, tokensAgree, context.tokenizedBy);
+      // Far-off elements in long texts are the sparse finding's, and token ids that explain the
+      // long texts are the token finding's: the length pattern is then only what was seen.
+      if (length) out.push(sparse || confirmedTokens ? { ...length, cause: null, confidence: 'observed' } : length);
+    }
+    if (context.golden && context.actual) {
+      const order = dimensionOrderFinding(context.golden, context.actual, metrics);
+      if (order) out.push(order);
+    }
+    out.push(...(context.actual && context.hypotheses ? hypothesisFindings(context.actual, context.golden, context.hypotheses) : []));
     // A handful of far-off elements trivially sit in a handful of dims: the sparse line says it all.
-    const dims = sparse ? null : dimMessage(details.dimMaxAbs);
-    if (dims) out.push(dims);
+    const dims = sparse || out.some((f) => f.cause === 'dimension-order') ? null : dimMessage(details.dimMaxAbs);
+    if (dims) add(null, 'observed', dims, 'max abs error per dimension');
   }
-  return out;
+  // A tested cause outranks untested ones: a pattern that names another cause stays as what was
+  // seen, without the claim.
+  const confirmed = new Set(out.filter((f) => f.confidence === 'confirmed').map((f) => f.cause));
+  if (!confirmed.size) return out;
+  return out.map((f) => (f.confidence === 'confirmed' || f.cause === null || confirmed.has(f.cause) ? f : { ...f, cause: null, confidence: 'observed' as const }));
 }
 
 function nonFiniteMessage(m: Metrics, actual: Matrix | undefined): string {
@@ -139,13 +191,19 @@ function rowNorms(m: Matrix): Float64Array {
   return out;
 }
 
-function normMessage(m: Metrics, context: DiagnosisContext): string | null {
+function normFinding(m: Metrics, context: DiagnosisContext): Finding | null {
   if (!(m.cosineDeltaMax < DIRECTION_AGREES_COSINE)) return null;
   const { golden, actual } = context;
+  const cosine = `cosine Δ max ${fmt(m.cosineDeltaMax)}`;
   if (!golden || !actual || golden.rows !== actual.rows || golden.dim !== actual.dim) {
     // Without the vectors, assume unit-scale embeddings for "relative".
     if (!(m.normDeltaMax > NORM_DIFFERS_RELATIVE)) return null;
-    return `directions agree (cosine Δ max ${fmt(m.cosineDeltaMax)} < ${fmt(DIRECTION_AGREES_COSINE)}) but norms differ by up to ${fmt(m.normDeltaMax)} — one side is not normalized (or is scaled)`;
+    return {
+      cause: 'normalization',
+      confidence: 'possible',
+      text: `directions agree (cosine Δ max ${fmt(m.cosineDeltaMax)} < ${fmt(DIRECTION_AGREES_COSINE)}) but norms differ by up to ${fmt(m.normDeltaMax)} — one side is not normalized (or is scaled)`,
+      evidence: `${cosine} and norm Δ max ${fmt(m.normDeltaMax)}; the vectors were not at hand to renormalize`,
+    };
   }
   const gn = rowNorms(golden);
   const an = rowNorms(actual);
@@ -159,7 +217,8 @@ function normMessage(m: Metrics, context: DiagnosisContext): string | null {
   let gMin = Infinity;
   let gMax = -Infinity;
   for (let r = 0; r < gn.length; r++) {
-    if (gn[r] === 0 && an[r] === 0) continue;
+    // A row with NaN/Inf has no norm to compare (the non-finite finding names it).
+    if ((gn[r] === 0 && an[r] === 0) || !Number.isFinite(an[r]) || !Number.isFinite(gn[r])) continue;
     if (Math.abs(an[r] - gn[r]) > NORM_DIFFERS_RELATIVE * Math.max(gn[r], Number.MIN_VALUE)) differs = true;
     if (Math.abs(gn[r] - 1) > UNIT_NORM_SLACK) gUnit = false;
     if (Math.abs(an[r] - 1) > UNIT_NORM_SLACK) aUnit = false;
@@ -177,15 +236,49 @@ function normMessage(m: Metrics, context: DiagnosisContext): string | null {
   const head = `directions agree (cosine Δ max ${fmt(m.cosineDeltaMax)} < ${fmt(DIRECTION_AGREES_COSINE)}) but norms differ`;
   const range = (lo: number, hi: number) => (fmt(lo) === fmt(hi) ? fmt(lo) : `${fmt(lo)}..${fmt(hi)}`);
   if (gUnit && !aUnit) {
-    return `${head}: golden is unit-norm, the backend's norms are ${range(aMin, aMax)} — the backend does not L2-normalize (sentence-transformers' Normalize module, normalize=True)`;
+    // The hypothesis, tested: L2-normalize the backend's rows and compare again.
+    const after = renormalizedMaxAbs(golden, actual);
+    return {
+      cause: 'normalization',
+      confidence: 'confirmed',
+      text: `${head}: golden is unit-norm, the backend's norms are ${range(aMin, aMax)} — the backend does not L2-normalize (sentence-transformers' Normalize module, normalize=True)`,
+      evidence: `${cosine}; renormalized, the backend's rows are within ${fmt(after)} of the golden's`,
+    };
   }
   if (aUnit && !gUnit) {
-    return `${head}: the backend is unit-norm, golden's norms are ${range(gMin, gMax)} — the backend normalizes and the golden was made without normalization`;
+    return {
+      cause: 'normalization',
+      confidence: 'confirmed',
+      text: `${head}: the backend is unit-norm, golden's norms are ${range(gMin, gMax)} — the backend normalizes and the golden was made without normalization`,
+      evidence: `${cosine}; every backend row has norm 1 within ${fmt(UNIT_NORM_SLACK)}, the golden's do not`,
+    };
   }
   if (ratioMax - ratioMin <= SAME_SCALE_SPREAD * Math.abs(ratioMax)) {
-    return `${head}: every row is scaled by the same factor ${fmt((ratioMin + ratioMax) / 2)} — a constant scale (pooling sum vs mean, a temperature, a dtype scale)`;
+    return {
+      cause: 'scale',
+      confidence: 'likely',
+      text: `${head}: every row is scaled by the same factor ${fmt((ratioMin + ratioMax) / 2)} — a constant scale (pooling sum vs mean, a temperature, a dtype scale)`,
+      evidence: `${cosine}; norm ratios backend/golden ${range(ratioMin, ratioMax)}`,
+    };
   }
-  return `${head}: norm ratio backend/golden ${range(ratioMin, ratioMax)} — one side is not normalized, or pooling divides differently (mean vs mean_sqrt_len, padding counted)`;
+  return {
+    cause: 'pooling',
+    confidence: 'possible',
+    text: `${head}: norm ratio backend/golden ${range(ratioMin, ratioMax)} — one side is not normalized, or pooling divides differently (mean vs mean_sqrt_len, padding counted)`,
+    evidence: `${cosine}; norm ratios vary from row to row`,
+  };
+}
+
+/** Max abs difference between the golden and the backend's rows scaled to unit norm. */
+function renormalizedMaxAbs(golden: Matrix, actual: Matrix): number {
+  let worst = 0;
+  for (let r = 0; r < actual.rows; r++) {
+    let s = 0;
+    for (let d = 0; d < actual.dim; d++) s += actual.data[r * actual.dim + d] ** 2;
+    const n = Math.max(Math.sqrt(s), 1e-12);
+    for (let d = 0; d < actual.dim; d++) worst = Math.max(worst, Math.abs(actual.data[r * actual.dim + d] / n - golden.data[r * golden.dim + d]));
+  }
+  return worst;
 }
 
 /** Upper edge of histogram bin b (bin 0 = exact zeros; the top finite bin is open-ended). */
@@ -222,7 +315,7 @@ function sparseMessage(m: Metrics, d: Details): string | null {
   );
 }
 
-function lengthMessage(rowErr: Float64Array, lengths: readonly number[]): string | null {
+function lengthFinding(rowErr: Float64Array, lengths: readonly number[], tokensAgree: boolean, tokenizedBy: DiagnosisContext['tokenizedBy']): Finding | null {
   const n = Math.min(rowErr.length, lengths.length);
   if (n < LENGTH_MIN_ROWS) return null;
   const err: number[] = [];
@@ -248,10 +341,20 @@ function lengthMessage(rowErr: Float64Array, lengths: readonly number[]): string
     if (minFlagged > maxOther) {
       const restMax = Math.max(...others.map((i) => err[i]));
       const flaggedMax = Math.max(...flagged.map((i) => err[i]));
-      return (
+      const seen =
         `error appears only in the ${flagged.length} longest text${flagged.length === 1 ? '' : 's'} (${minFlagged}+ tokens; max abs ${fmt(flaggedMax)} ` +
-        `vs at most ${fmt(restMax)} in texts of ${maxOther} tokens or fewer) — truncation or a max-length/position limit differs between the two sides`
-      );
+        `vs at most ${fmt(restMax)} in texts of ${maxOther} tokens or fewer)`;
+      const evidence = `per-text max abs error against token count`;
+      if (tokensAgree) {
+        const why = tokenizedBy === 'harness' ? 'parity tokenized for this backend, so both sides saw the same token ids' : 'the backend reported the same token ids as the golden';
+        return {
+          cause: 'long-sequence',
+          confidence: 'likely',
+          text: `${seen} — not truncation: ${why}; a kernel, mask or position limit that breaks on long sequences`,
+          evidence: `${evidence}; token ids identical on both sides`,
+        };
+      }
+      return { cause: 'truncation', confidence: 'possible', text: `${seen} — truncation or a max-length/position limit differs between the two sides`, evidence: `${evidence}; the backend's token ids are unknown` };
     }
   }
 
@@ -262,10 +365,14 @@ function lengthMessage(rowErr: Float64Array, lengths: readonly number[]): string
   const longMean = meanOf(order.slice(-q));
   const ratio = shortMean > 0 ? longMean / shortMean : longMean > 0 ? Infinity : 1;
   if (rho >= LENGTH_SPEARMAN_MIN && ratio >= LENGTH_QUARTILE_RATIO_MIN) {
-    return (
-      `error grows with sequence length (Spearman ${rho.toFixed(2)} between token count and max abs error per text; the longest quarter's mean error is ` +
-      `${fmt(ratio)}x the shortest quarter's) — accumulation over the sequence (attention/softmax or pooling in low precision) or a position-dependent difference`
-    );
+    return {
+      cause: null,
+      confidence: 'observed',
+      text:
+        `error grows with sequence length (Spearman ${rho.toFixed(2)} between token count and max abs error per text; the longest quarter's mean error is ` +
+        `${fmt(ratio)}x the shortest quarter's) — accumulation over the sequence (attention/softmax or pooling in low precision) or a position-dependent difference`,
+      evidence: 'per-text max abs error against token count',
+    };
   }
   return null;
 }

@@ -195,14 +195,21 @@ export class BertFloat64 {
       }
     }
     if (probs) probe!('attention_probs', probs);
+    // Probes named after transformers' BertLayer modules (bisect pairs them with PyTorch's hooks);
+    // a probe sees the array before later steps change it in place, so it must copy what it keeps.
+    probe?.('attention.self', context);
     const attn = linear(context, S, L.attnOut);
+    probe?.('attention.output.dense', attn);
     for (let i = 0; i < attn.length; i++) attn[i] += x[i];
     layerNorm(attn, S, H, L.attnNorm, this.config.layer_norm_eps);
+    probe?.('attention', attn);
 
     const inter = linear(attn, S, L.inter);
+    probe?.('intermediate.dense', inter);
     for (let i = 0; i < inter.length; i++) inter[i] = 0.5 * inter[i] * (1 + erf(inter[i] * Math.SQRT1_2));
     probe?.('intermediate', inter);
     const out = linear(inter, S, L.out);
+    probe?.('output.dense', out);
     for (let i = 0; i < out.length; i++) out[i] += attn[i];
     layerNorm(out, S, H, L.outNorm, this.config.layer_norm_eps);
     probe?.('output', out);
