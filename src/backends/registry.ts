@@ -30,6 +30,12 @@ export interface RuntimeEntry {
    * made with another prompt or width than the golden's.
    */
   embedding: (options: Record<string, unknown>) => EmbeddingCapability;
+  /**
+   * Who turns text into token ids: "harness" (parity's tokenizer feeds the runtime ids, so both sides
+   * of a comparison saw the same ids and a diagnosis may not blame truncation or the tokenizer),
+   * "runtime" (it tokenizes on its own), "unknown" (vectors made elsewhere).
+   */
+  tokenizer: 'harness' | 'runtime' | 'unknown';
 }
 
 /** The harness tokenizer carries the prompt, and the runtime's full vectors go through the shared truncation. */
@@ -42,18 +48,21 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
     defaultPrecision: () => 'fp64',
     description: 'float64 TypeScript BertModel from model.safetensors (BERT family only)',
     embedding: () => HARNESS_APPLIES,
+    tokenizer: 'harness',
   },
   'onnxruntime-node': {
     factory: createOrtNodeBackend,
     optionKeys: ['device', 'model', 'threads', 'graphOptimizationLevel'],
     description: 'ONNX Runtime native binding, CPU or CUDA execution provider',
     embedding: () => HARNESS_APPLIES,
+    tokenizer: 'harness',
   },
   'onnxruntime-web': {
     factory: createOrtWebBackend,
     optionKeys: ['model', 'threads', 'graphOptimizationLevel'],
     description: 'ONNX Runtime WebAssembly build (wasm execution provider, SIMD128) running in Node',
     embedding: () => HARNESS_APPLIES,
+    tokenizer: 'harness',
   },
   'transformers.js': {
     factory: createTransformersJsBackend,
@@ -61,6 +70,7 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
     description: '@huggingface/transformers feature-extraction pipeline as shipped: its own tokenizer, truncation and pooling',
     // The runner prepends the prompt to each text; the pipeline returns full vectors.
     embedding: () => HARNESS_APPLIES,
+    tokenizer: 'runtime',
   },
   http: {
     factory: createHttpBackend,
@@ -68,12 +78,14 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
     description: 'OpenAI-compatible embeddings endpoint (Infinity, TEI, vLLM, OpenAI); the server tokenizes and pools',
     // "prompt": "prepend" (default) sends prompt + text; "server" leaves it to a server started with it.
     embedding: (options) => ({ prompt: options.prompt === 'server' ? 'runtime' : 'harness', truncateDim: 'harness' }),
+    tokenizer: 'runtime',
   },
   'webgpu-browser': {
     factory: createWebGpuBackend,
     optionKeys: WEBGPU_OPTION_KEYS,
     description: "onnxruntime-web's WebGPU execution provider in headless Chromium (playwright-core), default or native webgpu bundle",
     embedding: () => HARNESS_APPLIES,
+    tokenizer: 'harness',
   },
   'sentence-transformers': {
     factory: createSentenceTransformersBackend,
@@ -82,6 +94,7 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
     defaultPrecision: sentenceTransformersPrecision,
     // encode(prompt_name=… or prompt="", truncate_dim=…) in the worker.
     embedding: () => ({ prompt: 'runtime', truncateDim: 'runtime' }),
+    tokenizer: 'runtime',
   },
   file: {
     factory: createFileBackend,
@@ -89,8 +102,15 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
     description: 'precomputed vectors from an .npy file (e.g. sentence-transformers in Python), one row per corpus text',
     // The vectors were made with a prompt (their .meta.json is checked against the run's); full ones are truncated here.
     embedding: () => ({ prompt: 'runtime', truncateDim: 'harness' }),
+    tokenizer: 'unknown',
   },
 };
+
+/** Who tokenized for a backend of this runtime, in the diagnosis's terms (undefined: not known). */
+export function tokenizedBy(runtime: string): 'harness' | 'backend' | undefined {
+  const t = RUNTIMES[runtime]?.tokenizer;
+  return t === 'harness' ? 'harness' : t === 'runtime' ? 'backend' : undefined;
+}
 
 export function createBackends(specs: readonly BackendSpec[]): Backend[] {
   const problems: string[] = [];

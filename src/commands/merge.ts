@@ -4,6 +4,7 @@
  * downstream neighbours need all vectors): each backend's full matrix is reassembled from the
  * shards' saved vectors in corpus order and evaluated once by src/evaluate/ (the same code as `run`).
  */
+import { diagnosisEvidence } from '../diagnose/evidence.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Matrix } from '../numeric/matrix.js';
@@ -118,12 +119,16 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
   // The same evaluation as a single run: the tokenizer context of the run's identity (its prompt
   // included), sizes and batching from the record.
   const settings = identity.checks;
-  const tokenizer = await modelContext(identity, new ModelContexts()).then((c) => c.tokenizer, () => null);
+  const context = await modelContext(identity, new ModelContexts()).catch(() => null);
+  const tokenizer = context?.tokenizer ?? null;
   const warnings = [...new Set(shards.flatMap((s) => s.report.warnings))];
+  const facts = textFacts(tokenizer, texts, ids, first.batching ? identity.batching : null);
   const evaluation: EvaluationContext = {
     outDir,
     golden: { path: golden.path, dim: golden.vectors.dim, rowOf: (k) => k },
-    facts: textFacts(tokenizer, texts, ids, first.batching ? identity.batching : null),
+    facts,
+    // As `run` does: the same evidence, so a merged report's diagnoses are the single run's.
+    evidence: diagnosisEvidence(context?.model ?? null, tokenizer, texts, facts.batchTokens),
     settings,
     warnings,
   };

@@ -27,6 +27,8 @@ export interface HypothesisRequest {
   /** Each row's padded batch length in the run (TextFacts.batchTokens): the mask hypothesis pads to it. */
   padTo?: readonly number[];
   padId: number;
+  /** performance.now() past which no further hypothesis is started (the ones done are returned). */
+  deadline?: number;
 }
 
 /** Truncation lengths tried: the usual max_seq_length values below a text's length. */
@@ -50,6 +52,7 @@ export function reembedUnderHypotheses(req: HypothesisRequest): HypothesisVector
   const out: HypothesisVectors[] = [];
   /** Vectors for the rows whose variant `make` returns (null: the fault cannot apply to that text). */
   const add = (cause: HypothesisVectors['cause'], label: string, make: (e: EncodedText, k: number) => Sequence | null, model = clean, spec = pooling) => {
+    if (req.deadline !== undefined && performance.now() > req.deadline) return;
     const picked: number[] = [];
     const data: number[] = [];
     encoded.forEach((e, k) => {
@@ -107,11 +110,3 @@ function shiftPositions(tensors: Map<string, SafeTensor>, config: BertConfig, k:
   return new Map(tensors).set(name, { ...table, data });
 }
 
-/** The `n` rows with the largest max abs error (NaN first: it is the worst), for re-embedding. */
-export function worstRows(rowMaxAbs: ArrayLike<number>, n: number): number[] {
-  const key = (r: number) => (Number.isNaN(rowMaxAbs[r]) ? Infinity : rowMaxAbs[r]);
-  return Array.from({ length: rowMaxAbs.length }, (_, r) => r)
-    .filter((r) => key(r) > 0)
-    .sort((a, b) => key(b) - key(a) || a - b)
-    .slice(0, n);
-}

@@ -4,11 +4,24 @@
  * with the one seed DOWNSTREAM_SAMPLE_SEED, so `run` and `merge` pick the same rows).
  */
 import type { Matrix } from '../numeric/matrix.js';
-import { diagnose } from '../compare/diagnosis.js';
+import { diagnose, type DiagnosisContext } from '../compare/diagnosis.js';
+import type { HypothesisVectors } from '../compare/hypothesis-match.js';
 import { DOWNSTREAM_SAMPLE_SEED, downstreamImpact, sampleRows, type DownstreamImpact } from '../compare/downstream.js';
 import type { Comparison } from '../compare/metric-types.js';
 import { describeCause } from '../errors.js';
 import { readNpyRows } from '../npy/npy-reader.js';
+import { worstRows } from '../compare/worst-rows.js';
+
+/** What the diagnoses may use besides the vectors (built above evaluate/, which runs no model). */
+export interface DiagnosisEvidence {
+  /** Who tokenized the texts for a backend of this runtime (undefined: not known, as for `file`). */
+  tokenizedBy(runtime: string): DiagnosisContext['tokenizedBy'];
+  /** The given rows (the worst of a failing backend) re-embedded under each suspected fault; [] when the model cannot be. */
+  hypotheses?(rows: readonly number[]): HypothesisVectors[];
+}
+
+/** Rows re-embedded under the suspected faults for a failing backend. */
+export const HYPOTHESIS_ROWS = 4;
 
 /**
  * Downstream impact and diagnoses for one backend. `goldenRowOf` maps a row of the run (a shard's
@@ -23,6 +36,7 @@ export function downstreamAndDiagnosis(
   lengths: readonly number[] | undefined,
   maxN: number,
   problems: string[],
+  why: { runtime: string; evidence?: DiagnosisEvidence } = { runtime: '' },
 ): { downstream: DownstreamImpact | null; diagnosis: string[] } {
   const sampled = total > maxN;
   const picked = sampled ? sampleRows(total, maxN, DOWNSTREAM_SAMPLE_SEED) : Array.from({ length: total }, (_, k) => k);
@@ -42,6 +56,16 @@ export function downstreamAndDiagnosis(
     problems.push(`downstream impact not measured: ${describeCause(error)}`);
   }
   // Diagnoses that look at the vectors need every row in run order; sampled runs get the rest.
-  const context = !sampled && golden && actual ? { golden, actual, lengths } : { lengths };
+  const context: DiagnosisContext = !sampled && golden && actual ? { golden, actual, lengths } : { lengths };
+  const tokenizedBy = why.evidence?.tokenizedBy(why.runtime);
+  if (tokenizedBy) context.tokenizedBy = tokenizedBy;
+  // Test the suspected faults instead of guessing: only for a failing backend whose vectors are at hand.
+  if (context.actual && why.evidence?.hypotheses && comparison.metrics.mismatches > 0) {
+    try {
+      context.hypotheses = why.evidence.hypotheses(worstRows(comparison.details.rowMaxAbs, HYPOTHESIS_ROWS));
+    } catch (error) {
+      problems.push(`suspected faults not re-embedded: ${describeCause(error)}`);
+    }
+  }
   return { downstream, diagnosis: diagnose(comparison.metrics, comparison.details, context) };
 }

@@ -17,6 +17,7 @@ import { parityVersion } from '../versions.js';
 import { judgeComparison, unrunBackend, type BackendBase } from './backend-report.js';
 import { downstreamAndDiagnosis } from './checks.js';
 import type { TextFacts } from './expectation.js';
+import type { DiagnosisEvidence } from './checks.js';
 
 /** What every backend of one run (or merge) is evaluated against. */
 export interface EvaluationContext {
@@ -28,6 +29,11 @@ export interface EvaluationContext {
   settings: ChecksConfig;
   /** Problems that do not fail a backend (a check that could not be measured) land here. */
   warnings: string[];
+  /**
+   * Evidence for the diagnoses beyond the vectors, the same in `run` and `merge`: who tokenized for
+   * a runtime, and texts re-embedded under suspected faults (diagnose/evidence.ts builds it).
+   */
+  evidence?: DiagnosisEvidence;
 }
 
 export type BackendOutcome =
@@ -60,7 +66,10 @@ export function evaluateBackend(
   const comparison = outcome.comparison ?? compareOnDisk(vectorsPath, ctx, base.tolerance);
   const problems: string[] = [];
   const s = ctx.settings;
-  const { downstream, diagnosis } = downstreamAndDiagnosis(vectorsPath, ctx.golden.path, ctx.golden.rowOf, total, comparison, ctx.facts.lengths, s.downstreamMaxN, problems);
+  const { downstream, diagnosis } = downstreamAndDiagnosis(vectorsPath, ctx.golden.path, ctx.golden.rowOf, total, comparison, ctx.facts.lengths, s.downstreamMaxN, problems, {
+    runtime: base.runtime,
+    evidence: ctx.evidence,
+  });
   ctx.warnings.push(...problems.map((p) => `${base.name}: ${p}`));
   return judgeComparison(base, comparison, timing, outcome.vectorsFile, ctx.facts, { downstream, batchInvariance: outcome.batchInvariance, diagnosis }, s.reportRows);
 }

@@ -28,6 +28,7 @@ import type { BackendReport, Report } from '../report/report.js';
 import { packageVersions } from '../versions.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
+import { diagnosisEvidence } from '../diagnose/evidence.js';
 import { textFacts } from '../evaluate/text-facts.js';
 import { ModelContexts } from '../model/model-context.js';
 import { openSessions, type Isolation } from './sessions.js';
@@ -194,10 +195,12 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
 
     // Token counts for the checks and expectations; the harness tokenizer of the configured model.
     const ctx = await modelContext(identity, contexts).catch(() => null);
+    const facts = textFacts(ctx?.tokenizer ?? null, texts, ids, identity.batching);
     const evaluation: EvaluationContext = {
       outDir,
       golden: { path: golden.path, dim: golden.dim, rowOf: rows ? (k: number) => rows[k] : (k: number) => k },
-      facts: textFacts(ctx?.tokenizer ?? null, texts, ids, identity.batching),
+      facts,
+      evidence: diagnosisEvidence(ctx?.model ?? null, ctx?.tokenizer ?? null, texts, facts.batchTokens),
       settings: identity.checks,
       warnings,
     };

@@ -109,3 +109,21 @@ describe.skipIf(!python.present)(python.title('tiny-bert through PyTorch'), () =
     expect(bf16.points[0].relative).toBeGreaterThan(1e-3);
   }, 300_000);
 });
+
+const realModel = requireRealModel();
+describe.skipIf(!python.present || !realModel.present)(realModel.title(python.title('the real all-MiniLM-L6-v2 across frameworks')), () => {
+  const config = join(ROOT, 'configs', 'all-MiniLM-L6-v2.json');
+  it('places bf16 (PyTorch) at the embeddings and fp16 (ONNX Runtime) at layer 0\'s attention core, against the float64 reference', async () => {
+    const bf16 = await runLayerBisect({ config, backendA: 'pytorch-bf16', backendB: 'reference' });
+    expect(bf16.a.ran).toMatch(/bfloat16/);
+    expect(bf16.points.every((p) => p.total > 0)).toBe(true);
+    expect(bf16.firstDivergent?.path).toBe('embeddings');
+    // bf16 keeps 8 bits of mantissa: a relative error of a few 1e-3 from the first op on, and flat after.
+    expect(bf16.points[0].relative).toBeGreaterThan(1e-3);
+    expect(bf16.growth.kind).toBe('flat');
+    const fp16 = await runLayerBisect({ config, backendA: 'cpu-fp16', backendB: 'reference' });
+    expect(fp16.points[0].exceeds).toBe(false);
+    expect(fp16.firstDivergent?.path).toBe('encoder.layer.0.attention.self');
+    expect(fp16.firstDivergent?.op).toMatch(/attention core/);
+  }, 600_000);
+});
