@@ -198,7 +198,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
         if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InputError(`${flag} must be a positive integer`);
       }
       const result = await runBench({ config: opts.config, backends: opts.backend, model: opts.model, corpus: opts.corpus, batchSize: opts.batchSize, threads: opts.threads, repeats: opts.repeats, noPython: opts.python === false });
-      io.stdout(opts.json ? JSON.stringify(result, null, 2) + '\n' : renderBench(result, { color: wantsColor(process.stdout) }));
+      io.stdout(opts.json ? toJsonText(result) : renderBench(result, { color: wantsColor(process.stdout) }));
     });
 
   program
@@ -316,7 +316,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .action(async (opts) => {
       const list = await listBackends(opts.config);
       if (opts.json) {
-        io.stdout(JSON.stringify(list, null, 2) + '\n');
+        io.stdout(toJsonText(list));
         return;
       }
       for (const b of list) {

@@ -44,6 +44,8 @@ export function summarize(points: readonly SweepPoint[]): Pick<SweepBackend, 'fi
     diagnosis += ' — only when padded in a batch: alone it agrees (look at the padding mask)';
   }
   if (failing.some((p) => (p.nonFinite ?? 0) > 0)) diagnosis += ' — NaN/Inf in the output';
+  // The judge's reasons (evaluate/) name rows with no real output; the sentence says so too.
+  else if (failing.some((p) => /rows are (all zeros|constant)/.test(p.reason ?? ''))) diagnosis += ' — all-zero or constant rows: no real output';
   if (bad.status === 'fail' && (bad.nonFinite ?? 0) > 0) diagnosis += `; at ${bad.length}: ${bad.nonFinite} of ${bad.total} values NaN/Inf`;
   else if (bad.status === 'fail' && bad.mismatches !== undefined) diagnosis += `; at ${bad.length}: ${bad.mismatches} of ${bad.total} elements off, max abs ${fmt(bad.maxAbs)}`;
   else if (bad.reason) diagnosis += `: ${bad.reason}`;

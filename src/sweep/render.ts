@@ -38,7 +38,7 @@ export function renderSweepTable(r: SweepResult): string {
   const out: string[] = [`sweep of ${r.model} (limit ${r.modelMaxLength} tokens) against ${r.trusted}; each probe alone and padded next to a ${r.companionLength}-token text`];
   const header = ['tokens', 'status', 'max abs', 'mismatches', 'cosine Δ', 'batch vs alone', 'probe alone', 'reason'];
   for (const b of r.backends) {
-    out.push('', `${b.name} (${b.runtime}, ${b.precision}; atol ${b.tolerance.atol}, rtol ${b.tolerance.rtol}) — ${b.verdict.toUpperCase()}: ${b.diagnosis}`);
+    out.push('', `${b.name} (${b.runtime}, ${b.precision}; atol ${compact(b.tolerance.atol)}, rtol ${compact(b.tolerance.rtol)}) — ${b.verdict.toUpperCase()}: ${b.diagnosis}`);
     if (b.expected) out.push(`  expected failure: ${b.expected.reason}`);
     const rows = [header, ...rowsOf(b).map(cells)];
     const last = header.length - 1;

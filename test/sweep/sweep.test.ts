@@ -381,6 +381,7 @@ describe('parity sweep end to end', () => {
       expect(p.reason).toMatch(/^3 of 3 rows are all zeros \(golden has 0\) — backend produced no output; .*beyond the expected failure \(the stand-in server\): all-zero rows.* — never an expected failure/);
     }
     expect(zeros.verdict).toBe('fail');
+    expect(zeros.diagnosis).toMatch(/^diverges at every length from 8 tokens — all-zero or constant rows: no real output; at 8: /);
     expect(zeros.expected).toBeUndefined();
     expect(r.verdict).toBe('fail');
   }, 120_000);
