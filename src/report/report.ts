@@ -56,6 +56,17 @@ export interface BackendReport {
   batchInvariance?: BatchInvarianceResult | null;
   /** Plain-language patterns recognised in the error (see src/compare/diagnosis.ts). */
   diagnosis?: string[];
+  /** The first layer and op where a failing backend departs from the run's float64 side (run/where-it-starts.ts). */
+  whereItStarts?: {
+    against: string;
+    texts: string[];
+    path: string | null;
+    layer: number | null;
+    op: string | null;
+    maxAbs: number | null;
+    relative: number | null;
+    growth: string;
+  };
   /** Why it failed, was skipped or errored (first line); null on pass. */
   reason: string | null;
   reasons: string[];

@@ -29,6 +29,7 @@ import { packageVersions } from '../versions.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
 import { diagnosisEvidence } from '../diagnose/evidence.js';
+import { attachWhereItStarts } from './where-it-starts.js';
 import { textFacts } from '../evaluate/text-facts.js';
 import { ModelContexts } from '../model/model-context.js';
 import { openSessions, type Isolation } from './sessions.js';
@@ -206,6 +207,10 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     };
     const reports: BackendReport[] = [];
     for (const item of live) reports.push(await finishBackend(item, texts, evaluation, batchSize));
+    // The run's float64 side may not have been selected (--backend): look among all configured
+    // backends, the selected ones as this run holds them (a --atol/--rtol override included).
+    const specs = config.backends.map((b) => selected.find((s) => s.name === b.name) ?? b);
+    await attachWhereItStarts(reports, specs, texts, ids, ctx?.tokenizer ?? null, ctx?.model.config.num_hidden_layers, warnings);
     const producedAll = ['golden', ...reports.filter((r) => r.vectors).map((r) => r.name)];
     const judged: Report = runReport(
       {

@@ -14,7 +14,7 @@ import { readSafetensors } from '../../src/model/safetensors.js';
 import { writeNpy } from '../../src/npy/npy.js';
 import { runParity } from '../../src/run/run.js';
 import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
-import { FIXTURE, tempDir } from '../support/helpers.js';
+import { FIXTURE, ROOT, tempDir } from '../support/helpers.js';
 
 describe('diagnosis evidence in a run', () => {
   it('names CLS pooling, confirmed by re-embedding the worst texts, for vectors pooled the wrong way', async () => {
@@ -39,6 +39,18 @@ describe('diagnosis evidence in a run', () => {
     expect(line).toMatch(/^the backend behaves like the model with CLS pooling instead of mean \[confirmed: 4 texts re-embedded under \d+ hypotheses/);
     // Nothing else is claimed as a cause: every other line is an observation or the same cause.
     expect(b.diagnosis!.filter((d) => / \[(confirmed|likely|possible):/.test(d)).length).toBe(1);
+  }, 180_000);
+
+  it('attaches where a failing ONNX backend starts to depart: fp16 at the embeddings, bisected against the reference', async () => {
+    const dir = tempDir('parity-run-where-');
+    // cpu-fp16 held to an fp32 tolerance fails; the config's reference is the float64 side even unselected.
+    const { report } = await runParity({ config: join(ROOT, 'parity.config.json'), backends: ['cpu-fp16'], tolerance: { atol: 1e-5, rtol: 1e-5 }, out: join(dir, 'out') });
+    const b = report.backends.find((x) => x.name === 'cpu-fp16')!;
+    expect(b.status).toBe('fail');
+    expect(b.whereItStarts).toMatchObject({ against: 'reference', path: 'embeddings', layer: null });
+    expect(b.whereItStarts!.texts).toHaveLength(2);
+    expect(b.whereItStarts!.relative).toBeGreaterThan(1e-4);
+    expect(b.diagnosis!.at(-1)).toMatch(/^where it starts: the embeddings, embeddings \(word \+ position \+ type, LayerNorm\) \(embeddings\): relative error .* \[bisected against reference on '/);
   }, 180_000);
 
   it('every runtime declares who tokenizes for it', () => {
