@@ -119,19 +119,26 @@ function comparePoint(point: Point, pairs: readonly (readonly [NamedTensor | und
 }
 
 export function growthOf(points: readonly PointComparison[]): Growth {
-  const bounds = points.filter((p) => p.boundary && Number.isFinite(p.relative));
-  if (bounds.length < 2) return { kind: 'flat', text: 'too few boundaries compared to say' };
-  const first = Math.max(bounds[0].relative, Number.MIN_VALUE);
+  const all = points.filter((p) => p.boundary && Number.isFinite(p.relative));
+  if (all.length < 2) return { kind: 'flat', text: 'too few boundaries compared to say' };
+  // Bit-identical boundaries first (two PyTorch attentions share the embeddings): the growth is
+  // measured from where the difference appears, not as a jump from zero.
+  const enters = all.findIndex((b) => b.relative > 0);
+  if (enters < 0) return { kind: 'flat', text: 'is exactly 0 at every layer boundary' };
+  const bounds = all.slice(enters);
+  const lead = enters > 0 ? `is exactly 0 up to ${all[enters - 1].path}, appears at ${bounds[0].path} (${fmt(bounds[0].relative)}), then ` : '';
+  if (bounds.length < 2) return { kind: 'flat', text: `${lead}ends there` };
+  const first = bounds[0].relative;
   const last = bounds[bounds.length - 1].relative;
   let jump: { at: PointComparison; factor: number } | null = null;
   for (let k = 1; k < bounds.length; k++) {
     const factor = bounds[k].relative / Math.max(bounds[k - 1].relative, Number.MIN_VALUE);
     if (factor >= 10 && (!jump || factor > jump.factor)) jump = { at: bounds[k], factor };
   }
-  if (jump) return { kind: 'jump', text: `jumps ${fmt(jump.factor)}x at ${jump.at.path} (${jump.at.op}), relative error ${fmt(jump.at.relative)} there` };
+  if (jump) return { kind: 'jump', text: `${lead}jumps ${fmt(jump.factor)}x at ${jump.at.path} (${jump.at.op}), relative error ${fmt(jump.at.relative)} there` };
   const ratio = last / first;
-  if (ratio <= 3 && bounds.every((b) => b.relative <= 3 * first)) return { kind: 'flat', text: `stays flat: relative error ${fmt(first)} at the embeddings, ${fmt(last)} at the last layer` };
-  return { kind: 'grows', text: `grows ${fmt(ratio)}x from the embeddings (${fmt(first)}) to the last layer (${fmt(last)}), no single layer more than 10x` };
+  if (ratio <= 3 && bounds.every((b) => b.relative <= 3 * first)) return { kind: 'flat', text: `${lead}stays flat: relative error ${fmt(first)} at ${bounds[0].path}, ${fmt(last)} at the last layer` };
+  return { kind: 'grows', text: `${lead}grows ${fmt(ratio)}x from ${bounds[0].path} (${fmt(first)}) to the last layer (${fmt(last)}), no single layer more than 10x` };
 }
 
 /**
