@@ -9,6 +9,8 @@ import { createFileBackend, FILE_OPTION_KEYS } from './file/runner.js';
 import { HTTP_OPTION_KEYS } from './http/options.js';
 import { createHttpBackend } from './http/runner.js';
 import { createOrtNodeBackend } from './onnxruntime-node/runner.js';
+import { OPENVINO_OPTION_KEYS, openVinoPrecision } from './openvino/options.js';
+import { createOpenVinoBackend } from './openvino/runner.js';
 import { createOrtWebBackend } from './onnxruntime-web/runner.js';
 import { createReferenceBackend } from './reference/runner.js';
 import { ST_OPTION_KEYS, sentenceTransformersPrecision } from './sentence-transformers/options.js';
@@ -41,6 +43,12 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
     factory: createOrtWebBackend,
     optionKeys: ['model', 'threads', 'graphOptimizationLevel'],
     description: 'ONNX Runtime WebAssembly build (wasm execution provider, SIMD128) running in Node',
+  },
+  openvino: {
+    factory: createOpenVinoBackend,
+    optionKeys: OPENVINO_OPTION_KEYS,
+    description: "Intel OpenVINO's CPU plugin on an ONNX file, through the Python worker (openvino from PyPI); harness tokenizer and pooling, as onnxruntime-node",
+    defaultPrecision: openVinoPrecision,
   },
   'transformers.js': {
     factory: createTransformersJsBackend,
