@@ -19,6 +19,7 @@ lacks the requested type.
 """
 from __future__ import annotations
 
+import os
 import platform
 from typing import Callable
 
@@ -85,6 +86,7 @@ class OpenVinoWorker:
             "version": self.ov.__version__,
             "openvinoPackage": version("openvino"),
             "python": platform.python_version(),
+            "pid": os.getpid(),
             "device": "CPU",
             "deviceName": self.core.get_property("CPU", "FULL_DEVICE_NAME"),
             "optimizationCapabilities": self.capabilities,

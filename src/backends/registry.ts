@@ -58,7 +58,7 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
   http: {
     factory: createHttpBackend,
     optionKeys: HTTP_OPTION_KEYS,
-    description: 'OpenAI-compatible embeddings endpoint (Infinity, TEI, vLLM, OpenAI); the server tokenizes and pools',
+    description: 'embeddings server over HTTP: OpenAI-compatible (Infinity, TEI, vLLM, OpenAI), TEI /embed or Ollama /api/embed (option api); the server tokenizes and pools',
   },
   'webgpu-browser': {
     factory: createWebGpuBackend,
