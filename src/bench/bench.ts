@@ -185,7 +185,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       modelDir,
       options: {
         ...o,
-        ...('threads' in o || b.runtime === 'onnxruntime-node' ? { threads } : {}),
+        ...('threads' in o || b.runtime === 'onnxruntime-node' || b.runtime === 'openvino' ? { threads } : {}),
         // A served PyTorch server (Infinity) takes its intra-op threads from OMP_NUM_THREADS.
         ...(serve ? { serve: { ...serve, env: { ...serve.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) } } } : {}),
       },
