@@ -168,6 +168,24 @@ describe('http api "tei": POST /embed', () => {
     await b.close();
   });
 
+  it('the run\'s prompt: prepended by parity by default; with "prompt": "server", TEI is sent its prompt_name and the bare texts', async () => {
+    fault = (req, res) => {
+      send(res, 200, (req.body!.inputs as string[]).map(() => unitRow(texts[0])));
+      return true;
+    };
+    const context = { model: { prompt: { name: 'query', text: 'query: ' }, pooling: { includePrompt: true } } } as unknown as BackendContext;
+    for (const prompt of ['prepend', 'server'] as const) {
+      const b = new HttpBackend(teiSpec({ prompt }), FAST);
+      await b.open(context);
+      await b.embed(texts.slice(0, 2));
+      await b.close();
+    }
+    expect(posts().map((s) => s.body)).toEqual([
+      { inputs: texts.slice(0, 2).map((t) => `query: ${t}`), normalize: true, truncate: false },
+      { inputs: texts.slice(0, 2), normalize: true, truncate: false, prompt_name: 'query' },
+    ]);
+  });
+
   it('413 (more inputs than --max-client-batch-size) fails at once with TEI\'s error and what to change', async () => {
     const b = await opened(teiSpec({ batchSize: 6, retries: 3 }));
     const error = await embedError(b, texts);
