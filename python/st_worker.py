@@ -282,6 +282,19 @@ class DeviceMissing(Exception):
     """The requested device is not there: the backend is skipped, not failed."""
 
 
+def _make_worker(options: dict):
+    """The sentence-transformers Worker, or another runtime's worker (its own module beside this one)
+    that shares this process model and frames: {"runner": "openvino"} is python/openvino_runner.py."""
+    if options.get("runner") == "openvino":
+        from openvino_runner import OpenVinoWorker, PrecisionUnsupported
+
+        try:
+            return OpenVinoWorker(options, send)
+        except PrecisionUnsupported as error:
+            raise DeviceMissing(str(error)) from error
+    return Worker(options)
+
+
 def main() -> int:
     _die_with_parent()
     try:
@@ -290,7 +303,7 @@ def main() -> int:
         send({"type": "error", "id": None, "kind": "usage", "message": f"st_worker.py needs one JSON argument: {error}", "traceback": ""})
         return 2
     try:
-        worker = Worker(options)
+        worker = _make_worker(options)
     except DeviceMissing as error:
         send({"type": "error", "id": None, "kind": "device", "message": str(error), "traceback": ""})
         return 0
@@ -315,8 +328,8 @@ def main() -> int:
         if op == "close":
             break
         try:
-            if op == "embed":
-                worker.embed(request)
+            if op in getattr(worker, "OPS", ("embed",)):
+                getattr(worker, op)(request)
             else:
                 send({"type": "error", "id": rid, "kind": "protocol", "message": f"unknown op {op!r}", "traceback": ""})
         except Exception as error:  # noqa: BLE001 - a failed request is reported; the model stays loaded

@@ -10,6 +10,8 @@ import { createFileBackend, FILE_OPTION_KEYS } from './file/runner.js';
 import { HTTP_OPTION_KEYS } from './http/options.js';
 import { createHttpBackend } from './http/runner.js';
 import { createOrtNodeBackend } from './onnxruntime-node/runner.js';
+import { OPENVINO_OPTION_KEYS, openVinoPrecision } from './openvino/options.js';
+import { createOpenVinoBackend } from './openvino/runner.js';
 import { createOrtWebBackend } from './onnxruntime-web/runner.js';
 import { createReferenceBackend } from './reference/runner.js';
 import { ST_OPTION_KEYS, sentenceTransformersPrecision } from './sentence-transformers/options.js';
@@ -64,6 +66,14 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
     embedding: () => HARNESS_APPLIES,
     tokenizer: 'harness',
   },
+  openvino: {
+    factory: createOpenVinoBackend,
+    optionKeys: OPENVINO_OPTION_KEYS,
+    description: "Intel OpenVINO's CPU plugin on an ONNX file, through the Python worker (openvino from PyPI); harness tokenizer and pooling, as onnxruntime-node",
+    defaultPrecision: openVinoPrecision,
+    embedding: () => HARNESS_APPLIES,
+    tokenizer: 'harness',
+  },
   'transformers.js': {
     factory: createTransformersJsBackend,
     optionKeys: ['dtype', 'device'],
@@ -75,7 +85,7 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
   http: {
     factory: createHttpBackend,
     optionKeys: HTTP_OPTION_KEYS,
-    description: 'OpenAI-compatible embeddings endpoint (Infinity, TEI, vLLM, OpenAI); the server tokenizes and pools',
+    description: 'embeddings server over HTTP: OpenAI-compatible (Infinity, TEI, vLLM, OpenAI), TEI /embed or Ollama /api/embed (option api); the server tokenizes and pools',
     // "prompt": "prepend" (default) sends prompt + text; "server" leaves it to a server started with it.
     embedding: (options) => ({ prompt: options.prompt === 'server' ? 'runtime' : 'harness', truncateDim: 'harness' }),
     tokenizer: 'runtime',

@@ -71,8 +71,8 @@ export interface BenchResult {
   entries: BenchEntry[];
 }
 
-/** Runtimes whose throughput compares with a raw ONNX Runtime loop. */
-const ONNX_RUNTIMES = new Set(['onnxruntime-node', 'onnxruntime-web', 'webgpu-browser']);
+/** Runtimes whose throughput compares with a raw ONNX Runtime loop (OpenVINO runs the same ONNX file through the harness). */
+const ONNX_RUNTIMES = new Set(['onnxruntime-node', 'onnxruntime-web', 'webgpu-browser', 'openvino']);
 
 function childScript(): string {
   const found = compiledScript(import.meta.url, 'bench-child.js');
@@ -175,7 +175,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
   const chosen: BackendConfig[] = options.backends?.length
     ? selectBackends(config, options.backends)
-    : config.backends.filter((b) => (b.runtime === 'onnxruntime-node' ? b.options.device !== 'cuda' : b.runtime === 'onnxruntime-web'));
+    : config.backends.filter((b) => (b.runtime === 'onnxruntime-node' ? b.options.device !== 'cuda' : b.runtime === 'onnxruntime-web' || b.runtime === 'openvino'));
   const withThreads = (b: BackendConfig): BackendConfig => {
     if (!threads) return { ...b, modelDir };
     const o = b.options;
@@ -185,7 +185,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       modelDir,
       options: {
         ...o,
-        ...('threads' in o || b.runtime === 'onnxruntime-node' ? { threads } : {}),
+        ...('threads' in o || b.runtime === 'onnxruntime-node' || b.runtime === 'openvino' ? { threads } : {}),
         // A served PyTorch server (Infinity) takes its intra-op threads from OMP_NUM_THREADS.
         ...(serve ? { serve: { ...serve, env: { ...serve.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) } } } : {}),
       },
@@ -345,6 +345,6 @@ export function renderBench(r: BenchResult, { color }: { color: boolean } = { co
   return (
     `${r.model}: ${r.corpus.texts} texts (${r.corpus.tokens} tokens) from ${r.corpus.path}, batch ${r.batchSize}, threads ${r.threads}, ` +
     `median of ${r.repeats} interleaved rounds after a warm-up, ${r.machine.cpus} CPUs\n${table.toString()}\n` +
-    (r.entries.some((e) => e.rssOf) ? 'Peak RSS of a served backend is its server\'s.\n' : '')
+    (r.entries.some((e) => e.rssOf) ? 'Peak RSS of a served backend is its server\'s, of a Python-worker backend (openvino, sentence-transformers) its worker\'s.\n' : '')
   );
 }

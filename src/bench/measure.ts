@@ -62,11 +62,14 @@ export async function prepare(task: MeasureTask): Promise<Measurer> {
       for (let start = 0; start < task.texts.length; start += block) await backend.embed(task.texts.slice(start, start + block));
     };
     release = async () => {
-      // A served backend's work happens in its server: its peak RSS is the figure that matters.
-      const pid = (backend.environment().serve as { pid?: number } | undefined)?.pid;
-      const serverRss = pid ? peakRssOfPid(pid) : null;
+      // A served backend's work happens in its server, a Python-worker backend's (openvino,
+      // sentence-transformers) in its worker: that process's peak RSS is the figure that matters.
+      const env = backend.environment();
+      const served = (env.serve as { pid?: number } | undefined)?.pid;
+      const pid = served ?? (typeof env.pid === 'number' ? env.pid : undefined);
+      const rss = pid ? peakRssOfPid(pid) : null;
       await backend.close();
-      return serverRss !== null ? { peakRssMB: serverRss, rssOf: `server pid ${pid}` } : {};
+      return rss !== null ? { peakRssMB: rss, rssOf: `${served ? 'server' : 'worker'} pid ${pid}` } : {};
     };
   } else if (task.kind === 'raw-ort') {
     const ort = await import('onnxruntime-node');

@@ -49,3 +49,17 @@ export function missingPythonModules(python: string, modules: readonly string[],
     return null;
   }
 }
+
+/** Where the interpreter came from, in words for a skip reason. */
+export function describePythonSource(py: PythonInterpreter): string {
+  switch (py.source) {
+    case 'config':
+      return 'from the config key "python"';
+    case 'PARITY_PYTHON':
+      return 'from PARITY_PYTHON';
+    case '.venv':
+      return 'the project .venv';
+    default:
+      return 'python3 on the PATH, no .venv found';
+  }
+}

@@ -7,8 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderBench, runBench, type BenchResult } from '../../src/bench/bench.js';
 import { wantsColor } from '../../src/report/terminal.js';
-import { ROOT } from '../support/helpers.js';
+import { FIXTURE, ROOT, tempDir } from '../support/helpers.js';
 import { requireBuild, requireInfinityEnv, requirePythonEnv } from '../support/installs.js';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const CONFIG = join(ROOT, 'parity.config.json');
@@ -51,6 +52,19 @@ describe.skipIf(!build.present)(build.title('parity bench'), { timeout: 600_000 
     expect(inf.rssOf).toMatch(/^server pid \d+$/);
     expect(inf.peakRssMB).toBeGreaterThan(100); // a Python process with torch loaded, not the Node child
     expect(r.entries.find((e) => e.name === 'cpu-fp32')!.ratioVsSentenceTransformers).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!python.present)(python.title('an openvino backend is a row beside raw ORT, with its ratio to it and its worker\'s peak RSS'), async () => {
+    const dir = tempDir('parity-bench-ov-');
+    const config = join(dir, 'bench.json');
+    writeFileSync(config, JSON.stringify({ model: FIXTURE.model, corpus: FIXTURE.corpus, golden: FIXTURE.golden, backends: [{ name: 'ov-f32', runtime: 'openvino', precision: 'fp32' }] }));
+    const r = await runBench({ config, repeats: 1, threads: 1, noPython: true });
+    const ov = r.entries.find((e) => e.name === 'ov-f32')!; // picked by default, like the ONNX Runtime backends
+    expect(ov.error).toBeUndefined();
+    expect(ov.passes).toHaveLength(1);
+    expect(ov.ratioVsRawOrt).toBeCloseTo(ov.textsPerSecond! / r.entries.find((e) => e.kind === 'raw-ort-sorted')!.textsPerSecond!, 9);
+    expect(ov.rssOf).toMatch(/^worker pid \d+$/);
+    expect(ov.peakRssMB).toBeGreaterThan(50); // the Python worker with OpenVINO loaded, not the Node child
   });
 });
 

@@ -92,6 +92,16 @@ describe.skipIf(!python.present || !model.present)(model.title(python.title('the
       expect(m.maxAbs).toBeGreaterThan(1e-9);
       expect(m.maxAbs).toBeLessThan(5e-7);
     }
+    // OpenVINO's CPU plugin on the same ONNX file, f32 read back from the compiled model.
+    const ov = metricsOf(b, 'openvino-f32');
+    expect(ov.status).toBe('pass');
+    expect(ov.maxAbs).toBeGreaterThan(1e-9);
+    expect(ov.maxAbs).toBeLessThan(1e-6);
+    expect((b.find((x) => x.name === 'openvino-f32')!.environment as { inferencePrecision: string }).inferencePrecision).toBe('f32');
+    // bf16 runs where the CPU plugin lists BF16; elsewhere it says so, never a made-up or f32 result.
+    const ovBf16 = b.find((x) => x.name === 'openvino-bf16')!;
+    if (ovBf16.status === 'skipped') expect(ovBf16.reason).toMatch(/needs BF16 in the CPU plugin's OPTIMIZATION_CAPABILITIES/);
+    else expect(ovBf16.metrics!.maxAbs).toBeGreaterThan(1e-4);
     expect((b.find((x) => x.name === 'pytorch-fp32-sdpa')!.environment as { attention: string }).attention).toBe('sdpa');
     expect((b.find((x) => x.name === 'pytorch-fp32-eager')!.environment as { attention: string }).attention).toBe('eager');
     const bf16 = metricsOf(b, 'pytorch-bf16');

@@ -34,12 +34,7 @@ export function decodeBase64Embedding(text: string, where: string): number[] {
 }
 
 export function parseEmbeddingsReply(body: string, expectedCount: number, expectedDim?: number, encoding: 'float' | 'base64' = 'float'): EmbeddingsReply {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (error) {
-    throw new ReplyError(`reply is not JSON (${(error as Error).message}); body starts ${JSON.stringify(snippet(body, 120))}`);
-  }
+  const json = parseJsonBody(body);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new ReplyError(`reply is ${typeName(json)}, expected an object with a "data" array`);
   }
@@ -84,21 +79,37 @@ export function parseEmbeddingsReply(body: string, expectedCount: number, expect
       if (encoding !== 'base64') throw new ReplyError(`data[${i}].embedding is a string (base64?); the server ignored "encoding_format": "float"`);
       embedding = decodeBase64Embedding(embedding, `data[${i}].embedding`);
     } // with base64 asked, a server that sends numbers anyway is read as numbers: the same vector
-    if (!Array.isArray(embedding)) throw new ReplyError(`data[${i}].embedding is ${typeName(embedding)}, expected an array of numbers`);
-    if (embedding.length === 0) throw new ReplyError(`data[${i}].embedding is empty`);
-    for (let j = 0; j < embedding.length; j++) {
-      const v = embedding[j];
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new ReplyError(`data[${i}].embedding[${j}] is ${JSON.stringify(v) ?? typeName(v)}, not a finite number`);
-      }
-    }
-    if (dim === -1) dim = embedding.length;
-    else if (embedding.length !== dim) {
-      throw new ReplyError(
-        `data[${i}].embedding has ${embedding.length} values, but ${expectedDim !== undefined ? 'earlier batches had' : 'data[0] has'} ${dim}`,
-      );
-    }
+    dim = checkVector(embedding, `data[${i}].embedding`, dim, expectedDim !== undefined ? 'earlier batches had' : 'data[0] has');
     vectors[position] = embedding as number[];
   });
   return { vectors, dim, model: typeof reply.model === 'string' ? reply.model : undefined };
 }
+
+/**
+ * Checks one returned vector, `where` naming it in the reply: a non-empty array of finite numbers of
+ * `dim` values (-1: the first vector, which sets it; `dimSource` says where `dim` came from). Returns
+ * the dimension. Every API format's reader calls it, so each wrong reply reads the same way.
+ */
+export function checkVector(embedding: unknown, where: string, dim: number, dimSource: string): number {
+  if (!Array.isArray(embedding)) throw new ReplyError(`${where} is ${typeName(embedding)}, expected an array of numbers`);
+  if (embedding.length === 0) throw new ReplyError(`${where} is empty`);
+  for (let j = 0; j < embedding.length; j++) {
+    const v = embedding[j];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new ReplyError(`${where}[${j}] is ${JSON.stringify(v) ?? typeName(v)}, not a finite number`);
+    }
+  }
+  if (dim !== -1 && embedding.length !== dim) throw new ReplyError(`${where} has ${embedding.length} values, but ${dimSource} ${dim}`);
+  return embedding.length;
+}
+
+/** Parses a reply body as JSON, or says what it was. */
+export function parseJsonBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch (error) {
+    throw new ReplyError(`reply is not JSON (${(error as Error).message}); body starts ${JSON.stringify(snippet(body, 120))}`);
+  }
+}
+
+export { typeName };

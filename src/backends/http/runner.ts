@@ -1,6 +1,7 @@
 /**
- * `http`: any OpenAI-compatible embeddings endpoint (Infinity, text-embeddings-inference, vLLM,
- * OpenAI): `POST {url}` with `{"input": [texts], "model": apiModel, "encoding_format": "float"}`.
+ * `http`: an embeddings server over HTTP, in the format named by `api` (api.ts): `openai` (default:
+ * Infinity, text-embeddings-inference, vLLM, OpenAI: `POST {url}` with `{"input": [texts], "model":
+ * apiModel, "encoding_format": "float"}`), `tei` (TEI's own /embed) or `ollama` (/api/embed).
  *
  * The server tokenizes, pools and (maybe) normalizes by itself: the harness tokenizer is not used,
  * and the vectors are compared as returned unless `normalize: true` asks the harness to L2-normalize
@@ -30,7 +31,8 @@ import type { ModelInfo } from '../../model/model-folder.js';
 import { parseHttpOptions, type HttpOptions } from './options.js';
 import { fillPlaceholders, type Placeholder } from './serve-options.js';
 import { describeExit, freePort, LOOPBACK, ServerProcess } from './server-process.js';
-import { parseEmbeddingsReply, ReplyError, snippet, type EmbeddingsReply } from './reply.js';
+import { describeFromPaths, describePaths, errorText, parseReply, requestBody, serverSettingsEnvironment, statusHint } from './api.js';
+import { ReplyError, snippet, type EmbeddingsReply } from './reply.js';
 import { backoffMs, DEFAULT_RETRY_TIMING, retryAfterMs, sleep, type RetryTiming } from './retry.js';
 import { redactUrl } from './url.js';
 
@@ -182,7 +184,8 @@ export class HttpBackend implements Backend {
    * Infinity: title and version). Best effort: a server without them still embeds.
    */
   private async describeServer(): Promise<Record<string, unknown>> {
-    const prefix = this.endpoint.replace(/\/embeddings\/?$/, '');
+    const api = this.options.api;
+    const prefix = api === 'openai' ? this.endpoint.replace(/\/embeddings\/?$/, '') : this.endpoint.replace(/\/(api\/)?embed\/?$/, '');
     const get = async (path: string): Promise<unknown> => {
       try {
         const headers: Record<string, string> = { accept: 'application/json' };
@@ -193,6 +196,12 @@ export class HttpBackend implements Backend {
         return null;
       }
     };
+    if (api !== 'openai') {
+      // TEI: GET /info (model, max_input_length, max_client_batch_size, auto_truncate, version); Ollama: GET /api/version.
+      const replies: Record<string, unknown> = {};
+      for (const path of describePaths(api)) replies[path] = await get(path);
+      return describeFromPaths(api, replies);
+    }
     const info: Record<string, unknown> = {};
     const models = (await get('/models')) as { data?: Record<string, unknown>[] } | null;
     if (Array.isArray(models?.data)) {
@@ -241,7 +250,9 @@ export class HttpBackend implements Backend {
   }
 
   private async request(texts: string[], where: string, expectedDim: number | undefined): Promise<EmbeddingsReply> {
-    const body = JSON.stringify({ input: texts, model: this.options.apiModel, encoding_format: this.options.encoding });
+    // TEI applies a named prompt itself: with "prompt": "server" it is told which one.
+    const promptName = this.options.api === 'tei' && this.options.prompt === 'server' && this.prompt ? this.prompt.name : null;
+    const body = JSON.stringify(requestBody(this.options, texts, promptName));
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     const attempts = this.options.retries + 1;
@@ -249,7 +260,7 @@ export class HttpBackend implements Backend {
       const result = await this.attempt(body, headers, where);
       if (result.ok) {
         try {
-          const reply = parseEmbeddingsReply(result.body, texts.length, expectedDim, this.options.encoding);
+          const reply = parseReply(this.options, result.body, texts.length, expectedDim);
           if (reply.model !== undefined) this.stats.replyModel = reply.model;
           return reply;
         } catch (error) {
@@ -293,7 +304,7 @@ export class HttpBackend implements Backend {
       return {
         ok: false,
         retryable,
-        problem: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${text.trim() ? `: ${snippet(text)}` : ''}`,
+        problem: this.describeStatus(res.status, res.statusText, text),
         retryAfterMs: retryable ? retryAfterMs(res.headers.get('retry-after'), this.timing) : null,
       };
     } catch (error) {
@@ -312,6 +323,19 @@ export class HttpBackend implements Backend {
       clearTimeout(timer);
       this.closer.signal.removeEventListener('abort', onClose);
     }
+  }
+
+  /** "HTTP 413 Payload Too Large: <the server's error in its API's shape>; <what that status means here>". */
+  private describeStatus(status: number, statusText: string, text: string): string {
+    let said: string | null = null;
+    try {
+      said = errorText(JSON.parse(text));
+    } catch {
+      /* not JSON: the raw body below */
+    }
+    const body = said ?? text.trim();
+    const hint = statusHint(this.options.api, status, this.options.batchSize);
+    return `HTTP ${status}${statusText ? ` ${statusText}` : ''}${body ? `: ${snippet(body)}` : ''}${hint ? ` (${hint})` : ''}`;
   }
 
   /** BackendError with the API key scrubbed from the message. */
@@ -336,13 +360,14 @@ export class HttpBackend implements Backend {
       requestTimeoutMs: this.options.requestTimeoutMs,
       retries: this.options.retries,
       normalize: this.options.normalize ? 'harness L2-normalizes the returned vectors' : 'none (compared as returned)',
+      ...serverSettingsEnvironment(this.options),
       tokenizer: 'server-side (the harness tokenizer is not used)',
       ...this.promptEnvironment(),
       requests: this.stats.requests,
       retried: this.stats.retried,
       ...(this.stats.replyModel !== undefined ? { replyModel: this.redact(this.stats.replyModel) } : {}),
       ...(this.stats.server !== undefined ? { server: this.redact(this.stats.server) } : {}),
-      encoding: this.options.encoding,
+      ...(this.options.api === 'openai' ? { encoding: this.options.encoding } : {}),
       ...(this.serverInfo ? { serverInfo: this.serverInfo, ...(this.serverInfo.engine !== undefined ? { engine: this.serverInfo.engine } : {}), ...(this.serverInfo.version !== undefined ? { serverVersion: this.serverInfo.version } : {}) } : {}),
       ...(this.options.serve ? { serve: this.serveEnvironment() } : {}),
     };

@@ -135,3 +135,29 @@ export class PythonWorker {
 function describe(header: FrameHeader): string {
   return JSON.stringify(header.type);
 }
+
+/** What a freshly started worker said first: its environment, or why it could not load (`kind` "device": skip, not fail). */
+export type WorkerStart = { ready: Record<string, unknown> } | { loadError: string; kind: string };
+
+/**
+ * Waits for the worker's first frame: "ready" with its environment, or the "error" of a failed load.
+ * Rejects when the worker dies first or sends anything else. Every runtime on this worker calls it.
+ */
+export async function awaitReady(worker: PythonWorker): Promise<WorkerStart> {
+  let start: WorkerStart | null = null;
+  await worker.request(null, ({ header }) => {
+    if (header.type === 'ready') start = { ready: (header.environment as Record<string, unknown>) ?? {} };
+    else if (header.type === 'error') start = { loadError: `${String(header.message)}${lastTracebackLine(header.traceback)}`, kind: String(header.kind) };
+    else throw new Error(`expected a "ready" frame, got ${JSON.stringify(header.type)}`);
+    return 'done';
+  });
+  return start!;
+}
+
+/** " (at File …, line N)": where in Python an error frame's traceback ended, or "". */
+export function lastTracebackLine(traceback: unknown): string {
+  if (typeof traceback !== 'string') return '';
+  const lines = traceback.trim().split('\n');
+  const where = lines.filter((l) => l.trim().startsWith('File ')).pop()?.trim();
+  return where ? ` (at ${where})` : '';
+}

@@ -23,11 +23,11 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BackendError } from '../../errors.js';
 import { displayPath } from '../../io/display-path.js';
-import { findPython, missingPythonModules, PYTHON_SETUP_HINT, type PythonInterpreter } from '../../python/interpreter.js';
+import { describePythonSource, findPython, missingPythonModules, PYTHON_SETUP_HINT, type PythonInterpreter } from '../../python/interpreter.js';
 import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
 import type { Matrix } from '../../numeric/matrix.js';
 import { parseSentenceTransformersOptions, type SentenceTransformersOptions } from './options.js';
-import { PythonWorker, type FrameVerdict } from './python-worker.js';
+import { awaitReady, lastTracebackLine, PythonWorker, type FrameVerdict, type WorkerStart } from './python-worker.js';
 import type { Frame } from './frames.js';
 
 /** Python modules the worker imports (import names, not pip names). */
@@ -86,7 +86,7 @@ export class SentenceTransformersBackend implements Backend {
     // Looked up again: PARITY_PYTHON or .venv may have appeared since the config was read.
     this.python = this.findInterpreter();
     const py = this.python;
-    const where = `${py.command} (${describeSource(py)})`;
+    const where = `${py.command} (${describePythonSource(py)})`;
     const fix = `run \`${PYTHON_SETUP_HINT}\` (builds .venv from python/requirements.txt), or point "python" in the config or PARITY_PYTHON at an environment with torch and sentence-transformers`;
     if ((isAbsolute(py.command) || py.command.includes('/')) && !existsSync(py.command)) {
       return { available: false, reason: `Python interpreter ${where} does not exist; ${fix}` };
@@ -139,25 +139,20 @@ export class SentenceTransformersBackend implements Backend {
     const worker = new PythonWorker(this.python.command, ['-B', stWorkerScript(), JSON.stringify(workerOptions)], env);
     this.worker = worker;
     this.requests = 0;
-    let ready: Record<string, unknown> | null = null;
-    let loadError: string | null = null;
+    let start: WorkerStart;
     try {
-      await worker.request(null, ({ header }) => {
-        if (header.type === 'ready') ready = (header.environment as Record<string, unknown>) ?? {};
-        else if (header.type === 'error') loadError = `${String(header.message)}${lastTracebackLine(header.traceback)}`;
-        else throw new Error(`expected a "ready" frame, got ${JSON.stringify(header.type)}`);
-        return 'done';
-      });
+      start = await awaitReady(worker);
     } catch (error) {
       this.worker = null;
       worker.kill();
       throw new BackendError(this.name, `sentence-transformers worker did not load ${displayPath(this.modelDir)}: ${(error as Error).message}`, { cause: error });
     }
-    if (loadError !== null || ready === null) {
+    if ('loadError' in start) {
       this.worker = null;
       await worker.close();
-      throw new BackendError(this.name, `SentenceTransformer(${displayPath(this.modelDir)}, device=${this.options.device}, dtype=${this.options.dtype}) failed: ${loadError ?? 'no environment'}`);
+      throw new BackendError(this.name, `SentenceTransformer(${displayPath(this.modelDir)}, device=${this.options.device}, dtype=${this.options.dtype}) failed: ${start.loadError}`);
     }
+    const ready = start.ready;
     this.workerEnvironment = ready;
     const prompt = (ready as { prompt?: { text?: unknown } | null }).prompt;
     const expected = context.model?.prompt?.text ?? '';
@@ -242,19 +237,6 @@ export class SentenceTransformersBackend implements Backend {
   }
 }
 
-function describeSource(py: PythonInterpreter): string {
-  switch (py.source) {
-    case 'config':
-      return 'from the config key "python"';
-    case 'PARITY_PYTHON':
-      return 'from PARITY_PYTHON';
-    case '.venv':
-      return 'the project .venv';
-    default:
-      return 'python3 on the PATH, no .venv found';
-  }
-}
-
 function probeDevices(python: string): DeviceProbe | { error: string } {
   const r = spawnSync(python, ['-c', DEVICE_PROBE], { encoding: 'utf8', timeout: 120_000 });
   if (r.error || r.status !== 0) return { error: (r.error?.message ?? r.stderr.trim().split('\n').pop()) || `exit ${r.status}` };
@@ -263,13 +245,6 @@ function probeDevices(python: string): DeviceProbe | { error: string } {
   } catch {
     return { error: `unexpected output ${JSON.stringify(r.stdout.slice(0, 200))}` };
   }
-}
-
-function lastTracebackLine(traceback: unknown): string {
-  if (typeof traceback !== 'string') return '';
-  const lines = traceback.trim().split('\n');
-  const where = lines.filter((l) => l.trim().startsWith('File ')).pop()?.trim();
-  return where ? ` (at ${where})` : '';
 }
 
 export const createSentenceTransformersBackend: BackendFactory = (spec) => new SentenceTransformersBackend(spec);
