@@ -65,5 +65,9 @@ describe('sharding', () => {
     // processes ran it, and batch invariance, which each shard measured on its own texts (merge keeps the worst).
     expect(comparable(merged)).toEqual(comparable(single));
     await expect(mergeShardReports(dirs.slice(0, 3), { out: join(base, 'bad') })).rejects.toThrow(/missing shard 1\/4/);
-  }, 300_000);
+    // A shard recorded with another prompt belongs to another run.
+    const shard3 = join(base, 'shard-3', 'report.json');
+    writeFileSync(shard3, JSON.stringify({ ...JSON.parse(readFileSync(shard3, 'utf8')), embedding: { promptName: 'query', truncateDim: null } }));
+    await expect(mergeShardReports(dirs, { out: join(base, 'bad') })).rejects.toThrow(/^cannot merge: .*shard-3 was run with another embedding than shard 1$/);
+  }, 600_000);
 });
