@@ -19,6 +19,8 @@ describe('embedding capability: prompt and truncateDim', () => {
     expect(Object.keys(declared).sort()).toEqual(['prompt', 'truncateDim']);
     expect(APPLIERS).toContain(declared.prompt);
     expect(APPLIERS).toContain(declared.truncateDim);
+    // And who tokenizes: a diagnosis may blame truncation or the tokenizer only when the runtime does it.
+    expect(['harness', 'runtime', 'unknown']).toContain(RUNTIMES[runtime].tokenizer);
   });
 
   it('the declarations that decide results: PyTorch applies both, http prompt follows its option, file vectors keep their prompt', () => {
