@@ -80,7 +80,9 @@ describe('report.html in headless Chromium', () => {
         // The diagnosis is visible in the banner and in its backend's section.
         const tj = report.backends.find((b) => b.name === 'transformersjs-fp32')!;
         expect(tj.diagnosis?.length).toBeGreaterThan(0);
-        expect(await page.locator('header.banner .diag').first().textContent()).toContain(tj.diagnosis![0]);
+        // Other failing backends have diagnoses too (where it starts): the banner holds transformers.js's among them.
+        const banner = await page.locator('header.banner .diag').allTextContents();
+        expect(banner.some((d) => d.includes(tj.diagnosis![0]))).toBe(true);
         const callout = page.locator(`#backend-${report.backends.indexOf(tj)} .callout.diagnosis`);
         expect(await callout.isVisible()).toBe(true);
         expect(await callout.textContent()).toContain(tj.diagnosis![0]);
