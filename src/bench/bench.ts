@@ -24,7 +24,7 @@ import { InputError } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
 import { loadModelInfo } from '../model/model-folder.js';
 import { findPython, missingPythonModules, PYTHON_SETUP_HINT } from '../python/interpreter.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 import type { MeasureFinal, MeasureTask } from './measure.js';
 
 export interface BenchOptions {

@@ -21,7 +21,7 @@ import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
 import { textFacts } from '../evaluate/text-facts.js';
 import { DEFAULT_CHECKS } from '../config/checks.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 
 /** A shard's batch-invariance result with every row number turned into a corpus row. */
 function inCorpusRows(bi: NonNullable<BackendReport['batchInvariance']>, rows: readonly number[]): NonNullable<BackendReport['batchInvariance']> {

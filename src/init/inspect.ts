@@ -12,7 +12,7 @@ import { RUNTIMES } from '../backends/registry.js';
 import { ST_PYTHON_MODULES } from '../backends/sentence-transformers/runner.js';
 import { findChromium, type ChromiumChoice } from '../backends/webgpu/find-chromium.js';
 import type { Precision } from '../config/config.js';
-import { decodeModel } from '../bisect/onnx-graph.js';
+import { decodeModel } from '../onnx/onnx-graph.js';
 import { InputError } from '../errors.js';
 import { readJson } from '../io/read-json.js';
 import { loadModelInfo } from '../model/model-folder.js';

@@ -29,7 +29,7 @@ import { packageVersions } from '../versions.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
 import { textFacts } from '../evaluate/text-facts.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 import { openSessions, type Isolation } from './sessions.js';
 import { clearRunState, loadRunState, saveRunState, type BackendState, type RunState } from './run-state.js';
 import type { BackendSession } from './session.js';

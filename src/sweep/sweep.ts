@@ -22,7 +22,7 @@ import { BackendError, InputError, describeCause } from '../errors.js';
 import { readMetaBeside } from '../golden/golden.js';
 import { openSessions, type Isolation, type SessionFactory } from '../run/sessions.js';
 import type { BackendSession } from '../run/session.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 import { PROBE_SEED, probeText, singleTokenWords, type Probe } from './probes.js';
 
 export const DEFAULT_LENGTHS = [8, 32, 128, 512, 2048, 8192];

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { createBackends } from '../../src/backends/registry.js';
 import { loadConfig } from '../../src/config/config.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
-import { ModelContexts } from '../../src/model/model-context.js';
+import { ModelContexts } from '../../src/tokenize/model-context.js';
 import { readNpy } from '../../src/npy/npy.js';
 import type { BackendReport } from '../../src/report/report.js';
 import { embedWithBackend } from '../../src/run/embed-with-backend.js';
