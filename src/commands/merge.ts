@@ -15,7 +15,7 @@ import { displayPath } from '../io/display-path.js';
 import { corpusHash, loadCorpus } from '../corpus/corpus.js';
 import { encodeNpy, readNpy } from '../npy/npy.js';
 import { REPORT_FILES, writeReportFiles } from '../report/write-all.js';
-import { readReport } from './report.js';
+import { readReport } from '../report/read-report.js';
 import type { BackendReport, Report } from '../report/report.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';

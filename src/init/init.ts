@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node
 import { writeNewFileAtomic } from '../io/atomic-write.js';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RUNTIMES } from '../backends/registry.js';
+import { RUNTIMES } from '../backends/runtimes.js';
 import { DEFAULT_CONFIG_FILE, parseConfig, type Precision } from '../config/config.js';
 import { fmt } from '../numeric/format.js';
 import { InputError } from '../errors.js';

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cudaAvailability } from '../backends/onnxruntime-node/cuda.js';
 import { ortNodePackageDir } from '../backends/onnxruntime-node/runner.js';
-import { RUNTIMES } from '../backends/registry.js';
+import { RUNTIMES } from '../backends/runtimes.js';
 import { ST_PYTHON_MODULES } from '../backends/sentence-transformers/runner.js';
 import { findChromium, type ChromiumChoice } from '../backends/webgpu/find-chromium.js';
 import type { Precision } from '../config/config.js';

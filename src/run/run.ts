@@ -35,7 +35,8 @@ import { clearRunState, loadRunState, saveRunState, type BackendState, type RunS
 import type { BackendSession } from './session.js';
 import { batchInvarianceFor } from './batch-invariance.js';
 import { blockTextsFor, shardRows, type Shard } from './shard.js';
-import { checkWatch, readWatched } from '../evaluate/watch.js';
+import { checkWatch } from '../config/watch.js';
+import { readWatched } from '../evaluate/watch.js';
 
 export interface RunOptions {
   config?: string;

@@ -2,7 +2,7 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RUNTIMES } from '../../src/backends/registry.js';
+import { RUNTIMES } from '../../src/backends/runtimes.js';
 import { parseConfig } from '../../src/config/config.js';
 import { chooseGolden, EXAMPLE_CORPUS, initProject, planBackends } from '../../src/init/init.js';
 import { classifyOnnxFile, inspectModel, type MachineInspection } from '../../src/init/inspect.js';

@@ -31,7 +31,6 @@ import { chromiumMissingReason } from './find-chromium.js';
 import { BUNDLES, parseWebGpuOptions, type WebGpuOptions } from './options.js';
 import { INSTRUMENT_SCRIPT } from './page-code.js';
 
-export { WEBGPU_OPTION_KEYS } from './options.js';
 
 const { onnx } = onnxProto;
 const FLOAT16 = 10;
