@@ -6,7 +6,7 @@
  * error and never a hang.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { FrameError, FrameReader, type Frame, type FrameHeader } from './frames.js';
+import { FrameError, FrameReader, type Frame, type FrameHeader } from '../../process/frames.js';
 
 /** What a request's handler says after each frame. */
 export type FrameVerdict = 'more' | 'done';

@@ -24,7 +24,7 @@ import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec
 import type { Matrix } from '../../numeric/matrix.js';
 import { parseSentenceTransformersOptions, type SentenceTransformersOptions } from './options.js';
 import { PythonWorker, type FrameVerdict } from './python-worker.js';
-import type { Frame } from './frames.js';
+import type { Frame } from '../../process/frames.js';
 
 /** Python modules the worker imports (import names, not pip names). */
 export const ST_PYTHON_MODULES = ['torch', 'transformers', 'sentence_transformers', 'numpy'] as const;
