@@ -141,5 +141,10 @@ describe.skipIf(!python.present || !model.present || !chromium.present)(chromium
     expect(report.verdict).toBe('pass');
     for (const name of ['cpu-fp32', 'webgpu-fp32', 'webgpu-flash-nosubgroups']) expect(metricsOf(report.backends, name).maxAbs).toBeLessThan(5e-7);
     expect(report.watch![0].values['webgpu-fp32']).toBeCloseTo(report.watch![0].golden!, 6);
+    // webgpu-flash: on an adapter with subgroups under 8 (SwiftShader: 4) the subgroup FlashAttention
+    // kernel is wrong, an expected failure within its bounds; on any other adapter it must pass outright.
+    const flash = report.backends.find((b) => b.name === 'webgpu-flash')!;
+    const adapter = (flash.environment as { adapter?: { subgroupMaxSize?: number } }).adapter;
+    expect(flash.status, flash.reasons.join('; ')).toBe(adapter?.subgroupMaxSize !== undefined && adapter.subgroupMaxSize < 8 ? 'xfail' : 'pass');
   }, 2_400_000);
 });
