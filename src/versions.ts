@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from './package-root.js';
 
 const require = createRequire(import.meta.url);
 
@@ -26,8 +26,7 @@ function packageVersion(name: string): string {
 }
 
 export function parityVersion(): string {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+  return JSON.parse(readFileSync(packagePath('package.json'), 'utf8')).version;
 }
 
 export function packageVersions(): Record<string, string> {

@@ -6,7 +6,8 @@ import { compareMatrices } from '../compare/metrics.js';
 import { compareTolerance } from '../compare/tolerance.js';
 import { judge } from '../compare/verdict.js';
 import { diagnose } from '../compare/diagnosis.js';
-import { checkNotBothEmpty, goldenIds, type CompareOptions, type CompareResult } from '../commands/compare.js';
+import { checkNotBothEmpty, type CompareOptions, type CompareResult } from '../compare/compare-result.js';
+import { goldenIds } from '../golden/golden.js';
 import { loadVectors, type VectorsInput } from './vectors.js';
 
 export interface CompareVectorsOptions extends Omit<CompareOptions, 'workers' | 'chunkRows'> {

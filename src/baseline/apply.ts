@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readReport } from '../commands/report.js';
+import { readReport } from '../report/read-report.js';
 import { InputError } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
 import { overallVerdict, type BackendReport, type Report } from '../report/report.js';

@@ -10,12 +10,12 @@
  *   ratioVsTransformersJs       = texts/s ÷ transformers.js feature-extraction pipeline (ONNX backends)
  *   ratioVsSentenceTransformers = texts/s ÷ sentence-transformers model.encode (every row)
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.js';
 import { compiledScript } from '../io/compiled-script.js';
+import { ipcTransport, jsonLinesTransport, Supervised } from '../process/supervisor.js';
 import Table from 'cli-table3';
 import { infinityBackendEntry } from '../backends/http/infinity.js';
 import { loadConfig, parseConfig, selectBackends, type BackendConfig } from '../config/config.js';
@@ -24,7 +24,7 @@ import { InputError } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
 import { loadModelInfo } from '../model/model-folder.js';
 import { findPython, missingPythonModules, PYTHON_SETUP_HINT } from '../python/interpreter.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 import type { MeasureFinal, MeasureTask } from './measure.js';
 
 export interface BenchOptions {
@@ -82,72 +82,32 @@ function childScript(): string {
 
 /** scripts/ of this package (beside dist/ and src/). */
 function scriptsDir(): string {
-  return resolve(fileURLToPath(new URL('../../scripts', import.meta.url)));
+  return packagePath('scripts');
 }
 
 type Reply = { ok: true; seconds?: number; final?: MeasureFinal } | { ok: false; error: string };
 
 /** One measurement's process, asked one thing at a time; a crash costs only its row. */
 class Contestant {
-  private death: string | null = null;
-  private waiting: ((r: Reply) => void) | null = null;
-  private readonly send: (m: object) => void;
-
-  constructor(
-    private readonly child: ChildProcess,
-    mode: 'ipc' | 'lines',
-  ) {
-    const deliver = (r: Reply) => {
-      const w = this.waiting;
-      this.waiting = null;
-      w?.(r);
-    };
-    if (mode === 'ipc') {
-      child.on('message', (m: Reply) => deliver(m));
-      this.send = (m) => child.send(m);
-    } else {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        try {
-          deliver(JSON.parse(line) as Reply);
-        } catch {
-          /* not a protocol line */
-        }
-      });
-      this.send = (m) => child.stdin!.write(JSON.stringify(m) + '\n');
-    }
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => {
-      stderr = (stderr + c.toString()).slice(-1500);
-    });
-    child.once('exit', (code, signal) => {
-      const tail = stderr.trim().split('\n').slice(-2).join(' | ');
-      this.death = `measurement process ${signal ? `died of ${signal}` : `exited with code ${code}`}${tail ? `: ${tail}` : ''}`;
-      deliver({ ok: false, error: this.death });
-    });
-    child.once('error', (error) => {
-      this.death = `measurement process could not start: ${error.message}`;
-      deliver({ ok: false, error: this.death });
-    });
-  }
+  private constructor(private readonly process: Supervised<object, Reply>) {}
 
   static node(): Contestant {
-    return new Contestant(fork(childScript(), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] }), 'ipc');
+    const child = fork(childScript(), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
+    return new Contestant(new Supervised(child, ipcTransport(child), { label: () => 'measurement process', tailLines: 2, tailChars: 1500, strays: 'ignore' }));
   }
 
   static python(python: string, script: string): Contestant {
-    return new Contestant(spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HF_HUB_OFFLINE: '1' } }), 'lines');
+    const child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HF_HUB_OFFLINE: '1' } });
+    return new Contestant(new Supervised(child, jsonLinesTransport(child), { label: () => 'measurement process', tailLines: 2, tailChars: 1500, strays: 'ignore' }));
   }
 
+  /** The process's reply, or its death as a failed reply. */
   ask(message: object): Promise<Reply> {
-    if (this.death) return Promise.resolve({ ok: false, error: this.death });
-    return new Promise((resolvePromise) => {
-      this.waiting = resolvePromise;
-      this.send(message);
-    });
+    return this.process.ask(message).catch((error: Error) => ({ ok: false, error: error.message }));
   }
 
   stop(): void {
-    if (this.death === null) this.child.kill('SIGKILL');
+    this.process.kill();
   }
 }
 

@@ -16,7 +16,7 @@ import { modelFeeds } from '../backends/ort-io.js';
 import { makeBatches, paddingEfficiency, type PaddedBatch } from '../embed/batches.js';
 import { HiddenStateBackend } from '../backends/hidden-state-backend.js';
 import { HttpBackend } from '../backends/http/runner.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 import { blockTextsFor } from '../run/shard.js';
 
 export type MeasureTask =

@@ -37,9 +37,9 @@ import { padBatch, type PaddedBatch } from '../embed/batches.js';
 import { modelFeeds, type GraphOptimizationLevel } from '../backends/ort-io.js';
 import { BackendError, describeCause, InputError } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 import type { TextTokenizer } from '../tokenize/types.js';
-import { decodeModel, graphInfo, markAllOutputsInModel, type GraphInfo, type GraphNode } from './onnx-graph.js';
+import { decodeModel, graphInfo, markAllOutputsInModel, type GraphInfo, type GraphNode } from '../onnx/onnx-graph.js';
 import { compareTensorValues, findPaddingAxes, FLOAT_TYPES, tensorValues, type TensorData, type TensorStats } from './tensor-compare.js';
 
 const { onnx } = onnxProto;

@@ -25,7 +25,7 @@ import { loadModelInfo } from '../model/model-folder.js';
 import { readSafetensors } from '../model/safetensors.js';
 import { parseNpyHeader } from '../npy/npy.js';
 import { findPython, PYTHON_SETUP_HINT } from '../python/interpreter.js';
-import { decodeModel, graphInfo, markAllOutputsInModel } from './onnx-graph.js';
+import { decodeModel, graphInfo, markAllOutputsInModel } from '../onnx/onnx-graph.js';
 import { tensorValues } from './tensor-compare.js';
 
 /** One sequence's model inputs. */

@@ -8,7 +8,7 @@ import { loadConfig, selectBackends } from '../config/config.js';
 import { DEFAULT_TOLERANCE } from '../compare/tolerance.js';
 import { loadCorpus } from '../corpus/corpus.js';
 import { InputError } from '../errors.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 import { bertPoints, compareLayers, type BisectTolerance, type LayerBisect, type Point } from './layer-compare.js';
 import { layerSource, LAYER_RUNTIMES, type LayerSource, type Sequence } from './layer-sources.js';
 

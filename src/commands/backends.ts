@@ -1,5 +1,6 @@
 /** `parity backends`: what the config names, whether each can run here, and why not. */
-import { createBackends, RUNTIMES } from '../backends/registry.js';
+import { createBackends } from '../backends/registry.js';
+import { RUNTIMES } from '../backends/runtimes.js';
 import { loadConfig } from '../config/config.js';
 import { describeCause } from '../errors.js';
 

@@ -7,7 +7,7 @@ import { BackendError, InputError } from '../errors.js';
 import { writeGolden, type GoldenMeta } from '../golden/golden.js';
 import { modelFileHashes } from '../model/model-files.js';
 import { embedWithBackend } from '../run/embed-with-backend.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 import { identityFromConfig } from '../run/identity.js';
 import { packageVersions } from '../versions.js';
 import { existsSync } from 'node:fs';

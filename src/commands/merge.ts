@@ -16,12 +16,12 @@ import { displayPath } from '../io/display-path.js';
 import { corpusHash, loadCorpus } from '../corpus/corpus.js';
 import { encodeNpy, readNpy } from '../npy/npy.js';
 import { REPORT_FILES, writeReportFiles } from '../report/write-all.js';
-import { readReport } from './report.js';
+import { readReport } from '../report/read-report.js';
 import type { BackendReport, Report } from '../report/report.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
 import { textFacts } from '../evaluate/text-facts.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 import { corpusSection, goldenSection, identityFromReport, identityRecord, modelContext, watchSection, type RunIdentity } from '../run/identity.js';
 
 /** A shard's batch-invariance result with every row number turned into a corpus row. */

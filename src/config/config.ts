@@ -6,13 +6,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { BackendSpec } from '../backends/backend.js';
-import { RUNTIMES } from '../backends/registry.js';
+import { RUNTIMES } from '../backends/runtimes.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { InputError } from '../errors.js';
 import { readJson } from '../io/read-json.js';
 import type { EmbeddingChoices } from '../model/model-folder.js';
 import { parseExpectation, type Expectation } from './expectation.js';
-import { parseWatch, type WatchSpec } from '../evaluate/watch.js';
+import { parseWatch, type WatchSpec } from './watch.js';
 import { parseBatchInvarianceThresholds, parseChecks, parseDownstreamThresholds, parseDriftLimits, type BatchInvarianceThresholds, type ChecksConfig, type DownstreamThresholds, type DriftLimits } from './checks.js';
 
 export type Precision = 'fp64' | 'fp32' | 'fp16';

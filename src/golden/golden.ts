@@ -141,3 +141,14 @@ export function checkGoldenMatchesCorpus(golden: GoldenInfo, corpus: Corpus): vo
     );
   }
 }
+
+/** Text ids from the golden's .meta.json when it has one, so locations name texts, not row numbers. */
+export function goldenIds(path: string, rows: number): string[] {
+  try {
+    const ids = readMetaBeside(path)?.meta.corpus?.ids;
+    return Array.isArray(ids) && ids.length === rows ? ids.map(String) : [];
+  } catch {
+    // Ids only name locations; a broken meta must not stop a comparison of the vectors.
+    return [];
+  }
+}

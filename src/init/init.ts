@@ -7,8 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { writeNewFileAtomic } from '../io/atomic-write.js';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { RUNTIMES } from '../backends/registry.js';
+import { packagePath } from '../package-root.js';
 import { DEFAULT_CONFIG_FILE, parseConfig, type Precision } from '../config/config.js';
 import { fmt } from '../numeric/format.js';
 import { InputError } from '../errors.js';
@@ -53,9 +52,8 @@ export interface InitResult {
 }
 
 /** Where the package's own files are: two levels above this module in src/ and in dist/. */
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const EXAMPLE_CORPUS = join(PACKAGE_ROOT, 'fixtures', 'corpus', 'default.jsonl');
-export const EXAMPLE_MODEL = join(PACKAGE_ROOT, 'fixtures', 'models', 'tiny-bert');
+export const EXAMPLE_CORPUS = packagePath('fixtures', 'corpus', 'default.jsonl');
+export const EXAMPLE_MODEL = packagePath('fixtures', 'models', 'tiny-bert');
 
 /**
  * Default tolerances by precision, all against a float64 (or fp32) golden. fp32: torch.testing's
@@ -128,25 +126,21 @@ export function planBackends(model: ModelInspection, machine: MachineInspection)
   const notAdded: string[] = [];
 
   // Float64 oracles first: they make the best golden.
-  if (RUNTIMES['sentence-transformers']) {
-    if (!model.weights) notAdded.push('pytorch-fp64/pytorch-fp32 (sentence-transformers): no model.safetensors or pytorch_model.bin in the model folder');
-    else if (!machine.python.ok) notAdded.push(`pytorch-fp64/pytorch-fp32 (sentence-transformers): ${machine.python.reason}`);
-    else {
-      for (const [name, dtype, precision] of [['pytorch-fp64', 'float64', 'fp64'], ['pytorch-fp32', 'float32', 'fp32']] as const) {
-        const { tolerance, why } = defaultTolerance({ precision, quantized: false });
-        backends.push({
-          name,
-          runtime: 'sentence-transformers',
-          dtype,
-          device: 'cpu',
-          precision,
-          tolerance,
-          note: `SentenceTransformer(model) in PyTorch ${dtype} on CPU (${machine.python.command}): what the model's authors ran. ${why}`,
-        });
-      }
+  if (!model.weights) notAdded.push('pytorch-fp64/pytorch-fp32 (sentence-transformers): no model.safetensors or pytorch_model.bin in the model folder');
+  else if (!machine.python.ok) notAdded.push(`pytorch-fp64/pytorch-fp32 (sentence-transformers): ${machine.python.reason}`);
+  else {
+    for (const [name, dtype, precision] of [['pytorch-fp64', 'float64', 'fp64'], ['pytorch-fp32', 'float32', 'fp32']] as const) {
+      const { tolerance, why } = defaultTolerance({ precision, quantized: false });
+      backends.push({
+        name,
+        runtime: 'sentence-transformers',
+        dtype,
+        device: 'cpu',
+        precision,
+        tolerance,
+        note: `SentenceTransformer(model) in PyTorch ${dtype} on CPU (${machine.python.command}): what the model's authors ran. ${why}`,
+      });
     }
-  } else {
-    notAdded.push('pytorch-fp64/pytorch-fp32: this version of parity has no sentence-transformers runtime');
   }
   if (model.modelType === 'bert' && model.weights === 'model.safetensors') {
     const { tolerance, why } = defaultTolerance({ precision: 'fp64', quantized: false });
@@ -204,7 +198,7 @@ export function planBackends(model: ModelInspection, machine: MachineInspection)
         'to compare what a JS app ships, add {"name": "transformersjs-fp32", "runtime": "transformers.js", "dtype": "fp32", "precision": "fp32"}',
     );
   }
-  return { backends: backends.filter((b) => RUNTIMES[b.runtime]), notAdded };
+  return { backends, notAdded };
 }
 
 export function chooseGolden(backends: readonly PlannedBackend[], requested?: string): string {

@@ -8,11 +8,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cudaAvailability } from '../backends/onnxruntime-node/cuda.js';
 import { ortNodePackageDir } from '../backends/onnxruntime-node/runner.js';
-import { RUNTIMES } from '../backends/registry.js';
 import { ST_PYTHON_MODULES } from '../backends/sentence-transformers/runner.js';
 import { findChromium, type ChromiumChoice } from '../backends/webgpu/find-chromium.js';
 import type { Precision } from '../config/config.js';
-import { decodeModel } from '../bisect/onnx-graph.js';
+import { decodeModel } from '../onnx/onnx-graph.js';
 import { InputError } from '../errors.js';
 import { readJson } from '../io/read-json.js';
 import { loadModelInfo } from '../model/model-folder.js';
@@ -153,8 +152,6 @@ export interface MachineInspection {
   /** Python with torch and sentence-transformers: the command, or why not. */
   python: { command: string; source: string; ok: boolean; reason?: string };
   cuda: { available: boolean; reason?: string };
-  /** Whether this build of parity has the runtime (the sentence-transformers runtime may not be registered). */
-  runtimes: string[];
 }
 
 export function inspectMachine(configDir: string, { probePython = true }: { probePython?: boolean } = {}): MachineInspection {
@@ -178,5 +175,5 @@ export function inspectMachine(configDir: string, { probePython = true }: { prob
   } catch (error) {
     cuda = { available: false, reason: `onnxruntime-node not found: ${error instanceof Error ? error.message : String(error)}` };
   }
-  return { chromium, python, cuda, runtimes: Object.keys(RUNTIMES) };
+  return { chromium, python, cuda };
 }

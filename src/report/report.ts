@@ -6,7 +6,7 @@
 import type { Details, Metrics } from '../compare/metric-types.js';
 import type { Tolerance } from '../compare/tolerance.js';
 import type { Expectation } from '../config/expectation.js';
-import type { WatchedElement } from '../evaluate/watch.js';
+import type { WatchedElement } from './watched-element.js';
 import type { BatchInvarianceThresholds, ChecksConfig, DownstreamThresholds, DriftLimits } from '../config/checks.js';
 import type { BaselineDiff } from '../baseline/diff-types.js';
 import type { DownstreamImpact } from '../compare/downstream.js';

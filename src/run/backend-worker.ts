@@ -5,7 +5,7 @@
  * for the whole run and embeds the corpus block by block.
  */
 import { InProcessSession } from './in-process.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 const contexts = new ModelContexts();

@@ -7,7 +7,7 @@ import type { Matrix } from '../numeric/matrix.js';
 import { InProcessSession } from './in-process.js';
 import { describeCause } from '../errors.js';
 import type { EmbeddingChoices } from '../model/model-folder.js';
-import type { ModelContexts } from '../model/model-context.js';
+import type { ModelContexts } from '../tokenize/model-context.js';
 
 export type EmbedOutcome =
   | { status: 'ok'; vectors: Matrix; environment: Record<string, unknown>; timing: Timing }

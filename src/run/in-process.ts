@@ -5,7 +5,7 @@ import { createBackends } from '../backends/registry.js';
 import type { BackendConfig } from '../config/config.js';
 import type { EmbeddingChoices } from '../model/model-folder.js';
 import { describeCause } from '../errors.js';
-import type { ModelContexts } from '../model/model-context.js';
+import type { ModelContexts } from '../tokenize/model-context.js';
 import { beforeDeadline, type BackendSession, type OpenResult } from './session.js';
 
 export class InProcessSession implements BackendSession {

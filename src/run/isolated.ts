@@ -1,11 +1,13 @@
 /**
  * Backend sessions in worker processes (see backend-worker.ts), one worker per runtime. A request
  * over its deadline kills the worker; a worker that exits (crash, out of memory) fails the request
- * in flight with its exit code or signal. The backend that was running is reported as an error;
- * the other backends of that runtime are reopened in a fresh worker on their next request.
+ * in flight at once with its exit code or signal and its last stderr lines (process/supervisor.ts).
+ * The backend that was running is reported as an error; the other backends of that runtime are
+ * reopened in a fresh worker on their next request.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { compiledScript } from '../io/compiled-script.js';
+import { ipcTransport, Supervised } from '../process/supervisor.js';
 import type { Matrix } from '../numeric/matrix.js';
 import type { BackendConfig } from '../config/config.js';
 import { beforeDeadline, type BackendSession, type OpenResult } from './session.js';
@@ -19,68 +21,34 @@ export function workerScript(): string | null {
 type Reply = Exclude<FromWorker, { type: 'ready' }>;
 
 class Worker {
-  readonly child: ChildProcess;
   readonly ready: Promise<void>;
-  private stderrTail = '';
+  private readonly process: Supervised<ToWorker, FromWorker>;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
-  private death: string | null = null;
 
   constructor(script: string) {
-    this.child = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    // The last lines the worker wrote to stderr explain a native crash.
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000);
-    });
-    let markReady: () => void;
-    let failReady: (e: Error) => void;
-    this.ready = new Promise<void>((resolve, reject) => {
-      markReady = resolve;
-      failReady = reject;
-    });
+    const child = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    // Replies to requests that timed out (their process was killed) never come; any other stray is ignored.
+    this.process = new Supervised(child, ipcTransport(child), { label: () => 'backend process', tailLines: 3, tailChars: 2000, strays: 'ignore' });
+    this.ready = this.process.request(null, (m) => (m.type === 'ready' ? 'done' : 'not-mine'));
     this.ready.catch(() => undefined);
-    this.child.on('message', (m: FromWorker) => {
-      if (m.type === 'ready') return markReady();
-      const p = this.pending.get(m.id);
-      this.pending.delete(m.id);
-      p?.resolve(m);
-    });
-    this.child.once('exit', (code, signal) => {
-      const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
-      const how = signal === 'SIGKILL' ? 'was killed (SIGKILL: out of memory, or a time limit)' : signal ? `died of ${signal}` : `exited with code ${code}`;
-      this.death = `backend process ${how}${tail ? `: ${tail}` : ''}`;
-      const error = new Error(this.death);
-      failReady(error);
-      for (const p of this.pending.values()) p.reject(error);
-      this.pending.clear();
-    });
   }
 
   get alive(): boolean {
-    return this.death === null && !this.child.killed;
+    return this.process.alive;
   }
 
   async request(message: WorkerRequest): Promise<Reply> {
     await this.ready;
-    if (!this.alive) throw new Error(this.death ?? 'backend process is gone');
     const id = this.nextId++;
-    return new Promise<Reply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.child.send({ ...message, id } as ToWorker);
-    });
+    return (await this.process.ask({ ...message, id } as ToWorker, (m) => m.type !== 'ready' && m.id === id)) as Reply;
   }
 
   kill(): void {
-    this.child.kill('SIGKILL');
+    this.process.kill();
   }
 
   async exit(): Promise<void> {
-    if (!this.alive || !this.child.connected) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.send({ type: 'exit' } satisfies ToWorker);
-    const grace = setTimeout(() => this.kill(), 5000);
-    await exited;
-    clearTimeout(grace);
+    if (this.process.alive && this.process.child.connected) await this.process.stop({ type: 'exit' });
   }
 }
 

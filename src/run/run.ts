@@ -31,14 +31,14 @@ import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/
 import { diagnosisEvidence } from '../diagnose/evidence.js';
 import { attachWhereItStarts } from './where-it-starts.js';
 import { textFacts } from '../evaluate/text-facts.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 import { openSessions, type Isolation } from './sessions.js';
 import { clearRunState, loadRunState, saveRunState, type BackendState, type RunState } from './run-state.js';
 import type { BackendSession } from './session.js';
 import { batchInvarianceFor } from './batch-invariance.js';
 import { shardRows, type Shard } from './shard.js';
 import { corpusSection, goldenSection, identityFromConfig, identityRecord, modelContext, modelSection, watchSection } from './identity.js';
-import { checkWatch } from '../evaluate/watch.js';
+import { checkWatch } from '../config/watch.js';
 import { checkBaselineOutside, readBaseline, withBaseline } from '../baseline/apply.js';
 
 export interface RunOptions {

@@ -4,7 +4,7 @@
  * so a native crash, an out-of-memory kill or a hang loses one backend, not the whole command.
  */
 import type { BackendConfig } from '../config/config.js';
-import type { ModelContexts } from '../model/model-context.js';
+import type { ModelContexts } from '../tokenize/model-context.js';
 import { InProcessSession } from './in-process.js';
 import { WorkerPool, workerScript } from './isolated.js';
 import type { BackendSession } from './session.js';

@@ -25,7 +25,7 @@ import { overallVerdict } from '../report/report.js';
 import { readMetaBeside } from '../golden/golden.js';
 import { openSessions, type Isolation, type SessionFactory } from '../run/sessions.js';
 import type { BackendSession } from '../run/session.js';
-import { ModelContexts } from '../model/model-context.js';
+import { ModelContexts } from '../tokenize/model-context.js';
 import { describeTruncation, summarize } from './diagnosis.js';
 import { comparePoint, errorKind, judgeLengths, lengthRows } from './judge.js';
 import { identityFromConfig, modelContext } from '../run/identity.js';

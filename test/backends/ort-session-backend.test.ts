@@ -11,7 +11,7 @@ import type { Backend } from '../../src/backends/backend.js';
 import { createBackends } from '../../src/backends/registry.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
 import { readGolden } from '../../src/golden/golden.js';
-import { ModelContexts } from '../../src/model/model-context.js';
+import { ModelContexts } from '../../src/tokenize/model-context.js';
 import type { Matrix } from '../../src/numeric/matrix.js';
 import { FIXTURE } from '../support/helpers.js';
 

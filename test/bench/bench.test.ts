@@ -1,23 +1,25 @@
 /**
- * `parity bench` runs every row, in interleaved rounds, and computes ratios within the run. No speed
- * is asserted (a shared machine decides that); what is asserted is that each row was measured the
- * agreed number of times on the same texts, and that the Python rows (sentence-transformers in
- * .venv, Infinity's real server from .venv-infinity) speak the protocol and report their numbers.
+ * `parity bench` runs every row, in interleaved rounds. No speed or ratio is asserted (a shared
+ * machine decides those, and restating the code's own division proves nothing); what is asserted is
+ * that each row was measured the agreed number of times on the whole corpus, and that the Python
+ * rows (sentence-transformers in .venv, Infinity's real server from .venv-infinity) speak the
+ * protocol and report their numbers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderBench, runBench, type BenchResult } from '../../src/bench/bench.js';
 import { wantsColor } from '../../src/report/terminal.js';
 import { FIXTURE, ROOT, tempDir } from '../support/helpers.js';
 import { requireBuild, requireInfinityEnv, requirePythonEnv } from '../support/installs.js';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../../src/config/config.js';
 
 const CONFIG = join(ROOT, 'parity.config.json');
 // Every measurement runs in a child process started from the compiled dist/bench/bench-child.js.
 const build = requireBuild(join(ROOT, 'dist/bench/bench-child.js'));
 
 describe.skipIf(!build.present)(build.title('parity bench'), { timeout: 600_000 }, () => {
-  it('measures every row the same number of times and gives ratios within the run', async () => {
+  it('measures every row the same number of times on the whole corpus', async () => {
     const r = await runBench({ config: CONFIG, backends: ['cpu-fp32'], repeats: 2, threads: 1, noPython: true });
     expect(r.rounds).toBe('interleaved');
     expect(r.entries.map((e) => [e.name, e.kind])).toEqual([
@@ -26,14 +28,16 @@ describe.skipIf(!build.present)(build.title('parity bench'), { timeout: 600_000 
       ['transformers.js pipeline', 'transformers.js'],
       ['cpu-fp32', 'backend'],
     ]);
+    // Every row embedded the whole corpus (counted here from the file), twice, and gave a finite speed.
+    const texts = readFileSync(loadConfig(CONFIG).corpus, 'utf8').split('\n').filter((l) => l.trim()).length;
+    expect(r.corpus.texts).toBe(texts);
     for (const e of r.entries) {
       expect(e.error).toBeUndefined();
       expect(e.passes).toHaveLength(2);
-      expect(e.textsPerSecond).toBeCloseTo(r.corpus.texts / e.seconds!, 6);
+      expect(Number.isFinite(e.textsPerSecond)).toBe(true);
     }
-    const cpu = r.entries[3];
-    expect(cpu.ratioVsRawOrt).toBeCloseTo(cpu.textsPerSecond! / r.entries[1].textsPerSecond!, 9);
-    expect(cpu.ratioVsSentenceTransformers).toBeNull();
+    // No sentence-transformers row (noPython): nothing to divide by, so no ratio rather than a made-up one.
+    expect(r.entries[3].ratioVsSentenceTransformers).toBeNull();
     expect(renderBench(r)).toContain('median of 2 interleaved rounds');
   });
 
@@ -46,12 +50,9 @@ describe.skipIf(!build.present)(build.title('parity bench'), { timeout: 600_000 
     for (const e of [st, inf]) {
       expect(e.error).toBeUndefined();
       expect(e.passes).toHaveLength(1);
-      expect(e.batchLatencyMs!.p50).toBeGreaterThan(0);
     }
-    expect(st.ratioVsSentenceTransformers).toBe(1);
     expect(inf.rssOf).toMatch(/^server pid \d+$/);
     expect(inf.peakRssMB).toBeGreaterThan(100); // a Python process with torch loaded, not the Node child
-    expect(r.entries.find((e) => e.name === 'cpu-fp32')!.ratioVsSentenceTransformers).toBeGreaterThan(0);
   });
 
   it.skipIf(!python.present)(python.title('an openvino backend is a row beside raw ORT, with its ratio to it and its worker\'s peak RSS'), async () => {

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
 import { readGolden } from '../../src/golden/golden.js';
 import { embedWithBackend } from '../../src/run/embed-with-backend.js';
-import { ModelContexts } from '../../src/model/model-context.js';
+import { ModelContexts } from '../../src/tokenize/model-context.js';
 import { ROOT } from '../support/helpers.js';
 
 process.chdir(ROOT);

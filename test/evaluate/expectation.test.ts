@@ -14,7 +14,7 @@ import { batchLengths } from '../../src/embed/batches.js';
 import { backendBase, judgeComparison } from '../../src/evaluate/backend-report.js';
 import type { TextFacts } from '../../src/evaluate/expectation.js';
 import { textFacts } from '../../src/evaluate/text-facts.js';
-import { ModelContexts } from '../../src/model/model-context.js';
+import { ModelContexts } from '../../src/tokenize/model-context.js';
 import { readNpy, writeNpy } from '../../src/npy/npy.js';
 import { FIXTURE, parity } from '../support/helpers.js';
 

@@ -7,7 +7,8 @@ import { writeNpy } from '../../src/npy/npy.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
-import { checkWatch, parseWatch, readWatched } from '../../src/evaluate/watch.js';
+import { checkWatch, parseWatch } from '../../src/config/watch.js';
+import { readWatched } from '../../src/evaluate/watch.js';
 import { syntheticReport } from '../support/report-fixture.js';
 import { tempDir } from '../support/helpers.js';
 

@@ -2,7 +2,6 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RUNTIMES } from '../../src/backends/registry.js';
 import { parseConfig } from '../../src/config/config.js';
 import { chooseGolden, EXAMPLE_CORPUS, initProject, planBackends } from '../../src/init/init.js';
 import { classifyOnnxFile, inspectModel, type MachineInspection } from '../../src/init/inspect.js';
@@ -28,7 +27,6 @@ const bareMachine: MachineInspection = {
   chromium: { path: null, source: 'searched nothing (test)' },
   python: { command: 'python3', source: 'PATH', ok: false, reason: 'python3 (PATH) lacks torch (test)' },
   cuda: { available: false, reason: 'no NVIDIA GPU (test)' },
-  runtimes: Object.keys(RUNTIMES),
 };
 const browserMachine: MachineInspection = { ...bareMachine, chromium: { path: '/usr/bin/chromium', source: 'found at /usr/bin/chromium' } };
 const pythonMachine: MachineInspection = { ...bareMachine, python: { command: '/venv/bin/python', source: 'PARITY_PYTHON', ok: true } };
@@ -96,40 +94,22 @@ describe('planBackends', () => {
     expect(notAdded.join('\n')).toMatch(/^webgpu-mha: onnx\/model_mha\.onnx uses com\.microsoft\.MultiHeadAttention/m);
   });
 
-  it('with Python + torch + sentence-transformers: pytorch-fp64 makes the golden once the runtime is registered', () => {
-    const { backends, notAdded } = planBackends(model, pythonMachine);
-    if (RUNTIMES['sentence-transformers']) {
-      expect(backends.slice(0, 2).map((b) => [b.name, b.runtime, b.dtype, b.device, b.precision])).toEqual([
-        ['pytorch-fp64', 'sentence-transformers', 'float64', 'cpu', 'fp64'],
-        ['pytorch-fp32', 'sentence-transformers', 'float32', 'cpu', 'fp32'],
-      ]);
-      expect(chooseGolden(backends)).toBe('pytorch-fp64');
-    } else {
-      expect(backends.some((b) => b.runtime === 'sentence-transformers')).toBe(false);
-      expect(notAdded[0]).toBe('pytorch-fp64/pytorch-fp32: this version of parity has no sentence-transformers runtime');
-      expect(chooseGolden(backends)).toBe('reference');
-    }
-  });
-
-  it('writes pytorch-fp64/pytorch-fp32 entries that the config accepts, with the runtime registered (simulated here)', () => {
-    const registered = RUNTIMES['sentence-transformers'];
-    // Stands in for the sentence-transformers runtime until this branch has it: same option keys.
-    if (!registered) RUNTIMES['sentence-transformers'] = { ...RUNTIMES.reference, optionKeys: ['dtype', 'device', 'attention'], description: 'test stand-in' };
-    try {
-      const { backends } = planBackends(model, pythonMachine);
-      expect(backends.map((b) => b.name).slice(0, 3)).toEqual(['pytorch-fp64', 'pytorch-fp32', 'reference']);
-      expect(chooseGolden(backends)).toBe('pytorch-fp64');
-      expect(backends[0].note).toMatch(/^SentenceTransformer\(model\) in PyTorch float64 on CPU \(\/venv\/bin\/python\)/);
-      const parsed = parseConfig({ model: FIXTURE.model, corpus: FIXTURE.corpus, golden: FIXTURE.golden, backends }, join(FIXTURE.model, 'parity.config.json'));
-      expect(parsed.backends.slice(0, 2).map((b) => [b.name, b.options, b.precision, b.tolerance.atol])).toEqual([
-        ['pytorch-fp64', { dtype: 'float64', device: 'cpu' }, 'fp64', 1e-7],
-        ['pytorch-fp32', { dtype: 'float32', device: 'cpu' }, 'fp32', 1e-5],
-      ]);
-      // Without Python + torch the entries stay out and the reason is the probe's.
-      expect(planBackends(model, bareMachine).notAdded[0]).toBe('pytorch-fp64/pytorch-fp32 (sentence-transformers): python3 (PATH) lacks torch (test)');
-    } finally {
-      if (!registered) delete RUNTIMES['sentence-transformers'];
-    }
+  it('with Python + torch + sentence-transformers: pytorch-fp64 and pytorch-fp32 first, entries the config accepts; pytorch-fp64 makes the golden', () => {
+    const { backends } = planBackends(model, pythonMachine);
+    expect(backends.map((b) => b.name).slice(0, 3)).toEqual(['pytorch-fp64', 'pytorch-fp32', 'reference']);
+    expect(backends.slice(0, 2).map((b) => [b.name, b.runtime, b.dtype, b.device, b.precision])).toEqual([
+      ['pytorch-fp64', 'sentence-transformers', 'float64', 'cpu', 'fp64'],
+      ['pytorch-fp32', 'sentence-transformers', 'float32', 'cpu', 'fp32'],
+    ]);
+    expect(chooseGolden(backends)).toBe('pytorch-fp64');
+    expect(backends[0].note).toMatch(/^SentenceTransformer\(model\) in PyTorch float64 on CPU \(\/venv\/bin\/python\)/);
+    const parsed = parseConfig({ model: FIXTURE.model, corpus: FIXTURE.corpus, golden: FIXTURE.golden, backends }, join(FIXTURE.model, 'parity.config.json'));
+    expect(parsed.backends.slice(0, 2).map((b) => [b.name, b.options, b.precision, b.tolerance.atol])).toEqual([
+      ['pytorch-fp64', { dtype: 'float64', device: 'cpu' }, 'fp64', 1e-7],
+      ['pytorch-fp32', { dtype: 'float32', device: 'cpu' }, 'fp32', 1e-5],
+    ]);
+    // Without Python + torch the entries stay out and the reason is the probe's.
+    expect(planBackends(model, bareMachine).notAdded[0]).toBe('pytorch-fp64/pytorch-fp32 (sentence-transformers): python3 (PATH) lacks torch (test)');
   });
 
   it('a non-BERT model gets no reference; cpu-fp32 makes the golden; quantized files get loose starting tolerances', () => {

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readReport, rerenderReport } from '../../src/commands/report.js';
+import { rerenderReport } from '../../src/commands/report.js';
+import { readReport } from '../../src/report/read-report.js';
 import { InputError } from '../../src/errors.js';
 import { escapeHtml, escapeMarkdown, escapeXmlAttr, escapeXmlText, stripInvalidXml } from '../../src/report/escape.js';
 import { renderHtml } from '../../src/report/html.js';

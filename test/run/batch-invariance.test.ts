@@ -6,7 +6,7 @@ import { compareBatchInvariance } from '../../src/compare/batch-invariance.js';
 import { loadConfig } from '../../src/config/config.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
 import { measureBatchInvariance, sampleByLength } from '../../src/run/batch-invariance.js';
-import { ModelContexts } from '../../src/model/model-context.js';
+import { ModelContexts } from '../../src/tokenize/model-context.js';
 import { ROOT } from '../support/helpers.js';
 import { BackendError } from '../../src/errors.js';
 

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
 import { readGolden } from '../../src/golden/golden.js';
 import { embedWithBackend } from '../../src/run/embed-with-backend.js';
-import { ModelContexts } from '../../src/model/model-context.js';
+import { ModelContexts } from '../../src/tokenize/model-context.js';
 import { runParity } from '../../src/run/run.js';
 import { ROOT, tempDir } from '../support/helpers.js';
 import { join } from 'node:path';

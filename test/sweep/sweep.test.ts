@@ -332,8 +332,8 @@ describe('parity sweep end to end', () => {
     const crashed = byName['cpu-fp16'];
     expect(crashed.verdict).toBe('error');
     expect(crashed.points.map((p) => p.status)).toEqual(['error', 'error']);
-    for (const p of crashed.points) expect(p.reason).toMatch(/^backend process died of SIGABRT/);
-    expect(crashed.diagnosis).toMatch(/^error at every length from 8 tokens: backend process died of SIGABRT/);
+    for (const p of crashed.points) expect(p.reason).toMatch(/^backend process was killed by SIGABRT/);
+    expect(crashed.diagnosis).toMatch(/^error at every length from 8 tokens: backend process was killed by SIGABRT/);
     expect(result.verdict).toBe('error');
     expect(r.stdout).toContain('cpu-fp16 (onnxruntime-node, fp16');
   }, 120_000);

@@ -17,8 +17,6 @@ import type { ModelInfo } from '../../model/model-folder.js';
 import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
 import { selectRows, type Matrix } from '../../numeric/matrix.js';
 
-export const FILE_OPTION_KEYS = ['path'] as const;
-
 export class FileBackend implements Backend {
   readonly name: string;
   /** Absolute path of the .npy file. */

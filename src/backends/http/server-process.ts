@@ -8,18 +8,15 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { BackendError } from '../../errors.js';
 import { compiledScript } from '../../io/compiled-script.js';
+import { describeExit, OutputTail, type ProcessExit } from '../../process/supervisor.js';
 import { sleep } from './retry.js';
 
 export const LOOPBACK = '127.0.0.1';
 const TAIL_CHARS = 8_000;
 const POLL_MS = 250;
 
-export interface ServerExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** spawn failure (ENOENT: no such program...). */
-  error?: string;
-}
+/** How the server ended, as its guardian reports it. */
+export type ServerExit = ProcessExit;
 
 export interface StartRequest {
   /** Backend name, for messages. */
@@ -55,12 +52,6 @@ export function freePort(host = LOOPBACK): Promise<number> {
   });
 }
 
-export function describeExit(exit: ServerExit): string {
-  if (exit.error) return `could not be started (${exit.error})`;
-  if (exit.signal) return `was killed by ${exit.signal}`;
-  return `exited with code ${exit.code}`;
-}
-
 export class ServerProcess {
   /** pid of the server itself (not the guardian); null until it has started. */
   pid: number | null = null;
@@ -68,7 +59,7 @@ export class ServerProcess {
   readonly exited: Promise<ServerExit>;
   readonly startedAt = Date.now();
   readyMs: number | null = null;
-  private output = '';
+  private readonly output = new OutputTail(TAIL_CHARS);
   private stopped = false;
 
   private constructor(
@@ -76,7 +67,7 @@ export class ServerProcess {
     private readonly guardian: ChildProcess,
   ) {
     const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString('utf8')).slice(-TAIL_CHARS);
+      this.output.push(chunk);
       req.onOutput?.(chunk);
     };
     guardian.stdout?.on('data', keep);
@@ -93,7 +84,7 @@ export class ServerProcess {
       // 'close' comes after its pipes are drained; the IPC message, if any, has arrived by then.
       guardian.once('close', (code, signal) => {
         setImmediate(() => {
-          this.exit ??= { code, signal, error: `its guardian process ${signal ? `was killed by ${signal}` : `exited with code ${code}`}` };
+          this.exit ??= { code, signal, error: `its guardian process ${describeExit({ code, signal })}` };
           resolve(this.exit);
         });
       });
@@ -119,7 +110,7 @@ export class ServerProcess {
 
   /** The last `lines` lines the server printed (stdout and stderr), trimmed. */
   tail(lines = 15): string {
-    return this.output.replace(/\x1b\[[0-9;]*m/g, '').trimEnd().split('\n').slice(-lines).map((l) => l.trimEnd()).join('\n');
+    return this.output.lines(lines).join('\n');
   }
 
   /** "server `python …` exited with code 1; its last output: …", for error messages. */

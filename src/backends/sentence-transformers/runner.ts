@@ -20,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../package-root.js';
 import { BackendError } from '../../errors.js';
 import { displayPath } from '../../io/display-path.js';
 import { describePythonSource, findPython, missingPythonModules, PYTHON_SETUP_HINT, type PythonInterpreter } from '../../python/interpreter.js';
@@ -28,17 +28,14 @@ import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec
 import type { Matrix } from '../../numeric/matrix.js';
 import { parseSentenceTransformersOptions, type SentenceTransformersOptions } from './options.js';
 import { awaitReady, lastTracebackLine, PythonWorker, type FrameVerdict, type WorkerStart } from './python-worker.js';
-import type { Frame } from './frames.js';
+import type { Frame } from '../../process/frames.js';
 
 /** Python modules the worker imports (import names, not pip names). */
 export const ST_PYTHON_MODULES = ['torch', 'transformers', 'sentence_transformers', 'numpy'] as const;
 
-/**
- * python/st_worker.py, found from this module: src/backends/sentence-transformers/runner.ts and
- * dist/backends/sentence-transformers/runner.js both sit three folders below the package root.
- */
+/** python/st_worker.py of this package. */
 export function stWorkerScript(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'python', 'st_worker.py');
+  return packagePath('python', 'st_worker.py');
 }
 
 /** Python's view of the devices, for availability (one short `import torch`). */

@@ -31,7 +31,6 @@ import { chromiumMissingReason } from './find-chromium.js';
 import { BUNDLES, parseWebGpuOptions, type WebGpuOptions } from './options.js';
 import { INSTRUMENT_SCRIPT } from './page-code.js';
 
-export { WEBGPU_OPTION_KEYS } from './options.js';
 
 const { onnx } = onnxProto;
 const FLOAT16 = 10;
@@ -90,6 +89,23 @@ export function modelUsesFloat16(path: string): boolean {
   return typed.some((v) => v.type?.tensorType?.elemType === FLOAT16);
 }
 
+/**
+ * Every batch must make WebGPU dispatches: onnxruntime-web can run a session on its CPU (wasm)
+ * kernels when the WebGPU EP is not taken, and vectors from that are not WebGPU's, however close.
+ * `seen`: the page's dispatch count after the previous batch (its counters only grow). Returns the new count.
+ */
+export function newDispatches(backend: string, stats: Pick<GpuStats, 'kernels'> | null, seen: number, batch: Pick<PaddedBatch, 'batch' | 'seq'>): number {
+  const total = Object.values(stats?.kernels ?? {}).reduce((n, k) => n + k.dispatches, 0);
+  if (total <= seen) {
+    throw new BackendError(
+      backend,
+      `session.run on a batch of ${batch.batch}×${batch.seq} made no WebGPU dispatch: the model ran without the GPU (a CPU fallback is not WebGPU) — ` +
+        'check that Chromium found a WebGPU adapter (environment.adapter) and that the bundle took the WebGPU execution provider',
+    );
+  }
+  return total;
+}
+
 export class WebGpuBackend extends HiddenStateBackend {
   private readonly options: WebGpuOptions;
   private readonly modelPath: string;
@@ -109,6 +125,8 @@ export class WebGpuBackend extends HiddenStateBackend {
   private readonly ortFilesLoaded: string[] = [];
   private readonly timings: Record<string, number | boolean> = {};
   private batches = 0;
+  /** WebGPU dispatches the page had made after the last batch (its counters only grow). */
+  private dispatchesSeen = 0;
   private gpuRunMs = 0;
 
   constructor(spec: BackendSpec) {
@@ -181,6 +199,7 @@ export class WebGpuBackend extends HiddenStateBackend {
     }
     const page = await this.lease.browser.context.newPage();
     this.page = page;
+    this.dispatchesSeen = 0;
     if (purpose === 'session') {
       page.on('console', (msg) => {
         const type = msg.type();
@@ -281,6 +300,7 @@ export class WebGpuBackend extends HiddenStateBackend {
     this.gpuRunMs += reply.ms;
     this.stats = reply.stats;
     this.lastOutputType = reply.type;
+    this.dispatchesSeen = newDispatches(this.name, this.stats, this.dispatchesSeen, batch);
     this.checkDevice();
     const tokens = checkOutputDims(this.name, output, reply.dims);
     if (reply.type !== 'float32' && reply.type !== 'float16') {

@@ -16,8 +16,7 @@ describe.skipIf(!python.present)(python.title('reference vs PyTorch float64 RoFo
     const lengths = [5, 700];
     referenceVsTorch(join(ROOT, 'fixtures/models/tiny-rotary'), 'roformer_f64.py', lengths).forEach((max, i) => {
       console.log(`${lengths[i]} tokens: max abs reference vs torch float64 ${max.toExponential(2)}`);
-      expect(max).toBeLessThan(1e-10);
-      expect(max).toBeGreaterThanOrEqual(0);
+      expect(max).toBeLessThan(1e-10); // NaN fails this too
     });
   }, 300_000);
 });

@@ -18,7 +18,7 @@ import { parseConfig } from '../../../src/config/config.js';
 import { loadCorpus } from '../../../src/corpus/corpus.js';
 import { BackendError, InputError } from '../../../src/errors.js';
 import { readGolden } from '../../../src/golden/golden.js';
-import { ModelContexts } from '../../../src/model/model-context.js';
+import { ModelContexts } from '../../../src/tokenize/model-context.js';
 import { runParity } from '../../../src/run/run.js';
 import { FIXTURE, parity, ROOT, tempDir } from '../../support/helpers.js';
 import { requirePythonEnv, VENV_PYTHON } from '../../support/installs.js';

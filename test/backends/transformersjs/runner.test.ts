@@ -15,7 +15,7 @@ import { loadCorpus } from '../../../src/corpus/corpus.js';
 import { readGolden } from '../../../src/golden/golden.js';
 import type { BackendReport, Report } from '../../../src/report/report.js';
 import { embedWithBackend } from '../../../src/run/embed-with-backend.js';
-import { ModelContexts } from '../../../src/model/model-context.js';
+import { ModelContexts } from '../../../src/tokenize/model-context.js';
 import { runParity } from '../../../src/run/run.js';
 import { ROOT, tempDir } from '../../support/helpers.js';
 

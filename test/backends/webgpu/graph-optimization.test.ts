@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSharedBrowsers } from '../../../src/backends/webgpu/browser.js';
 import { loadCorpus } from '../../../src/corpus/corpus.js';
 import { readGolden } from '../../../src/golden/golden.js';
-import { ModelContexts } from '../../../src/model/model-context.js';
+import { ModelContexts } from '../../../src/tokenize/model-context.js';
 import { readNpy } from '../../../src/npy/npy.js';
 import type { BackendReport } from '../../../src/report/report.js';
 import { runParity } from '../../../src/run/run.js';

@@ -2,9 +2,9 @@
  * One tokenizer and model description per model folder and embedding choice (prompt, truncate_dim),
  * shared by every backend that loads it.
  */
-import { loadModelInfo, type EmbeddingChoices, type ModelInfo } from './model-folder.js';
-import { loadTokenizer } from '../tokenize/tokenizer.js';
-import type { TextTokenizer } from '../tokenize/types.js';
+import { loadModelInfo, type EmbeddingChoices, type ModelInfo } from '../model/model-folder.js';
+import { loadTokenizer } from './tokenizer.js';
+import type { TextTokenizer } from './types.js';
 
 export interface ModelContext {
   model: ModelInfo;

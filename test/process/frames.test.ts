@@ -1,6 +1,6 @@
 /** The binary frames python/st_worker.py writes, parsed however the pipe happens to split them. */
 import { describe, expect, it } from 'vitest';
-import { FrameError, FrameReader } from '../../../src/backends/sentence-transformers/frames.js';
+import { FrameError, FrameReader } from '../../src/process/frames.js';
 
 function frame(header: Record<string, unknown>, payload: Buffer = Buffer.alloc(0)): Buffer {
   const json = Buffer.from(JSON.stringify({ ...header, bytes: payload.length }), 'utf8');
