@@ -8,6 +8,8 @@ import type { Backend, BackendFactory, BackendSpec } from './backend.js';
 import { createFileBackend, FILE_OPTION_KEYS } from './file/runner.js';
 import { HTTP_OPTION_KEYS } from './http/options.js';
 import { createHttpBackend } from './http/runner.js';
+import { LLAMA_CPP_OPTION_KEYS } from './llama-cpp/options.js';
+import { createLlamaCppBackend } from './llama-cpp/runner.js';
 import { createOrtNodeBackend } from './onnxruntime-node/runner.js';
 import { createOrtWebBackend } from './onnxruntime-web/runner.js';
 import { createReferenceBackend } from './reference/runner.js';
@@ -62,6 +64,11 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
     optionKeys: ST_OPTION_KEYS,
     description: 'PyTorch SentenceTransformer in a Python worker (own tokenizer, truncation, pooling); float64 on CPU is an oracle for any architecture',
     defaultPrecision: sentenceTransformersPrecision,
+  },
+  'llama-cpp': {
+    factory: createLlamaCppBackend,
+    optionKeys: LLAMA_CPP_OPTION_KEYS,
+    description: "llama.cpp through node-llama-cpp on a GGUF file: its own tokenizer (checked against the harness's) and pooling; the harness applies the prompt, Normalize and truncateDim",
   },
   file: {
     factory: createFileBackend,
