@@ -30,7 +30,7 @@ export interface RuntimeEntry {
 export const RUNTIMES: Record<string, RuntimeEntry> = {
   reference: {
     factory: createReferenceBackend,
-    optionKeys: [],
+    optionKeys: ['gelu'],
     defaultPrecision: () => 'fp64',
     description: 'float64 TypeScript BertModel from model.safetensors (BERT family only)',
   },
