@@ -4,7 +4,7 @@
 import { InputError } from '../../errors.js';
 import type { BackendSpec } from '../backend.js';
 
-export const LLAMA_CPP_OPTION_KEYS = ['model', 'threads', 'contextSize', 'batchSize', 'gpu', 'truncate'] as const;
+export const LLAMA_CPP_OPTION_KEYS = ['model', 'threads', 'contextSize', 'batchSize', 'gpu', 'truncate', 'flashAttention'] as const;
 
 /** The exact release the suite runs; an optional peer dependency of the package. */
 export const NODE_LLAMA_CPP_VERSION = '3.21.1';
@@ -27,6 +27,12 @@ export interface LlamaCppOptions {
    * counted in the environment. false: llama.cpp gets the whole text, as llama-server would.
    */
   truncate: boolean;
+  /**
+   * llama.cpp's flash attention: 'auto' (node-llama-cpp's default: on wherever supported, the CPU
+   * included), true or false. Without a KV cache (an encoder embedding) llama.cpp casts K and V to
+   * fp16 for its flash-attention kernel (llama-graph.cpp build_attn_mha), so this changes the numbers.
+   */
+  flashAttention: boolean | 'auto';
 }
 
 function positiveInt(spec: BackendSpec, key: string, allowZero: boolean): number | null {
@@ -44,6 +50,9 @@ export function parseLlamaCppOptions(spec: BackendSpec): LlamaCppOptions {
   if (typeof modelFile !== 'string' || !modelFile.endsWith('.gguf')) {
     throw new InputError(`backend "${spec.name}": "model" must be the path of a .gguf file in the model folder, got ${JSON.stringify(modelFile)}`);
   }
+  if (o.flashAttention !== undefined && o.flashAttention !== 'auto' && typeof o.flashAttention !== 'boolean') {
+    throw new InputError(`backend "${spec.name}": "flashAttention" must be true, false or "auto", got ${JSON.stringify(o.flashAttention)}`);
+  }
   for (const key of ['gpu', 'truncate'] as const) {
     if (o[key] !== undefined && typeof o[key] !== 'boolean') {
       throw new InputError(`backend "${spec.name}": "${key}" must be true or false, got ${JSON.stringify(o[key])}`);
@@ -55,6 +64,7 @@ export function parseLlamaCppOptions(spec: BackendSpec): LlamaCppOptions {
     contextSize: positiveInt(spec, 'contextSize', false),
     batchSize: positiveInt(spec, 'batchSize', false),
     gpu: o.gpu === true,
+    flashAttention: o.flashAttention === undefined || o.flashAttention === 'auto' ? 'auto' : (o.flashAttention as boolean),
     truncate: o.truncate !== false,
   };
 }

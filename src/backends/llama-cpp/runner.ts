@@ -49,6 +49,34 @@ export function nodeLlamaCppVersion(): string | null {
   }
 }
 
+/**
+ * node-llama-cpp binds llama.cpp once per process and keeps the first logger it was given, so one
+ * Llama (per gpu setting) is shared and its log goes to whichever backend is loading (logListener).
+ */
+let logListener: ((level: string, line: string) => void) | null = null;
+const llamas = new Map<string, Promise<Llama>>();
+
+function sharedLlama(lib: NodeLlamaCpp, gpu: boolean): Promise<Llama> {
+  const key = gpu ? 'gpu' : 'cpu';
+  let llama = llamas.get(key);
+  if (!llama) {
+    llama = lib.getLlama({
+      gpu: gpu ? 'auto' : false,
+      // Prebuilt binaries only: never compile or download at run time.
+      build: 'never',
+      // info: llama.cpp says there whether it turned flash attention on.
+      logLevel: lib.LlamaLogLevel.info,
+      logger: (level, message) => {
+        const line = message.trim();
+        if (line) logListener?.(String(level), line);
+      },
+    });
+    llama.catch(() => llamas.delete(key));
+    llamas.set(key, llama);
+  }
+  return llama;
+}
+
 export class LlamaCppBackend implements Backend {
   private readonly options: LlamaCppOptions;
   private readonly modelPath: string;
@@ -62,6 +90,8 @@ export class LlamaCppBackend implements Backend {
   private readonly logLines: string[] = [];
   private truncated = 0;
   private contextSize = 0;
+  /** What llama.cpp's log said about flash attention (e.g. "auto -> enabled"). */
+  private flashAttentionUsed: string | null = null;
 
   readonly name: string;
 
@@ -86,16 +116,13 @@ export class LlamaCppBackend implements Backend {
     const lib = this.lib ?? ((await import('node-llama-cpp')) as NodeLlamaCpp);
     this.lib = lib;
     try {
-      this.llama = await lib.getLlama({
-        gpu: this.options.gpu ? 'auto' : false,
-        // Prebuilt binaries only: never compile or download at run time.
-        build: 'never',
-        logLevel: lib.LlamaLogLevel.warn,
-        logger: (level, message) => {
-          if (this.logLines.length < KEPT_LOG_LINES && message.trim()) this.logLines.push(`${level}: ${message.trim()}`);
-        },
+      logListener = (level, line) => this.onLog(level, line);
+      this.llama = await sharedLlama(lib, this.options.gpu);
+      this.model = await this.llama.loadModel({
+        modelPath: this.modelPath,
+        gpuLayers: this.options.gpu ? 'auto' : 0,
+        defaultContextFlashAttention: this.options.flashAttention,
       });
-      this.model = await this.llama.loadModel({ modelPath: this.modelPath, gpuLayers: this.options.gpu ? 'auto' : 0 });
       const contextSize = this.options.contextSize ?? this.model.trainContextSize;
       this.contextSize = contextSize;
       this.embedding = await this.model.createEmbeddingContext({
@@ -105,9 +132,18 @@ export class LlamaCppBackend implements Backend {
       });
       this.facts = this.describeModel(contextSize);
     } catch (error) {
+      logListener = null;
       throw new BackendError(this.name, `llama.cpp cannot load ${this.modelPath}: ${describeCause(error)}`, { cause: error });
     }
+    logListener = null;
     this.tokens = new TokenAgreementAccumulator('llama.cpp', 'Hugging Face tokenizer');
+  }
+
+  /** llama.cpp's log while this backend loads: what it decided (flash attention) and what it warns about. */
+  private onLog(level: string, line: string): void {
+    const flash = /flash_attn\s*=\s*(.+)$|Flash Attention (enabled|disabled)/.exec(line);
+    if (flash) this.flashAttentionUsed = this.flashAttentionUsed && flash[2] ? `${this.flashAttentionUsed} -> ${flash[2]}` : (flash[1] ?? flash[2]);
+    if (level !== 'info' && level !== 'log' && level !== 'debug' && this.logLines.length < KEPT_LOG_LINES) this.logLines.push(`${level}: ${line}`);
   }
 
   /** What the GGUF says about itself and what llama.cpp will do with it. */
@@ -202,6 +238,7 @@ export class LlamaCppBackend implements Backend {
       model: this.options.modelFile,
       modelSha256: existsSync(this.modelPath) ? sha256File(this.modelPath) : undefined,
       ...this.facts,
+      flashAttention: { option: this.options.flashAttention, llamaCpp: this.flashAttentionUsed ?? 'not logged' },
       truncate: this.options.truncate ? { atMaxSeqLength: this.context?.tokenizer.maxLength, textsCut: this.truncated } : false,
       tokenizer: tokens ? { texts: tokens.texts, disagreeing: tokens.disagreeing, examples: tokens.examples, diagnosis: describeTokenAgreement(tokens) } : undefined,
       llamaCppLog: this.logLines.length ? [...this.logLines] : undefined,
