@@ -92,6 +92,7 @@ export class LlamaCppBackend implements Backend {
   private contextSize = 0;
   /** What llama.cpp's log said about flash attention (e.g. "auto -> enabled"). */
   private flashAttentionUsed: string | null = null;
+  private readonly listener = (level: string, line: string) => this.onLog(level, line);
 
   readonly name: string;
 
@@ -116,7 +117,7 @@ export class LlamaCppBackend implements Backend {
     const lib = this.lib ?? ((await import('node-llama-cpp')) as NodeLlamaCpp);
     this.lib = lib;
     try {
-      logListener = (level, line) => this.onLog(level, line);
+      logListener = this.listener;
       this.llama = await sharedLlama(lib, this.options.gpu);
       this.model = await this.llama.loadModel({
         modelPath: this.modelPath,
@@ -132,10 +133,11 @@ export class LlamaCppBackend implements Backend {
       });
       this.facts = this.describeModel(contextSize);
     } catch (error) {
-      logListener = null;
       throw new BackendError(this.name, `llama.cpp cannot load ${this.modelPath}: ${describeCause(error)}`, { cause: error });
     }
-    logListener = null;
+    // llama.cpp's log reaches JS through a queue: let what it said while loading arrive before the
+    // listener can move to another backend (it stays on this one until then).
+    await new Promise((resolve) => setTimeout(resolve, 50));
     this.tokens = new TokenAgreementAccumulator('llama.cpp', 'Hugging Face tokenizer');
   }
 
@@ -246,6 +248,7 @@ export class LlamaCppBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    if (logListener === this.listener) logListener = null;
     await this.embedding?.dispose();
     await this.model?.dispose();
     this.embedding = null;
