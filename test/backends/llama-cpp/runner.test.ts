@@ -46,6 +46,8 @@ describe.skipIf(!nodeLlamaCpp.present || !model.present || !gguf.present)(gguf.t
       expect(env.pooling).toEqual({ llamaCpp: 'mean', model: 'mean', matches: true });
       expect(env.nodeLlamaCpp).toBe('3.21.1');
       expect(env.tokenizer).toMatchObject({ texts: 1, disagreeing: 0, diagnosis: null });
+      // What llama.cpp's own log said it did with node-llama-cpp's default flash attention.
+      expect(env.flashAttention.llamaCpp).toMatch(/^auto -> (enabled|disabled)$/);
     }
   }, 120_000);
 
@@ -62,6 +64,28 @@ describe.skipIf(!nodeLlamaCpp.present || !model.present || !gguf.present)(gguf.t
     expect(t.diagnosis).toContain('llama.cpp tokenizes 2 of 3 texts differently from the Hugging Face tokenizer');
     expect(t.diagnosis).toContain('text 1 "한국어" at position 2');
   }, 120_000);
+
+  it("the 1e-4 is ggml's GELU: llama.cpp is far closer to the float64 model computed with ggml's fp16-table tanh GELU than to the erf one", async () => {
+    // README "What it found in llama.cpp". Flash attention off, so that its fp16 K/V stays out of it.
+    const texts = ['hello world', '2024', 'The quick brown fox jumps over the lazy dog.', 'Embeddings from two runtimes should agree.'];
+    const vectors = async (runtime: string, options: Record<string, unknown>) => {
+      const [backend] = createBackends([{ name: runtime, runtime, modelDir: MODEL_DIR, options }]);
+      const o = await embedWithBackend({ backend, modelDir: MODEL_DIR, texts, batchSize: 4, timeoutMs: 300_000, contexts: new ModelContexts() });
+      if (o.status !== 'ok') throw new Error(`${runtime}: ${o.status} ${o.reason}`);
+      return o.vectors.data;
+    };
+    const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+    const erf = await vectors('reference', {});
+    const ggml = await vectors('reference', { gelu: 'ggml-cpu' });
+    const llama = await vectors('llama-cpp', { threads: 1, flashAttention: false });
+    const toErf = maxAbs(llama, erf);
+    const toGgml = maxAbs(llama, ggml);
+    console.log(`llama.cpp f32 vs float64 erf GELU ${toErf.toExponential(3)}, vs ggml GELU ${toGgml.toExponential(3)}; ggml vs erf GELU ${maxAbs(ggml, erf).toExponential(3)}`);
+    // Measured 2.43e-4, 3.77e-5 and 2.50e-4.
+    expect(toErf).toBeGreaterThan(1e-4);
+    expect(maxAbs(ggml, erf)).toBeGreaterThan(1e-4);
+    expect(toGgml).toBeLessThan(toErf / 4);
+  }, 300_000);
 
   it('a text longer than the context is a named error, never cut silently', async () => {
     const o = await embed(['hello world', 'one two three four five six seven eight nine ten'], { contextSize: 8, truncate: false });
