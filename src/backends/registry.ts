@@ -10,6 +10,7 @@ import { withEmbeddingCapability } from './embedding-capability.js';
 import { RUNTIMES } from './runtimes.js';
 import { createFileBackend } from './file/runner.js';
 import { createHttpBackend } from './http/runner.js';
+import { createLlamaCppBackend } from './llama-cpp/runner.js';
 import { createOrtNodeBackend } from './onnxruntime-node/runner.js';
 import { createOpenVinoBackend } from './openvino/runner.js';
 import { createOrtWebBackend } from './onnxruntime-web/runner.js';
@@ -30,6 +31,7 @@ export const FACTORIES: Record<string, BackendFactory> = {
   http: createHttpBackend,
   'webgpu-browser': createWebGpuBackend,
   'sentence-transformers': createSentenceTransformersBackend,
+  'llama-cpp': createLlamaCppBackend,
   file: createFileBackend,
 };
 

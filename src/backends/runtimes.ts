@@ -7,6 +7,7 @@
  */
 import type { EmbeddingCapability } from './embedding-capability.js';
 import { HTTP_OPTION_KEYS } from './http/options.js';
+import { LLAMA_CPP_OPTION_KEYS } from './llama-cpp/options.js';
 import { OPENVINO_OPTION_KEYS, openVinoPrecision } from './openvino/options.js';
 import { ST_OPTION_KEYS, sentenceTransformersPrecision } from './sentence-transformers/options.js';
 import { WEBGPU_OPTION_KEYS } from './webgpu/options.js';
@@ -36,7 +37,7 @@ const HARNESS_APPLIES: EmbeddingCapability = { prompt: 'harness', truncateDim: '
 
 export const RUNTIMES: Record<string, RuntimeDescriptor> = {
   reference: {
-    optionKeys: [],
+    optionKeys: ['gelu'],
     defaultPrecision: () => 'fp64',
     description: 'float64 TypeScript BertModel from model.safetensors (BERT family only)',
     embedding: () => HARNESS_APPLIES,
@@ -87,6 +88,13 @@ export const RUNTIMES: Record<string, RuntimeDescriptor> = {
     defaultPrecision: sentenceTransformersPrecision,
     // encode(prompt_name=… or prompt="", truncate_dim=…) in the worker.
     embedding: () => ({ prompt: 'runtime', truncateDim: 'runtime' }),
+    tokenizer: 'runtime',
+  },
+  'llama-cpp': {
+    optionKeys: LLAMA_CPP_OPTION_KEYS,
+    description: "llama.cpp through node-llama-cpp on a GGUF file: its own tokenizer (checked against the harness's) and pooling; the harness applies the prompt, Normalize and truncateDim",
+    // The runner puts the prompt in front of each text and returns full vectors.
+    embedding: () => HARNESS_APPLIES,
     tokenizer: 'runtime',
   },
   file: {

@@ -94,6 +94,7 @@ export async function loadTokenizer(model: ModelInfo): Promise<TextTokenizer> {
     const alone = [...prefix, ...encodeIds(prompt, false).slice(0, room), ...suffix];
     promptLength = alone.length - (suffix.length > 0 ? 1 : 0);
   }
+  let vocabById: Map<number, string> | null = null;
   const className = typeof config?.tokenizer_class === 'string' ? config.tokenizer_class : tokenizer.constructor.name;
 
   return {
@@ -111,6 +112,11 @@ export async function loadTokenizer(model: ModelInfo): Promise<TextTokenizer> {
         fullLength: prefix.length + pieces.length + suffix.length,
         promptLength: Math.min(promptLength, ids.length),
       };
+    },
+    tokenText(id: number): string {
+      // get_vocab() is token -> id (added tokens included); inverted once, on the first diagnosis.
+      vocabById ??= new Map([...tokenizer.get_vocab()].map(([token, i]) => [i, token]));
+      return vocabById.get(id) ?? `<id ${id}>`;
     },
   };
 }

@@ -26,4 +26,6 @@ export interface TextTokenizer {
   /** The run's prompt text, prepended to every text before tokenizing (null: none). */
   readonly prompt: string | null;
   encode(text: string): EncodedText;
+  /** The vocabulary's text for a token id ("##ing", "[SEP]"), for diagnoses that name tokens. */
+  tokenText?(id: number): string;
 }

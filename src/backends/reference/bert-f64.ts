@@ -6,7 +6,7 @@
  */
 import { alibiSlopes, isCausal, positionKind, rotaryInvFreq, type BertConfig, type PositionKind } from '../../model/bert-config.js';
 import type { SafeTensor } from '../../model/safetensors.js';
-import { erf } from '../../numeric/erf.js';
+import { GELU_FORMS, geluOf, type GeluForm } from '../../numeric/gelu.js';
 
 interface Linear {
   w: Float64Array; // [out, in]
@@ -30,6 +30,9 @@ interface Layer {
 }
 
 
+/** transformers' ACT2FN names of the GELU forms the reference computes. */
+const HIDDEN_ACT_GELU: Record<string, GeluForm> = { gelu: 'erf', gelu_python: 'erf', gelu_new: 'tanh', gelu_pytorch_tanh: 'tanh' };
+
 /** position_embedding_type values the reference computes: a learned table, ALiBi biases, rotary q/k. */
 const SUPPORTED_POSITIONS: readonly string[] = ['absolute', 'alibi', 'rotary'] satisfies PositionKind[];
 export class BertFloat64 {
@@ -45,15 +48,20 @@ export class BertFloat64 {
   private readonly embNorm: LayerNorm;
   private readonly layers: Layer[] = [];
   readonly hidden: number;
+  private readonly gelu: (x: number) => number;
 
+  /** `gelu` overrides the config's form (the llama.cpp finding runs the model with ggml's CPU GELU). */
   constructor(
     private readonly config: BertConfig,
     tensors: Map<string, SafeTensor>,
+    options: { gelu?: GeluForm } = {},
   ) {
     const act = config.hidden_act;
-    if (act !== 'gelu' && act !== 'gelu_python') {
-      throw new Error(`hidden_act "${act}" is not supported by the reference (only erf GELU, "gelu")`);
+    const form = options.gelu ?? HIDDEN_ACT_GELU[act as string];
+    if (!form || !GELU_FORMS.includes(form)) {
+      throw new Error(`hidden_act "${act}" is not supported by the reference (only GELU: ${Object.keys(HIDDEN_ACT_GELU).map((a) => `"${a}"`).join(', ')})`);
     }
+    this.gelu = geluOf(form);
     // BERT's relative_key / relative_key_query variants would load and run silently wrong: refuse
     // everything but the position kinds this forward pass computes (positionKind).
     const positionType = config.position_embedding_type ?? 'absolute';
@@ -206,7 +214,8 @@ export class BertFloat64 {
 
     const inter = linear(attn, S, L.inter);
     probe?.('intermediate.dense', inter);
-    for (let i = 0; i < inter.length; i++) inter[i] = 0.5 * inter[i] * (1 + erf(inter[i] * Math.SQRT1_2));
+    const gelu = this.gelu;
+    for (let i = 0; i < inter.length; i++) inter[i] = gelu(inter[i]);
     probe?.('intermediate', inter);
     const out = linear(inter, S, L.out);
     probe?.('output.dense', out);

@@ -1,12 +1,13 @@
 /** `reference`: the float64 TypeScript BertModel — an oracle independent of ONNX Runtime. BERT family only. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BackendError, describeCause } from '../../errors.js';
+import { BackendError, describeCause, InputError } from '../../errors.js';
 import { realStart, type PaddedBatch } from '../../embed/batches.js';
 import { displayPath } from '../../io/display-path.js';
 import { sha256File } from '../../io/hash.js';
 import { readSafetensors } from '../../model/safetensors.js';
-import type { Availability, BackendContext, BackendFactory } from '../backend.js';
+import { GELU_FORMS, type GeluForm } from '../../numeric/gelu.js';
+import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
 import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
 import { BertFloat64 } from './bert-f64.js';
 import { loadModelInfo } from '../../model/model-folder.js';
@@ -23,6 +24,8 @@ export class ReferenceBackend extends HiddenStateBackend {
   constructor(
     name: string,
     private readonly modelDir: string,
+    /** Option `gelu`: compute another GELU form than the config's (an experiment, recorded in the environment). */
+    private readonly gelu: GeluForm | null = null,
   ) {
     super(name);
   }
@@ -45,7 +48,7 @@ export class ReferenceBackend extends HiddenStateBackend {
   protected async load(context: BackendContext): Promise<void> {
     this.weightsPath = join(context.model.dir, 'model.safetensors');
     try {
-      this.model = new BertFloat64(context.model.config, readSafetensors(this.weightsPath));
+      this.model = new BertFloat64(context.model.config, readSafetensors(this.weightsPath), this.gelu ? { gelu: this.gelu } : {});
       this.weightsHash = sha256File(this.weightsPath);
     } catch (error) {
       throw new BackendError(this.name, `cannot build the float64 BERT from ${this.weightsPath}: ${describeCause(error)}`, { cause: error });
@@ -81,8 +84,18 @@ export class ReferenceBackend extends HiddenStateBackend {
       precision: 'float64',
       weights: displayPath(this.weightsPath),
       weightsSha256: this.weightsHash,
+      ...(this.gelu ? { gelu: this.gelu } : {}),
     };
   }
 }
 
-export const createReferenceBackend: BackendFactory = (spec) => new ReferenceBackend(spec.name, spec.modelDir);
+function parseGelu(spec: BackendSpec): GeluForm | null {
+  const g = spec.options.gelu;
+  if (g === undefined) return null;
+  if (!GELU_FORMS.includes(g as GeluForm)) {
+    throw new InputError(`backend "${spec.name}": "gelu" must be one of ${GELU_FORMS.map((f) => `"${f}"`).join(', ')}, got ${JSON.stringify(g)}`);
+  }
+  return g as GeluForm;
+}
+
+export const createReferenceBackend: BackendFactory = (spec) => new ReferenceBackend(spec.name, spec.modelDir, parseGelu(spec));
