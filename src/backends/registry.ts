@@ -11,6 +11,7 @@ import { createHttpBackend } from './http/runner.js';
 import { createOrtNodeBackend } from './onnxruntime-node/runner.js';
 import { createOrtWebBackend } from './onnxruntime-web/runner.js';
 import { createReferenceBackend } from './reference/runner.js';
+import { OUTPUT_OPTION_KEYS } from './output-choice.js';
 import { ST_OPTION_KEYS, sentenceTransformersPrecision } from './sentence-transformers/options.js';
 import { createSentenceTransformersBackend } from './sentence-transformers/runner.js';
 import { createTransformersJsBackend } from './transformersjs/runner.js';
@@ -34,12 +35,12 @@ export const RUNTIMES: Record<string, RuntimeEntry> = {
   },
   'onnxruntime-node': {
     factory: createOrtNodeBackend,
-    optionKeys: ['device', 'model', 'threads', 'graphOptimizationLevel'],
+    optionKeys: ['device', 'model', 'threads', 'graphOptimizationLevel', ...OUTPUT_OPTION_KEYS],
     description: 'ONNX Runtime native binding, CPU or CUDA execution provider',
   },
   'onnxruntime-web': {
     factory: createOrtWebBackend,
-    optionKeys: ['model', 'threads', 'graphOptimizationLevel'],
+    optionKeys: ['model', 'threads', 'graphOptimizationLevel', ...OUTPUT_OPTION_KEYS],
     description: 'ONNX Runtime WebAssembly build (wasm execution provider, SIMD128) running in Node',
   },
   'transformers.js': {

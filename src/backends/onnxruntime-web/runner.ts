@@ -177,6 +177,10 @@ export class OrtWebBackend extends OrtSessionBackend<WebTensor> {
     return session as unknown as OrtSessionLike<WebTensor>;
   }
 
+  protected int32Tensor(data: Int32Array, dims: number[]): WebTensor {
+    return new this.ort!.Tensor('int32', data, dims);
+  }
+
   protected int64Tensor(data: BigInt64Array, dims: number[]): WebTensor {
     return new this.ort!.Tensor('int64', data, dims);
   }
