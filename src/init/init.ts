@@ -12,6 +12,7 @@ import { RUNTIMES } from '../backends/registry.js';
 import { DEFAULT_CONFIG_FILE, parseConfig, type Precision } from '../config/config.js';
 import { fmt } from '../numeric/format.js';
 import { InputError } from '../errors.js';
+import { chooseModelOutput } from '../backends/output-choice.js';
 import { inspectMachine, inspectModel, type MachineInspection, type ModelInspection, type OnnxVariant } from './inspect.js';
 
 export interface InitOptions {
@@ -165,21 +166,38 @@ export function planBackends(model: ModelInspection, machine: MachineInspection)
     );
   }
 
+  // Which output each file is compared on: a file whose outputs do not say is left out with the
+  // error that lists them; one chosen by shape gets its "output" key, so the config says it.
+  const outputKey = new Map<string, Record<string, unknown>>();
+  const onnxFiles: OnnxVariant[] = [];
   for (const v of model.onnx) {
-    backends.push(backendFor('onnxruntime-node', `cpu-${v.variant}`, v, { device: 'cpu', model: v.file }, "ONNX Runtime's native CPU provider"));
+    if (!v.outputs) {
+      onnxFiles.push(v);
+      continue;
+    }
+    try {
+      const chosen = chooseModelOutput(v.file, v.outputs, model.hiddenSize);
+      outputKey.set(v.file, chosen.by === 'shape' ? { output: chosen.name } : {});
+      onnxFiles.push(v);
+    } catch (error) {
+      notAdded.push(`${v.file}: ${error instanceof Error ? error.message.replace(`${v.file}: `, '') : String(error)}`);
+    }
+  }
+  for (const v of onnxFiles) {
+    backends.push(backendFor('onnxruntime-node', `cpu-${v.variant}`, v, { device: 'cpu', model: v.file, ...outputKey.get(v.file) }, "ONNX Runtime's native CPU provider"));
   }
   if (machine.cuda.available) {
-    for (const v of model.onnx) backends.push(backendFor('onnxruntime-node', `cuda-${v.variant}`, v, { device: 'cuda', model: v.file }, "ONNX Runtime's CUDA provider"));
-  } else if (model.onnx.length) {
+    for (const v of onnxFiles) backends.push(backendFor('onnxruntime-node', `cuda-${v.variant}`, v, { device: 'cuda', model: v.file, ...outputKey.get(v.file) }, "ONNX Runtime's CUDA provider"));
+  } else if (onnxFiles.length) {
     notAdded.push(`cuda-*: ${machine.cuda.reason}`);
   }
-  for (const v of model.onnx) {
+  for (const v of onnxFiles) {
     // The WebAssembly build has no fp16 arithmetic worth testing: it upcasts, slowly.
     if (v.precision === 'fp16') continue;
-    backends.push(backendFor('onnxruntime-web', `wasm-${v.variant}`, v, { model: v.file, threads: 1 }, "ONNX Runtime's WebAssembly build in Node (1 thread)"));
+    backends.push(backendFor('onnxruntime-web', `wasm-${v.variant}`, v, { model: v.file, threads: 1, ...outputKey.get(v.file) }, "ONNX Runtime's WebAssembly build in Node (1 thread)"));
   }
   if (machine.chromium.path) {
-    for (const v of model.onnx) {
+    for (const v of onnxFiles) {
       // Measured on the shipped model_mha.onnx: the default (JSEP) bundle rejects com.microsoft.MultiHeadAttention's
       // attention_bias ("Expect attention_bias shape"), and the native bundle's flash kernel is wrong on
       // adapters with subgroups under 8 (README). Neither is a first-run default; the user opts in.
@@ -192,13 +210,13 @@ export function planBackends(model: ModelInspection, machine: MachineInspection)
         continue;
       }
       backends.push(
-        backendFor('webgpu-browser', `webgpu-${v.variant}`, v, { model: v.file, bundle: 'default' }, `onnxruntime-web's WebGPU provider in headless Chromium (${machine.chromium.path})`),
+        backendFor('webgpu-browser', `webgpu-${v.variant}`, v, { model: v.file, bundle: 'default', ...outputKey.get(v.file) }, `onnxruntime-web's WebGPU provider in headless Chromium (${machine.chromium.path})`),
       );
     }
-  } else if (model.onnx.length) {
+  } else if (onnxFiles.length) {
     notAdded.push('webgpu-*: no Chromium or Google Chrome found (install one, or set PARITY_CHROMIUM to the browser binary, then run init again)');
   }
-  if (model.onnx.some((v) => v.file.endsWith('model.onnx'))) {
+  if (onnxFiles.some((v) => v.file.endsWith('model.onnx'))) {
     notAdded.push(
       'transformers.js: not added by default — it tokenizes, truncates and pools by itself, and 4.3.1 drops the final [SEP] of texts over max_seq_length tokens; ' +
         'to compare what a JS app ships, add {"name": "transformersjs-fp32", "runtime": "transformers.js", "dtype": "fp32", "precision": "fp32"}',

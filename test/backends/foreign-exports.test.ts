@@ -6,10 +6,12 @@
  * vectors within fp32 tolerance through onnxruntime-node, as parity's own model.onnx does.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { copyFileSync, cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackends } from '../../src/backends/registry.js';
+import { createBackends, RUNTIMES } from '../../src/backends/registry.js';
+import { initProject } from '../../src/init/init.js';
+import type { MachineInspection } from '../../src/init/inspect.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
 import { readGolden } from '../../src/golden/golden.js';
 import { ModelContexts } from '../../src/model/model-context.js';
@@ -22,6 +24,12 @@ const corpus = loadCorpus(FIXTURE.corpus);
 const golden = readGolden(FIXTURE.golden).vectors;
 const contexts = new ModelContexts();
 let out = '';
+const bareMachine: MachineInspection = {
+  chromium: { path: null, source: 'searched nothing (test)' },
+  python: { command: 'python3', source: 'PATH', ok: false, reason: 'not checked (test)' },
+  cuda: { available: false, reason: 'no NVIDIA GPU (test)' },
+  runtimes: Object.keys(RUNTIMES),
+};
 
 beforeAll(() => {
   if (!python.present) return;
@@ -77,4 +85,22 @@ describe.skipIf(!python.present)(python.title('exports parity did not make'), ()
     expect(environment.padding).toBe("every batch padded to the export's fixed sequence length 128");
     expect(worst(vectors)).toBeLessThanOrEqual(1);
   }, 60_000);
+
+  it('init writes "output" when the shapes chose it, and leaves out a file whose outputs do not say, with the listing', () => {
+    const dir = tempDir('parity-foreign-init-');
+    try {
+      const model = join(dir, 'model');
+      cpSync(FIXTURE.model, model, { recursive: true, filter: (src) => !src.includes(`${FIXTURE.model}/onnx`) || src === join(FIXTURE.model, 'onnx') });
+      copyFileSync(join(out, 'anonymous.onnx'), join(model, 'onnx', 'model.onnx'));
+      copyFileSync(join(out, 'hidden.onnx'), join(model, 'onnx', 'model_hidden.onnx'));
+      const r = initProject({ model, config: join(dir, 'parity.config.json'), machine: bareMachine });
+      const cpu = (r.config.backends as Record<string, unknown>[]).find((b) => b.name === 'cpu-fp32')!;
+      expect(cpu.output).toMatch(/\S/);
+      expect(cpu.model).toBe('onnx/model.onnx');
+      expect((r.config.backends as Record<string, unknown>[]).some((b) => String(b.model).includes('hidden'))).toBe(false);
+      expect(r.notAdded.find((n) => n.startsWith('onnx/model_hidden.onnx: cannot tell which output holds the embeddings'))).toMatch(/"outputKind": "token_embeddings"$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
