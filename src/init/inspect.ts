@@ -130,8 +130,9 @@ export function inspectModel(dir: string): ModelInspection {
     return { ...classifyOnnxFile(file), contribOps: facts?.contribOps ?? [], ...(facts ? { outputs: facts.outputs } : {}) };
   });
   if (!onnx.length) warnings.push(`no .onnx file in ${dir} or ${join(dir, 'onnx')}: only the Python and file backends can run it (export one with optimum-cli export onnx)`);
-  const tokenizer = existsSync(join(dir, 'tokenizer.json'));
-  if (!tokenizer) warnings.push(`no tokenizer.json in ${dir}: the harness tokenizes with it (save one with AutoTokenizer.from_pretrained(...).save_pretrained(dir))`);
+  // A BERT folder with vocab.txt + tokenizer_config.json tokenizes as BertTokenizer (wordpiece-json.ts).
+  const tokenizer = existsSync(join(dir, 'tokenizer.json')) || (existsSync(join(dir, 'vocab.txt')) && existsSync(join(dir, 'tokenizer_config.json')));
+  if (!tokenizer) warnings.push(`no tokenizer.json (nor a BERT vocab.txt + tokenizer_config.json) in ${dir}: the harness tokenizes with it (save one with AutoTokenizer.from_pretrained(...).save_pretrained(dir))`);
   const weights = ['model.safetensors', 'pytorch_model.bin'].find((f) => existsSync(join(dir, f))) ?? null;
   let pooling = 'mean';
   let normalize = true;
