@@ -57,12 +57,13 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
   program
     .command('init')
     .description('inspect a model folder and this machine, and write a parity.config.json for them (never overwrites one)')
-    .option('-m, --model <dir>', 'the model folder (default: the one Hugging Face folder with ONNX files found here)')
+    .option('-m, --model <dir|id>', 'the model folder, or a model id in the Hugging Face cache (default: the one Hugging Face folder with ONNX files found here)')
+    .option('--revision <rev>', 'branch, tag or commit of a model id (default: the cache\'s refs/main)')
     .option('--corpus <file>', 'your corpus (.jsonl of {"id","text"} or .txt); default: the example corpus, copied to parity/corpus.jsonl')
     .option('--golden-backend <name>', 'backend that makes the golden (default: pytorch-fp64, else reference for BERT, else cpu-fp32)')
     .option('-c, --config <file>', 'config file to write', 'parity.config.json')
     .action(async (opts) => {
-      const r = initProject({ model: opts.model, corpus: opts.corpus, goldenBackend: opts.goldenBackend, config: opts.config });
+      const r = initProject({ model: opts.model, revision: opts.revision, corpus: opts.corpus, goldenBackend: opts.goldenBackend, config: opts.config });
       io.stdout(r.text);
     });
 
@@ -157,7 +158,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .description('texts/s, tokens/s, batch latency and peak RSS per backend, beside a raw onnxruntime-node loop and transformers.js')
     .option('-c, --config <file>', 'config file', 'parity.config.json')
     .option('-b, --backend <name>', 'measure this backend (repeatable; default: the CPU ONNX backends)', collect)
-    .option('--model <dir>', 'model folder instead of the config\'s (e.g. fixtures/models/minilm-random)')
+    .option('--model <dir|id>', 'model folder (or model id in the Hugging Face cache) instead of the config\'s (e.g. fixtures/models/minilm-random)')
     .option('--corpus <file>', 'corpus instead of the config\'s')
     .option('--batch-size <n>', 'texts per batch (default: the config\'s)', (v) => Number(v))
     .option('--threads <n>', 'intra-op threads for every measurement (default: the runtime\'s)', (v) => Number(v))

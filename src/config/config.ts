@@ -10,6 +10,7 @@ import { RUNTIMES } from '../backends/registry.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { InputError } from '../errors.js';
 import { readJson } from '../io/read-json.js';
+import { resolveModelRef, type HubModel } from '../model/hub-cache.js';
 import type { EmbeddingChoices } from '../model/model-folder.js';
 import { parseExpectation, type Expectation } from './expectation.js';
 import { parseWatch, type WatchSpec } from '../evaluate/watch.js';
@@ -43,7 +44,10 @@ export interface BackendConfig extends BackendSpec {
 export interface ParityConfig {
   path: string;
   dir: string;
+  /** The model folder: the config's folder path, or the cache snapshot of its model id. */
   model: string;
+  /** When `model` is a model id: the id and the snapshot's revision (resolved in the local Hugging Face cache). */
+  hub: HubModel | null;
   corpus: string;
   golden: string;
   batchSize: number;
@@ -61,7 +65,7 @@ export interface ParityConfig {
 }
 
 export const DEFAULT_CONFIG_FILE = 'parity.config.json';
-const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'checks', 'promptName', 'truncateDim', 'watch', 'backends'];
+const TOP_KEYS = ['$schema', 'model', 'revision', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'checks', 'promptName', 'truncateDim', 'watch', 'backends'];
 const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect', 'downstream', 'batchInvariance', 'maxTokens'];
 const TOLERANCE_KEYS = ['atol', 'rtol', 'cosine', 'mismatchRatio'];
 
@@ -114,7 +118,8 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
   const dir = dirname(resolve(file));
   const obj = check.object(raw, '(top level)');
   check.keys(obj, TOP_KEYS, '');
-  const model = resolve(dir, check.string(obj, 'model', 'model'));
+  if (obj.revision !== undefined && (typeof obj.revision !== 'string' || obj.revision === '')) check.fail('revision', 'a branch, tag or commit of the model id in "model"', obj.revision);
+  const { dir: model, hub } = resolveModelRef(check.string(obj, 'model', 'model'), dir, obj.revision as string | undefined);
   const corpus = resolve(dir, check.string(obj, 'corpus', 'corpus'));
   const golden = resolve(dir, check.string(obj, 'golden', 'golden'));
   const batchSize = obj.batchSize === undefined ? 16 : check.number(obj.batchSize, 'batchSize', { min: 1, integer: true });
@@ -161,7 +166,7 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     const maxTokens = b.maxTokens as number | undefined;
     return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, embedding, ...(note ? { note } : {}), ...(expect ? { expect } : {}), ...(downstream ? { downstream } : {}), ...(batchInvariance ? { batchInvariance } : {}), ...(maxTokens !== undefined ? { maxTokens } : {}) };
   });
-  return { path: resolve(file), dir, model, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, checks: parseChecks(obj.checks, file), embedding, watch: parseWatch(obj.watch, file), backends };
+  return { path: resolve(file), dir, model, hub, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, checks: parseChecks(obj.checks, file), embedding, watch: parseWatch(obj.watch, file), backends };
 }
 
 export function loadConfig(file: string | undefined): ParityConfig {

@@ -13,11 +13,14 @@ import { DEFAULT_CONFIG_FILE, parseConfig, type Precision } from '../config/conf
 import { fmt } from '../numeric/format.js';
 import { InputError } from '../errors.js';
 import { chooseModelOutput } from '../backends/output-choice.js';
+import { resolveModelRef, type HubModel } from '../model/hub-cache.js';
 import { inspectMachine, inspectModel, type MachineInspection, type ModelInspection, type OnnxVariant } from './inspect.js';
 
 export interface InitOptions {
   /** The model folder (default: the one Hugging Face model folder found under the working directory). */
   model?: string;
+  /** A branch, tag or commit of the model id given as `model` (default: the cache's refs/main). */
+  revision?: string;
   /** The corpus (.jsonl or .txt); default: the shipped example copied to parity/corpus.jsonl. */
   corpus?: string;
   /** Which backend makes the golden (default: pytorch-fp64, else reference for BERT, else cpu-fp32). */
@@ -243,7 +246,8 @@ export function initProject(options: InitOptions = {}): InitResult {
     throw new InputError(`${configFile} already exists; parity init never overwrites a config (edit it, or pass --config OTHER.json)`);
   }
   let modelDir: string;
-  if (options.model) modelDir = resolve(options.model);
+  let hub: HubModel | null = null;
+  if (options.model) ({ dir: modelDir, hub } = resolveModelRef(options.model, process.cwd(), options.revision));
   else {
     const found = findModelFolders(process.cwd());
     if (found.length !== 1) {
@@ -280,7 +284,9 @@ export function initProject(options: InitOptions = {}): InitResult {
     }
   }
   const config = {
-    model: configPath(configDir, modelDir),
+    // A model id stays an id (resolved in the Hugging Face cache by every command), so the config travels.
+    model: hub ? hub.id : configPath(configDir, modelDir),
+    ...(hub && options.revision ? { revision: options.revision } : {}),
     corpus: configPath(configDir, corpus),
     golden: 'parity/golden.npy',
     batchSize: 16,

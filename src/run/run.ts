@@ -211,6 +211,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
               prompt: ctx.model.prompt,
               includePrompt: ctx.model.pooling.includePrompt,
               truncateDim: ctx.model.truncateDim,
+              ...(config.hub ? { hub: { id: config.hub.id, revision: config.hub.revision } } : {}),
             }
           : null,
         corpus: {
