@@ -21,6 +21,7 @@ import { renderBench, runBench } from './bench/bench.js';
 import { renderBisectTable } from './bisect/render.js';
 import { renderTerminal, wantsColor } from './report/terminal.js';
 import { runParity } from './run/run.js';
+import { DEFAULT_TARGETS, GGUF_TARGETS, ONNX_TARGETS, runExport } from './export/export.js';
 import { writeFileAtomic } from './io/atomic-write.js';
 import { join } from 'node:path';
 import { parityVersion } from './versions.js';
@@ -65,6 +66,23 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .action(async (opts) => {
       const r = initProject({ model: opts.model, revision: opts.revision, corpus: opts.corpus, goldenBackend: opts.goldenBackend, config: opts.config });
       io.stdout(r.text);
+    });
+
+  program
+    .command('export')
+    .description("make a checkpoint's ONNX files (model.safetensors or pytorch_model.bin, in the project's Python), each checked against PyTorch before it is kept")
+    .requiredOption('-m, --model <dir|id>', 'the model folder, or a model id in the Hugging Face cache')
+    .option('--revision <rev>', 'branch, tag or commit of a model id (default: the cache\'s refs/main)')
+    .option('--to <targets>', `comma-separated: ${[...ONNX_TARGETS, ...GGUF_TARGETS].join(', ')}`, DEFAULT_TARGETS.join(','))
+    .option('--force', 'replace existing files that differ, and rebuild even when manifest.json matches')
+    .action(async (opts) => {
+      const to = String(opts.to).split(',').map((t) => t.trim()).filter(Boolean);
+      const r = await runExport({ model: opts.model, revision: opts.revision, to, force: Boolean(opts.force), log: (line) => io.stdout(`${line}\n`) });
+      if (!r.upToDate) {
+        const kept = r.checks.filter((c) => c.outcome !== 'rejected');
+        io.stdout(`${r.verdict === 'pass' ? 'kept' : 'FAILED: kept'} ${kept.length} of ${r.checks.length} files in ${r.dir} (${kept.map((c) => `${c.file} ${c.outcome}`).join(', ') || 'none'})\n`);
+      }
+      exitCode = EXIT[r.verdict];
     });
 
   program

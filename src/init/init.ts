@@ -68,7 +68,7 @@ export const EXAMPLE_MODEL = join(PACKAGE_ROOT, 'fixtures', 'models', 'tiny-bert
  * weights alone is 2^-11 relative; measured max abs 2.1e-3 on the fixture, so atol 5e-3. Quantized
  * weights are not rounding at all: those are starting points to tighten after the first run.
  */
-function defaultTolerance(v: { precision: Precision; quantized: false | 8 | 4 }): { tolerance: PlannedBackend['tolerance']; why: string } {
+export function defaultTolerance(v: { precision: Precision; quantized: false | 8 | 4 }): { tolerance: PlannedBackend['tolerance']; why: string } {
   if (v.quantized === 8) {
     return {
       tolerance: { atol: 0.1, rtol: 0, cosine: 0.08 },
@@ -262,6 +262,13 @@ export function initProject(options: InitOptions = {}): InitResult {
   }
   const model = inspectModel(modelDir);
   const machine = options.machine ?? inspectMachine(configDir);
+  let exportCommand: string | null = null;
+  if (!model.onnx.length && model.weights) {
+    // The folder has weights but no runtime files: the command that makes them, then init again for their backends.
+    const ref = hub ? hub.id : relative(process.cwd(), modelDir) || '.';
+    exportCommand = `npx parity export --model ${ref}${hub && options.revision ? ` --revision ${options.revision}` : ''}`;
+    model.warnings.push(`it has ${model.weights}: make its ONNX files with \`${exportCommand}\`, then run init again (with --config OTHER.json) for their backends`);
+  }
   const { backends, notAdded } = planBackends(model, machine);
   if (!backends.length) {
     throw new InputError(`nothing in ${modelDir} can run here: ${[...model.warnings, ...notAdded].join('; ')}`);
@@ -304,7 +311,7 @@ export function initProject(options: InitOptions = {}): InitResult {
   }
 
   const cfgFlag = configFile === resolve(DEFAULT_CONFIG_FILE) ? '' : ` --config ${relative(process.cwd(), configFile)}`;
-  const next = [`npx parity golden --backend ${goldenBackend}${cfgFlag}`, `npx parity run${cfgFlag}`];
+  const next = [...(exportCommand ? [exportCommand] : []), `npx parity golden --backend ${goldenBackend}${cfgFlag}`, `npx parity run${cfgFlag}`];
   const text = renderInit({ configFile, model, machine, backends, notAdded, goldenBackend, corpus, copiedCorpus, next });
   return { configPath: configFile, config, goldenBackend, notAdded, copiedCorpus, model, machine, next, text };
 }

@@ -129,7 +129,8 @@ export function inspectModel(dir: string): ModelInspection {
     const facts = readOnnxFacts(join(dir, file));
     return { ...classifyOnnxFile(file), contribOps: facts?.contribOps ?? [], ...(facts ? { outputs: facts.outputs } : {}) };
   });
-  if (!onnx.length) warnings.push(`no .onnx file in ${dir} or ${join(dir, 'onnx')}: only the Python and file backends can run it (export one with optimum-cli export onnx)`);
+  // (init adds the exact `parity export` command when the folder has weights to export from)
+  if (!onnx.length) warnings.push(`no .onnx file in ${dir} or ${join(dir, 'onnx')}: only the Python and file backends can run it`);
   // A BERT folder with vocab.txt + tokenizer_config.json tokenizes as BertTokenizer (wordpiece-json.ts).
   const tokenizer = existsSync(join(dir, 'tokenizer.json')) || (existsSync(join(dir, 'vocab.txt')) && existsSync(join(dir, 'tokenizer_config.json')));
   if (!tokenizer) warnings.push(`no tokenizer.json (nor a BERT vocab.txt + tokenizer_config.json) in ${dir}: the harness tokenizes with it (save one with AutoTokenizer.from_pretrained(...).save_pretrained(dir))`);
