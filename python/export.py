@@ -112,7 +112,8 @@ def export_fp32(model, model_type: str, out: Path) -> None:
 
     wrapper = LastHiddenState(model).eval()
     if exporter == "torchscript":
-        ids = torch.tensor([[101, 7592, 2088, 102], [101, 2023, 102, 0]], dtype=torch.int64)
+        # Trace inputs inside any vocabulary (the values do not shape the graph); one padded position.
+        ids = torch.randint(5, model.config.vocab_size, (2, 4), generator=torch.Generator().manual_seed(1))
         mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]], dtype=torch.int64)
         dyn = {0: "batch_size", 1: "sequence_length"}
         with torch.no_grad():

@@ -37,13 +37,13 @@ beforeAll(() => {
   // 128: tiny-bert's max_seq_length, so every corpus text fits the fixed length.
   const r = spawnSync(VENV_PYTHON, [join(ROOT, 'test/support/make_foreign_exports.py'), FIXTURE.model, out, '--fixed-seq', '128'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`make_foreign_exports.py failed: ${r.stderr}`);
-}, 180_000);
+}, 600_000);
 afterAll(() => {
   if (out) rmSync(out, { recursive: true, force: true });
 });
 
-async function embed(file: string, options: Record<string, unknown> = {}) {
-  const [b] = createBackends([{ name: 'foreign', runtime: 'onnxruntime-node', modelDir: FIXTURE.model, options: { model: join(out, file), ...options } }]);
+async function embed(file: string, options: Record<string, unknown> = {}, runtime = 'onnxruntime-node') {
+  const [b] = createBackends([{ name: 'foreign', runtime, modelDir: FIXTURE.model, options: { model: join(out, file), ...options } }]);
   const ctx = await contexts.get(FIXTURE.model);
   try {
     await b.open({ model: ctx.model, tokenizer: ctx.tokenizer, batchSize: 16 });
@@ -84,7 +84,11 @@ describe.skipIf(!python.present)(python.title('exports parity did not make'), ()
     expect(environment.fixedSequenceLength).toBe(128);
     expect(environment.padding).toBe("every batch padded to the export's fixed sequence length 128");
     expect(worst(vectors)).toBeLessThanOrEqual(1);
-  }, 60_000);
+    // onnxruntime-web reads no file itself: the external data goes to it as bytes.
+    const web = await embed('fixed.onnx', {}, 'onnxruntime-web');
+    expect(web.environment.fixedSequenceLength).toBe(128);
+    expect(worst(web.vectors)).toBeLessThanOrEqual(1);
+  }, 120_000);
 
   it('init writes "output" when the shapes chose it, and leaves out a file whose outputs do not say, with the listing', () => {
     const dir = tempDir('parity-foreign-init-');

@@ -95,5 +95,14 @@ describe('the Hugging Face cache', () => {
     const report = JSON.parse(readFileSync(join(project, 'out', 'report.json'), 'utf8'));
     expect(report.model.hub).toEqual({ id: 'acme/tiny-bert', revision: MAIN });
     expect(report.backends[0].status).toBe('pass');
+
+    // A config naming an id the cache does not have: the cache's one line, exit 2.
+    writeFileSync(join(project, 'missing.json'), JSON.stringify({ model: 'acme/missing', corpus: 'corpus.jsonl', golden: 'golden.npy', backends: [{ name: 'reference', runtime: 'reference' }] }));
+    const missing = parity(['run', '--config', 'missing.json'], { cwd: project, env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      `parity: model "acme/missing" is no folder (${join(project, 'acme/missing')}) and not in the Hugging Face cache: no ${join(cache, 'models--acme--missing')} (cache ${cache}, from HF_HUB_CACHE); ` +
+        'download it with: hf download acme/missing (or set HF_HUB_CACHE / HF_HOME to the cache that has it)\n',
+    );
   }, 120_000);
 });
