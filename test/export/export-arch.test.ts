@@ -37,9 +37,9 @@ function project(source: string): string {
   return dir;
 }
 
-const slow = { timeout: 900_000 };
+const slow = { timeout: 1_800_000 };
 const cli = (args: string[], cwd: string) => {
-  const r = parity(args, { cwd, env, timeout: 600_000 });
+  const r = parity(args, { cwd, env, timeout: 1_200_000 });
   return { ...r, all: `${r.stdout}\n${r.stderr}` };
 };
 
