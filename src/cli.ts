@@ -27,6 +27,7 @@ import { isCrossFramework, runLayerBisect } from './bisect/layers.js';
 import { loadConfig, selectBackends } from './config/config.js';
 import { renderLayerBisectHtml, renderLayerBisectTable } from './bisect/layer-render.js';
 import { runParity } from './run/run.js';
+import { DEFAULT_TARGETS, GGUF_TARGETS, ONNX_TARGETS, runExport } from './export/export.js';
 import { writeFileAtomic } from './io/atomic-write.js';
 import { toJsonText } from './io/non-finite-json.js';
 import { join } from 'node:path';
@@ -64,13 +65,31 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
   program
     .command('init')
     .description('inspect a model folder and this machine, and write a parity.config.json for them (never overwrites one)')
-    .option('-m, --model <dir>', 'the model folder (default: the one Hugging Face folder with ONNX files found here)')
+    .option('-m, --model <dir|id>', 'the model folder, or a model id in the Hugging Face cache (default: the one Hugging Face folder with ONNX files found here)')
+    .option('--revision <rev>', 'branch, tag or commit of a model id (default: the cache\'s refs/main)')
     .option('--corpus <file>', 'your corpus (.jsonl of {"id","text"} or .txt); default: the example corpus, copied to parity/corpus.jsonl')
     .option('--golden-backend <name>', 'backend that makes the golden (default: pytorch-fp64, else reference for BERT, else cpu-fp32)')
     .option('-c, --config <file>', 'config file to write', 'parity.config.json')
     .action(async (opts) => {
-      const r = initProject({ model: opts.model, corpus: opts.corpus, goldenBackend: opts.goldenBackend, config: opts.config });
+      const r = initProject({ model: opts.model, revision: opts.revision, corpus: opts.corpus, goldenBackend: opts.goldenBackend, config: opts.config });
       io.stdout(r.text);
+    });
+
+  program
+    .command('export')
+    .description("make a checkpoint's ONNX files (model.safetensors or pytorch_model.bin, in the project's Python), each checked against PyTorch before it is kept")
+    .requiredOption('-m, --model <dir|id>', 'the model folder, or a model id in the Hugging Face cache')
+    .option('--revision <rev>', 'branch, tag or commit of a model id (default: the cache\'s refs/main)')
+    .option('--to <targets>', `comma-separated: ${[...ONNX_TARGETS, ...GGUF_TARGETS].join(', ')}`, DEFAULT_TARGETS.join(','))
+    .option('--force', 'replace existing files that differ, and rebuild even when manifest.json matches')
+    .action(async (opts) => {
+      const to = String(opts.to).split(',').map((t) => t.trim()).filter(Boolean);
+      const r = await runExport({ model: opts.model, revision: opts.revision, to, force: Boolean(opts.force), log: (line) => io.stdout(`${line}\n`) });
+      if (!r.upToDate) {
+        const kept = r.checks.filter((c) => c.outcome !== 'rejected');
+        io.stdout(`${r.verdict === 'pass' ? 'kept' : 'FAILED: kept'} ${kept.length} of ${r.checks.length} files in ${r.dir} (${kept.map((c) => `${c.file} ${c.outcome}`).join(', ') || 'none'})\n`);
+      }
+      exitCode = EXIT[r.verdict];
     });
 
   program
@@ -186,7 +205,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .description('texts/s, tokens/s, batch latency and peak RSS per backend, beside a raw onnxruntime-node loop and transformers.js')
     .option('-c, --config <file>', 'config file', 'parity.config.json')
     .option('-b, --backend <name>', 'measure this backend (repeatable; default: the CPU ONNX backends)', collect)
-    .option('--model <dir>', 'model folder instead of the config\'s (e.g. fixtures/models/minilm-random)')
+    .option('--model <dir|id>', 'model folder (or model id in the Hugging Face cache) instead of the config\'s (e.g. fixtures/models/minilm-random)')
     .option('--corpus <file>', 'corpus instead of the config\'s')
     .option('--batch-size <n>', 'texts per batch (default: the config\'s)', (v) => Number(v))
     .option('--threads <n>', 'intra-op threads for every measurement (default: the runtime\'s)', (v) => Number(v))

@@ -73,7 +73,8 @@ export abstract class HiddenStateBackend implements Backend {
           const acc = Float64Array.from({ length: dim }, (_, d) => hidden.data[b * dim + d]);
           finishVector(acc, spec, out!, row * width);
         } else {
-          const offset = (b * hidden.seq + realStart(batch, b)) * dim;
+          // hidden.seq, not batch.seq: an export with a fixed sequence length returns more positions.
+          const offset = (b * hidden.seq + realStart({ paddingSide: batch.paddingSide, seq: hidden.seq, lengths: batch.lengths }, b)) * dim;
           poolSequence(hidden.data, { offset, length: batch.lengths[b], promptLength: batch.promptLengths[b] }, dim, spec, out!, row * width);
         }
       });

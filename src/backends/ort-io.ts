@@ -1,8 +1,8 @@
 /**
  * What every ONNX Runtime flavour (native, wasm, WebGPU in a page, and `parity bisect`) does the same
- * way around an embedding-model export: feed the inputs the model declares from a padded batch, pick
- * the output to read, check its rank, and read the one session option they all take from the config
- * (graphOptimizationLevel). The runtimes differ only in their Tensor class and in how they run.
+ * way around an embedding-model export: feed the inputs the model declares from a padded batch (int64
+ * or int32, at the export's fixed sequence length if it has one), and read the one session option
+ * they all take from the config (graphOptimizationLevel). Which output to read: output-choice.ts. The runtimes differ only in their Tensor class and in how they run.
  */
 import type { PaddedBatch } from '../embed/batches.js';
 import { BackendError, InputError } from '../errors.js';
@@ -55,52 +55,49 @@ function unfeedable(name: string): string {
   return base;
 }
 
+/** An input as the runner feeds it: int64 (the usual export) or int32 (some exports declare it). */
+export interface FeedInput {
+  name: string;
+  int32: boolean;
+}
+
 /**
- * The single feeds builder: every input the model declares, [batch, seq] int64, from the padded
- * batch. Inputs it does not declare are not fed (token_type_ids is absent from MPNet, XLM-RoBERTa,
+ * The single feeds builder: every input the model declares, [batch, seq], from the padded batch.
+ * Inputs it does not declare are not fed (token_type_ids is absent from MPNet, XLM-RoBERTa,
  * DistilBERT, ModernBERT and decoder exports; position_ids is present in optimum's decoder exports).
+ * Given plain names every feed is int64; given FeedInputs, an int32 input gets an Int32Array.
  */
-export function modelFeeds<T>(backend: string, inputNames: readonly string[], batch: FeedSource, tensor: (data: BigInt64Array, dims: number[]) => T): Record<string, T> {
+export function modelFeeds<T>(backend: string, inputs: readonly string[], batch: FeedSource, tensor: (data: BigInt64Array, dims: number[]) => T): Record<string, T>;
+export function modelFeeds<T>(backend: string, inputs: readonly FeedInput[], batch: FeedSource, tensor: (data: BigInt64Array | Int32Array, dims: number[]) => T): Record<string, T>;
+export function modelFeeds<T>(
+  backend: string,
+  inputs: readonly (string | FeedInput)[],
+  batch: FeedSource,
+  tensor: (data: BigInt64Array & Int32Array, dims: number[]) => T,
+): Record<string, T> {
   const dims = [batch.batch, batch.seq];
   const feeds: Record<string, T> = {};
-  for (const name of inputNames) {
+  for (const input of inputs) {
+    const { name, int32 } = typeof input === 'string' ? { name: input, int32: false } : input;
     if (!(FEEDABLE_INPUTS as readonly string[]).includes(name)) throw new BackendError(backend, unfeedable(name));
-    feeds[name] = tensor(sourceOf(batch, name as FeedableInput), dims);
+    const data = sourceOf(batch, name as FeedableInput);
+    // Token ids, masks and positions are far below 2^31: the narrowing is exact.
+    feeds[name] = tensor((int32 ? Int32Array.from(data, Number) : data) as BigInt64Array & Int32Array, dims);
   }
   return feeds;
 }
 
-/** The output a runner reads: token vectors (pooled by the harness) or a sentence vector pooled by the model. */
-export interface ModelOutput {
-  name: string;
-  /**
-   * "tokens": [batch, seq, hidden] (last_hidden_state, token_embeddings); "sentence": [batch, dim],
-   * the model's own pooling (sentence_embedding); "auto": a single unnamed output, told by its rank.
-   */
-  kind: 'tokens' | 'sentence' | 'auto';
-}
-
 /**
- * last_hidden_state, else token_embeddings (sentence-transformers / optimum exports with the head),
- * else sentence_embedding, else the only output. Token vectors are preferred because then pooling is
- * the harness's, identical for every backend.
+ * The sequence length an export fixes (a number in the second dim of every [batch, seq] input it
+ * declares), or null when it is dynamic. Such an export is fed batches padded to that length.
  */
-export function selectModelOutput(backend: string, outputNames: readonly string[]): ModelOutput {
-  for (const name of ['last_hidden_state', 'token_embeddings']) if (outputNames.includes(name)) return { name, kind: 'tokens' };
-  if (outputNames.includes('sentence_embedding')) return { name: 'sentence_embedding', kind: 'sentence' };
-  if (outputNames.length === 1) return { name: outputNames[0], kind: 'auto' };
-  throw new BackendError(
-    backend,
-    `the model has outputs ${outputNames.map((n) => `"${n}"`).join(', ')} and none is last_hidden_state, token_embeddings or sentence_embedding`,
-  );
+export function fixedSequenceLength(backend: string, inputs: readonly { name: string; shape: readonly (number | string | null)[] | null }[]): number | null {
+  const fixed = new Set<number>();
+  for (const input of inputs) {
+    const d = input.shape?.[1];
+    if (typeof d === 'number' && d > 0) fixed.add(d);
+  }
+  if (fixed.size > 1) throw new BackendError(backend, `the model's inputs fix different sequence lengths (${[...fixed].join(', ')}); parity pads every input to one length`);
+  return fixed.size ? [...fixed][0] : null;
 }
 
-/** Checks the output's rank against its kind; true when it holds token vectors ([batch, seq, hidden]). */
-export function checkOutputDims(backend: string, output: ModelOutput, dims: readonly number[]): boolean {
-  const tokens = output.kind === 'tokens' || (output.kind === 'auto' && dims.length === 3);
-  const want = tokens ? 3 : 2;
-  if (dims.length !== want) {
-    throw new BackendError(backend, `output "${output.name}" has dims [${dims}], expected ${tokens ? '[batch, seq, hidden]' : '[batch, dim]'}`);
-  }
-  return tokens;
-}

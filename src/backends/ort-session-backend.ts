@@ -1,19 +1,21 @@
 /**
  * The part the two in-process ONNX Runtime backends (onnxruntime-node, onnxruntime-web) share: a
- * model file in the model folder, an InferenceSession, feeds from the one feeds builder, the output
- * chosen by name, its rank checked, release on close. A subclass says how its runtime loads, how it
+ * model file in the model folder (its external data beside it), an InferenceSession, feeds from the
+ * one feeds builder (int32 where the file declares it, padded to a fixed sequence length where it has
+ * one), the output chosen by output-choice.ts from the session's metadata, its rank checked, release on close. A subclass says how its runtime loads, how it
  * creates a session, and which output element types it can read; so the two differ only in the
  * runtime that runs the graph.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { PaddedBatch } from '../embed/batches.js';
+import { padBatchTo, type PaddedBatch } from '../embed/batches.js';
 import { BackendError, describeCause } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
 import { sha256File } from '../io/hash.js';
 import type { Availability, BackendContext, BackendSpec } from './backend.js';
 import { HiddenStateBackend, type HiddenState } from './hidden-state-backend.js';
-import { checkOutputDims, modelFeeds, selectModelOutput, type GraphOptimizationLevel, type ModelOutput } from './ort-io.js';
+import { fixedSequenceLength, modelFeeds, type FeedInput, type GraphOptimizationLevel } from './ort-io.js';
+import { checkOutputDims, chooseModelOutput, formatShape, parseOutputChoice, type DeclaredValue, type ModelOutput, type OutputChoice } from './output-choice.js';
 
 /** What both runtimes' Tensor and InferenceSession look like to this class. */
 export interface OrtTensorLike {
@@ -22,9 +24,19 @@ export interface OrtTensorLike {
   data: unknown;
 }
 
+/** onnxruntime-common's InferenceSession.ValueMetadata (1.22+). */
+export interface OrtValueMetadata {
+  name: string;
+  isTensor: boolean;
+  type?: string;
+  shape?: readonly (number | string)[];
+}
+
 export interface OrtSessionLike<T> {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  readonly inputMetadata?: readonly OrtValueMetadata[];
+  readonly outputMetadata?: readonly OrtValueMetadata[];
   run(feeds: Record<string, T>, fetches: string[]): Promise<Record<string, OrtTensorLike>>;
   release(): Promise<void>;
 }
@@ -34,6 +46,12 @@ export abstract class OrtSessionBackend<T> extends HiddenStateBackend {
   protected readonly modelPath: string;
   protected modelHash = '';
   protected output: ModelOutput | null = null;
+  protected readonly outputChoice: OutputChoice;
+  protected feedInputs: FeedInput[] = [];
+  /** The export's fixed sequence length (every batch is padded to it), or null when dynamic. */
+  protected fixedSeq: number | null = null;
+  /** Each input as the file declares it ("input_ids int32 [batch, 128]"), for the report. */
+  private declaredInputs: string[] = [];
   protected lastOutputType = '';
   /** Whether the last batch came back pooled by the model (sentence vectors) rather than as token vectors. */
   protected lastPooledByModel: boolean | null = null;
@@ -49,6 +67,7 @@ export abstract class OrtSessionBackend<T> extends HiddenStateBackend {
   ) {
     super(spec.name);
     this.modelPath = resolve(spec.modelDir, modelFile);
+    this.outputChoice = parseOutputChoice(spec);
   }
 
   /** Whether the runtime itself loads here (the model file is checked before). */
@@ -57,6 +76,8 @@ export abstract class OrtSessionBackend<T> extends HiddenStateBackend {
   protected abstract createSession(): Promise<OrtSessionLike<T>>;
   /** An int64 tensor of this runtime. */
   protected abstract int64Tensor(data: BigInt64Array, dims: number[]): T;
+  /** An int32 tensor of this runtime (for exports that declare int32 inputs). */
+  protected abstract int32Tensor(data: Int32Array, dims: number[]): T;
   /** The output's values as numbers (decoding fp16 bits where needed); throw for a type it cannot read. */
   protected abstract outputValues(out: OrtTensorLike): ArrayLike<number>;
 
@@ -65,18 +86,41 @@ export abstract class OrtSessionBackend<T> extends HiddenStateBackend {
     return this.runtimeAvailability();
   }
 
-  protected async load(_context: BackendContext): Promise<void> {
+  protected async load(context: BackendContext): Promise<void> {
     const session = await this.createSession();
     this.session = session;
     this.modelHash = sha256File(this.modelPath);
-    this.output = selectModelOutput(this.name, session.outputNames);
+    const declared = (names: readonly string[], meta: readonly OrtValueMetadata[] | undefined): DeclaredValue[] =>
+      names.map((name) => {
+        const m = meta?.find((v) => v.name === name);
+        return { name, type: m?.type, shape: m?.isTensor && m.shape ? [...m.shape] : null };
+      });
+    const inputs = declared(session.inputNames, session.inputMetadata);
+    const hidden = typeof context.model.config.hidden_size === 'number' ? context.model.config.hidden_size : null;
+    this.output = chooseModelOutput(this.name, declared(session.outputNames, session.outputMetadata), hidden, this.outputChoice);
+    this.feedInputs = inputs.map((i) => ({ name: i.name, int32: i.type === 'int32' }));
+    this.fixedSeq = fixedSequenceLength(this.name, inputs);
+    this.declaredInputs = inputs.map((i) => `${i.name} ${i.type ?? '?'} ${formatShape(i.shape)}`);
   }
 
-  protected async forward(batch: PaddedBatch): Promise<HiddenState> {
+
+  protected async forward(padded: PaddedBatch): Promise<HiddenState> {
     const session = this.session;
     const output = this.output;
     if (!session || !output) throw new BackendError(this.name, 'forward() before the session was created');
-    const feeds = modelFeeds(this.name, session.inputNames, batch, (data, dims) => this.int64Tensor(data, dims));
+    let batch = padded;
+    if (this.fixedSeq !== null) {
+      if (padded.seq > this.fixedSeq) {
+        throw new BackendError(
+          this.name,
+          `a batch needs ${padded.seq} positions but the export fixes its sequence length at ${this.fixedSeq}; export it with a dynamic sequence axis, or give this backend "maxTokens": ${this.fixedSeq} and a corpus of shorter texts`,
+        );
+      }
+      batch = padBatchTo(padded, this.fixedSeq, this.context!.tokenizer.padId);
+    }
+    const feeds = modelFeeds(this.name, this.feedInputs, batch, (data, dims) =>
+      data instanceof Int32Array ? this.int32Tensor(data, dims) : this.int64Tensor(data, dims),
+    );
     let result;
     try {
       result = await session.run(feeds, [output.name]);
@@ -99,7 +143,12 @@ export abstract class OrtSessionBackend<T> extends HiddenStateBackend {
       model: displayPath(this.modelPath),
       modelSha256: this.modelHash,
       inputs: this.session ? [...this.session.inputNames] : null,
+      inputTypes: this.session ? this.declaredInputs : null,
+      // An export with a fixed sequence length is fed every batch padded to it: said, as it costs time.
+      fixedSequenceLength: this.fixedSeq,
+      ...(this.fixedSeq !== null ? { padding: `every batch padded to the export's fixed sequence length ${this.fixedSeq}` } : {}),
       output: this.output?.name ?? '',
+      outputChosenBy: this.output?.by ?? null,
       outputType: this.lastOutputType,
       pooledByModel: this.lastPooledByModel,
     };

@@ -8,6 +8,7 @@
 import type { EmbeddingCapability } from './embedding-capability.js';
 import { HTTP_OPTION_KEYS } from './http/options.js';
 import { LLAMA_CPP_OPTION_KEYS } from './llama-cpp/options.js';
+import { OUTPUT_OPTION_KEYS } from './output-choice.js';
 import { OPENVINO_OPTION_KEYS, openVinoPrecision } from './openvino/options.js';
 import { ST_OPTION_KEYS, sentenceTransformersPrecision } from './sentence-transformers/options.js';
 import { WEBGPU_OPTION_KEYS } from './webgpu/options.js';
@@ -44,13 +45,13 @@ export const RUNTIMES: Record<string, RuntimeDescriptor> = {
     tokenizer: 'harness',
   },
   'onnxruntime-node': {
-    optionKeys: ['device', 'model', 'threads', 'graphOptimizationLevel'],
+    optionKeys: ['device', 'model', 'threads', 'graphOptimizationLevel', ...OUTPUT_OPTION_KEYS],
     description: 'ONNX Runtime native binding, CPU or CUDA execution provider',
     embedding: () => HARNESS_APPLIES,
     tokenizer: 'harness',
   },
   'onnxruntime-web': {
-    optionKeys: ['model', 'threads', 'graphOptimizationLevel'],
+    optionKeys: ['model', 'threads', 'graphOptimizationLevel', ...OUTPUT_OPTION_KEYS],
     description: 'ONNX Runtime WebAssembly build (wasm execution provider, SIMD128) running in Node',
     embedding: () => HARNESS_APPLIES,
     tokenizer: 'harness',

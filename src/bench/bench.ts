@@ -10,7 +10,8 @@
  *   ratioVsTransformersJs       = texts/s ÷ transformers.js feature-extraction pipeline (ONNX backends)
  *   ratioVsSentenceTransformers = texts/s ÷ sentence-transformers model.encode (every row)
  */
-import { fork, spawn } from 'node:child_process';
+import { resolveModelRef } from '../model/hub-cache.js';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { packagePath } from '../package-root.js';
@@ -123,7 +124,7 @@ interface Row {
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const config = loadConfig(options.config);
-  const modelDir = options.model ? resolve(options.model) : config.model;
+  const modelDir = options.model ? resolveModelRef(options.model, process.cwd()).dir : config.model;
   const model = loadModelInfo(modelDir);
   const batchSize = options.batchSize ?? config.batchSize;
   const repeats = options.repeats ?? 3;

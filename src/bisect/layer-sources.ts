@@ -14,7 +14,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BackendSpec } from '../backends/backend.js';
 import { parseOrtNodeOptions } from '../backends/onnxruntime-node/runner.js';
 import { BertFloat64 } from '../backends/reference/bert-f64.js';
@@ -25,6 +24,7 @@ import { loadModelInfo } from '../model/model-folder.js';
 import { readSafetensors } from '../model/safetensors.js';
 import { parseNpyHeader } from '../npy/npy.js';
 import { findPython, PYTHON_SETUP_HINT } from '../python/interpreter.js';
+import { packagePath } from '../package-root.js';
 import { decodeModel, graphInfo, markAllOutputsInModel } from '../onnx/onnx-graph.js';
 import { tensorValues } from './tensor-compare.js';
 
@@ -167,7 +167,7 @@ function pytorchSource(spec: BackendSpec): LayerSource {
       try {
         const request = join(dir, 'request.json');
         writeFileSync(request, JSON.stringify({ modelDir: spec.modelDir, device: options.device, dtype: options.dtype, attention: options.attention ?? null, sequences }));
-        const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'python', 'layer_dump.py');
+        const script = packagePath('python', 'layer_dump.py');
         const r = spawnSync(python.command, [script, request, join(dir, 'out')], { encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' }, maxBuffer: 64 << 20 });
         if (r.error || r.status !== 0) {
           const tail = (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ');

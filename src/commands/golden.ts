@@ -58,7 +58,12 @@ export async function makeGolden(options: GoldenOptions): Promise<{ path: string
     dtype,
     shape: [v.rows, v.dim],
     corpus: { path: displayPath(corpus.path), sha256: corpus.sha256, count: corpus.texts.length, ids: corpus.ids },
-    model: { dir: displayPath(spec.modelDir), files: modelFileHashes(spec.modelDir) },
+    model: {
+      dir: displayPath(spec.modelDir),
+      files: modelFileHashes(spec.modelDir),
+      // The config's model id, unless this backend loads another folder.
+      ...(config.hub && spec.modelDir === config.model ? { hub: { id: config.hub.id, revision: config.hub.revision } } : {}),
+    },
     backend: { name: spec.name, runtime: spec.runtime, environment: outcome.environment },
     // Runtimes that tokenize for themselves (sentence-transformers, transformers.js) say which tokenizer ran.
     tokenizer: typeof outcome.environment.tokenizer === 'string' ? outcome.environment.tokenizer : ctx.tokenizer.description,

@@ -10,6 +10,7 @@ import { RUNTIMES } from '../backends/runtimes.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../compare/tolerance.js';
 import { InputError } from '../errors.js';
 import { readJson } from '../io/read-json.js';
+import { looksLikeModelId, resolveModelRef, type HubModel } from '../model/hub-cache.js';
 import type { EmbeddingChoices } from '../model/model-folder.js';
 import { parseExpectation, type Expectation } from './expectation.js';
 import { parseWatch, type WatchSpec } from './watch.js';
@@ -45,7 +46,10 @@ export interface BackendConfig extends BackendSpec {
 export interface ParityConfig {
   path: string;
   dir: string;
+  /** The model folder: the config's folder path, or the cache snapshot of its model id. */
   model: string;
+  /** When `model` is a model id: the id and the snapshot's revision (resolved in the local Hugging Face cache). */
+  hub: HubModel | null;
   corpus: string;
   golden: string;
   batchSize: number;
@@ -63,7 +67,7 @@ export interface ParityConfig {
 }
 
 export const DEFAULT_CONFIG_FILE = 'parity.config.json';
-const TOP_KEYS = ['$schema', 'model', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'checks', 'promptName', 'truncateDim', 'watch', 'backends'];
+const TOP_KEYS = ['$schema', 'model', 'revision', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'checks', 'promptName', 'truncateDim', 'watch', 'backends'];
 const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect', 'downstream', 'batchInvariance', 'drift', 'maxTokens'];
 const TOLERANCE_KEYS = ['atol', 'rtol', 'cosine', 'mismatchRatio'];
 
@@ -116,7 +120,12 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
   const dir = dirname(resolve(file));
   const obj = check.object(raw, '(top level)');
   check.keys(obj, TOP_KEYS, '');
-  const model = resolve(dir, check.string(obj, 'model', 'model'));
+  if (obj.revision !== undefined && (typeof obj.revision !== 'string' || obj.revision === '')) check.fail('revision', 'a branch, tag or commit of the model id in "model"', obj.revision);
+  const modelRef = check.string(obj, 'model', 'model');
+  const revision = obj.revision as string | undefined;
+  // A model id missing from the cache is an error once the config is loaded to be used (loadConfig),
+  // not here: parsing alone (init's check, tests) needs no model on disk.
+  const { dir: model, hub } = resolveConfigModel(modelRef, dir, revision);
   const corpus = resolve(dir, check.string(obj, 'corpus', 'corpus'));
   const golden = resolve(dir, check.string(obj, 'golden', 'golden'));
   const batchSize = obj.batchSize === undefined ? 16 : check.number(obj.batchSize, 'batchSize', { min: 1, integer: true });
@@ -164,7 +173,7 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     const maxTokens = b.maxTokens as number | undefined;
     return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, embedding, ...(note ? { note } : {}), ...(expect ? { expect } : {}), ...(downstream ? { downstream } : {}), ...(batchInvariance ? { batchInvariance } : {}), ...(drift ? { drift } : {}), ...(maxTokens !== undefined ? { maxTokens } : {}) };
   });
-  return { path: resolve(file), dir, model, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, checks: parseChecks(obj.checks, file), embedding, watch: parseWatch(obj.watch, file), backends };
+  return { path: resolve(file), dir, model, hub, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, checks: parseChecks(obj.checks, file), embedding, watch: parseWatch(obj.watch, file), backends };
 }
 
 export function loadConfig(file: string | undefined): ParityConfig {
@@ -176,7 +185,22 @@ export function loadConfig(file: string | undefined): ParityConfig {
         : `no ${DEFAULT_CONFIG_FILE} in ${dirname(path)}; run \`npx parity init\` to write one for your model (or pass --config FILE)`,
     );
   }
-  return parseConfig(readJson(path, 'config'), path);
+  const raw = readJson<Record<string, unknown>>(path, 'config');
+  const config = parseConfig(raw, path);
+  // The model is neither a folder nor in the cache: the cache's one line (where it looked, how to download).
+  if (!existsSync(config.model) && typeof raw.model === 'string' && looksLikeModelId(raw.model)) resolveModelRef(raw.model, config.dir);
+  return config;
+}
+
+/** The folder, or the cache snapshot of a model id; a missing one stays a folder path (see loadConfig). */
+function resolveConfigModel(ref: string, dir: string, revision: string | undefined): ReturnType<typeof resolveModelRef> {
+  if (revision !== undefined) return resolveModelRef(ref, dir, revision);
+  try {
+    return resolveModelRef(ref, dir);
+  } catch (error) {
+    if (error instanceof InputError) return { dir: resolve(dir, ref), hub: null };
+    throw error;
+  }
 }
 
 /** Picks the named backends, in the order asked; unknown names are one error listing the known ones. */

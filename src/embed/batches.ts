@@ -78,6 +78,29 @@ export function batchLengths(lengths: readonly number[], blockTexts: number, bat
   return out;
 }
 
+/**
+ * The same batch padded to `seq` positions, for an export whose sequence length is fixed: real
+ * tokens stay on the batch's padding side, the new positions are padding (pad id, mask 0, position 1).
+ */
+export function padBatchTo(batch: PaddedBatch, seq: number, padId: number): PaddedBatch {
+  if (seq === batch.seq) return batch;
+  if (seq < batch.seq) throw new RangeError(`cannot pad a batch of ${batch.seq} positions to ${seq}`);
+  const n = batch.batch;
+  const inputIds = new BigInt64Array(n * seq).fill(BigInt(padId));
+  const attentionMask = new BigInt64Array(n * seq);
+  const tokenTypeIds = new BigInt64Array(n * seq);
+  const positionIds = new BigInt64Array(n * seq).fill(1n);
+  for (let b = 0; b < n; b++) {
+    const len = batch.lengths[b];
+    const from = b * batch.seq + realStart(batch, b);
+    const to = b * seq + realStart({ paddingSide: batch.paddingSide, seq, lengths: batch.lengths }, b);
+    for (const [dst, src] of [[inputIds, batch.inputIds], [attentionMask, batch.attentionMask], [tokenTypeIds, batch.tokenTypeIds], [positionIds, batch.positionIds]] as const) {
+      dst.set(src.subarray(from, from + len), to);
+    }
+  }
+  return { ...batch, seq, inputIds, attentionMask, tokenTypeIds, positionIds };
+}
+
 /** Real tokens / padded tokens over all batches: 1 means no padding at all. */
 export function paddingEfficiency(batches: readonly PaddedBatch[]): number {
   let real = 0;

@@ -18,7 +18,8 @@ export interface GoldenMeta {
   dtype: string;
   shape: [number, number];
   corpus: { path: string; sha256: string; count: number; ids: string[] };
-  model: { dir: string; files: Record<string, string> };
+  /** hub: the model id and snapshot revision, when the config named a model id. */
+  model: { dir: string; files: Record<string, string>; hub?: { id: string; revision: string } };
   backend: { name: string; runtime: string; environment: Record<string, unknown> };
   tokenizer: string;
   pooling: string;

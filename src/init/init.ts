@@ -11,11 +11,15 @@ import { packagePath } from '../package-root.js';
 import { DEFAULT_CONFIG_FILE, parseConfig, type Precision } from '../config/config.js';
 import { fmt } from '../numeric/format.js';
 import { InputError } from '../errors.js';
+import { chooseModelOutput } from '../backends/output-choice.js';
+import { resolveModelRef, type HubModel } from '../model/hub-cache.js';
 import { inspectMachine, inspectModel, type MachineInspection, type ModelInspection, type OnnxVariant } from './inspect.js';
 
 export interface InitOptions {
   /** The model folder (default: the one Hugging Face model folder found under the working directory). */
   model?: string;
+  /** A branch, tag or commit of the model id given as `model` (default: the cache's refs/main). */
+  revision?: string;
   /** The corpus (.jsonl or .txt); default: the shipped example copied to parity/corpus.jsonl. */
   corpus?: string;
   /** Which backend makes the golden (default: pytorch-fp64, else reference for BERT, else cpu-fp32). */
@@ -62,7 +66,7 @@ export const EXAMPLE_MODEL = packagePath('fixtures', 'models', 'tiny-bert');
  * weights alone is 2^-11 relative; measured max abs 2.1e-3 on the fixture, so atol 5e-3. Quantized
  * weights are not rounding at all: those are starting points to tighten after the first run.
  */
-function defaultTolerance(v: { precision: Precision; quantized: false | 8 | 4 }): { tolerance: PlannedBackend['tolerance']; why: string } {
+export function defaultTolerance(v: { precision: Precision; quantized: false | 8 | 4 }): { tolerance: PlannedBackend['tolerance']; why: string } {
   if (v.quantized === 8) {
     return {
       tolerance: { atol: 0.1, rtol: 0, cosine: 0.08 },
@@ -159,21 +163,38 @@ export function planBackends(model: ModelInspection, machine: MachineInspection)
     );
   }
 
+  // Which output each file is compared on: a file whose outputs do not say is left out with the
+  // error that lists them; one chosen by shape gets its "output" key, so the config says it.
+  const outputKey = new Map<string, Record<string, unknown>>();
+  const onnxFiles: OnnxVariant[] = [];
   for (const v of model.onnx) {
-    backends.push(backendFor('onnxruntime-node', `cpu-${v.variant}`, v, { device: 'cpu', model: v.file }, "ONNX Runtime's native CPU provider"));
+    if (!v.outputs) {
+      onnxFiles.push(v);
+      continue;
+    }
+    try {
+      const chosen = chooseModelOutput(v.file, v.outputs, model.hiddenSize);
+      outputKey.set(v.file, chosen.by === 'shape' ? { output: chosen.name } : {});
+      onnxFiles.push(v);
+    } catch (error) {
+      notAdded.push(`${v.file}: ${error instanceof Error ? error.message.replace(`${v.file}: `, '') : String(error)}`);
+    }
+  }
+  for (const v of onnxFiles) {
+    backends.push(backendFor('onnxruntime-node', `cpu-${v.variant}`, v, { device: 'cpu', model: v.file, ...outputKey.get(v.file) }, "ONNX Runtime's native CPU provider"));
   }
   if (machine.cuda.available) {
-    for (const v of model.onnx) backends.push(backendFor('onnxruntime-node', `cuda-${v.variant}`, v, { device: 'cuda', model: v.file }, "ONNX Runtime's CUDA provider"));
-  } else if (model.onnx.length) {
+    for (const v of onnxFiles) backends.push(backendFor('onnxruntime-node', `cuda-${v.variant}`, v, { device: 'cuda', model: v.file, ...outputKey.get(v.file) }, "ONNX Runtime's CUDA provider"));
+  } else if (onnxFiles.length) {
     notAdded.push(`cuda-*: ${machine.cuda.reason}`);
   }
-  for (const v of model.onnx) {
+  for (const v of onnxFiles) {
     // The WebAssembly build has no fp16 arithmetic worth testing: it upcasts, slowly.
     if (v.precision === 'fp16') continue;
-    backends.push(backendFor('onnxruntime-web', `wasm-${v.variant}`, v, { model: v.file, threads: 1 }, "ONNX Runtime's WebAssembly build in Node (1 thread)"));
+    backends.push(backendFor('onnxruntime-web', `wasm-${v.variant}`, v, { model: v.file, threads: 1, ...outputKey.get(v.file) }, "ONNX Runtime's WebAssembly build in Node (1 thread)"));
   }
   if (machine.chromium.path) {
-    for (const v of model.onnx) {
+    for (const v of onnxFiles) {
       // Measured on the shipped model_mha.onnx: the default (JSEP) bundle rejects com.microsoft.MultiHeadAttention's
       // attention_bias ("Expect attention_bias shape"), and the native bundle's flash kernel is wrong on
       // adapters with subgroups under 8 (README). Neither is a first-run default; the user opts in.
@@ -186,13 +207,13 @@ export function planBackends(model: ModelInspection, machine: MachineInspection)
         continue;
       }
       backends.push(
-        backendFor('webgpu-browser', `webgpu-${v.variant}`, v, { model: v.file, bundle: 'default' }, `onnxruntime-web's WebGPU provider in headless Chromium (${machine.chromium.path})`),
+        backendFor('webgpu-browser', `webgpu-${v.variant}`, v, { model: v.file, bundle: 'default', ...outputKey.get(v.file) }, `onnxruntime-web's WebGPU provider in headless Chromium (${machine.chromium.path})`),
       );
     }
-  } else if (model.onnx.length) {
+  } else if (onnxFiles.length) {
     notAdded.push('webgpu-*: no Chromium or Google Chrome found (install one, or set PARITY_CHROMIUM to the browser binary, then run init again)');
   }
-  if (model.onnx.some((v) => v.file.endsWith('model.onnx'))) {
+  if (onnxFiles.some((v) => v.file.endsWith('model.onnx'))) {
     notAdded.push(
       'transformers.js: not added by default — it tokenizes, truncates and pools by itself, and 4.3.1 drops the final [SEP] of texts over max_seq_length tokens; ' +
         'to compare what a JS app ships, add {"name": "transformersjs-fp32", "runtime": "transformers.js", "dtype": "fp32", "precision": "fp32"}',
@@ -219,7 +240,8 @@ export function initProject(options: InitOptions = {}): InitResult {
     throw new InputError(`${configFile} already exists; parity init never overwrites a config (edit it, or pass --config OTHER.json)`);
   }
   let modelDir: string;
-  if (options.model) modelDir = resolve(options.model);
+  let hub: HubModel | null = null;
+  if (options.model) ({ dir: modelDir, hub } = resolveModelRef(options.model, process.cwd(), options.revision));
   else {
     const found = findModelFolders(process.cwd());
     if (found.length !== 1) {
@@ -234,6 +256,13 @@ export function initProject(options: InitOptions = {}): InitResult {
   }
   const model = inspectModel(modelDir);
   const machine = options.machine ?? inspectMachine(configDir);
+  let exportCommand: string | null = null;
+  if (!model.onnx.length && model.weights) {
+    // The folder has weights but no runtime files: the command that makes them, then init again for their backends.
+    const ref = hub ? hub.id : relative(process.cwd(), modelDir) || '.';
+    exportCommand = `npx parity export --model ${ref}${hub && options.revision ? ` --revision ${options.revision}` : ''}`;
+    model.warnings.push(`it has ${model.weights}: make its ONNX files with \`${exportCommand}\`, then run init again (with --config OTHER.json) for their backends`);
+  }
   const { backends, notAdded } = planBackends(model, machine);
   if (!backends.length) {
     throw new InputError(`nothing in ${modelDir} can run here: ${[...model.warnings, ...notAdded].join('; ')}`);
@@ -256,7 +285,9 @@ export function initProject(options: InitOptions = {}): InitResult {
     }
   }
   const config = {
-    model: configPath(configDir, modelDir),
+    // A model id stays an id (resolved in the Hugging Face cache by every command), so the config travels.
+    model: hub ? hub.id : configPath(configDir, modelDir),
+    ...(hub && options.revision ? { revision: options.revision } : {}),
     corpus: configPath(configDir, corpus),
     golden: 'parity/golden.npy',
     batchSize: 16,
@@ -274,7 +305,7 @@ export function initProject(options: InitOptions = {}): InitResult {
   }
 
   const cfgFlag = configFile === resolve(DEFAULT_CONFIG_FILE) ? '' : ` --config ${relative(process.cwd(), configFile)}`;
-  const next = [`npx parity golden --backend ${goldenBackend}${cfgFlag}`, `npx parity run${cfgFlag}`];
+  const next = [...(exportCommand ? [exportCommand] : []), `npx parity golden --backend ${goldenBackend}${cfgFlag}`, `npx parity run${cfgFlag}`];
   const text = renderInit({ configFile, model, machine, backends, notAdded, goldenBackend, corpus, copiedCorpus, next });
   return { configPath: configFile, config, goldenBackend, notAdded, copiedCorpus, model, machine, next, text };
 }

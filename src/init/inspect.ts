@@ -12,6 +12,7 @@ import { ST_PYTHON_MODULES } from '../backends/sentence-transformers/runner.js';
 import { findChromium, type ChromiumChoice } from '../backends/webgpu/find-chromium.js';
 import type { Precision } from '../config/config.js';
 import { decodeModel } from '../onnx/onnx-graph.js';
+import type { DeclaredValue } from '../backends/output-choice.js';
 import { InputError } from '../errors.js';
 import { readJson } from '../io/read-json.js';
 import { loadModelInfo } from '../model/model-folder.js';
@@ -29,13 +30,27 @@ export interface OnnxVariant {
   quantized: false | 8 | 4;
   /** Fused ops from ONNX Runtime's com.microsoft domain (MultiHeadAttention, …); not every EP bundle takes them. */
   contribOps?: string[];
+  /** The file's outputs and declared shapes, for choosing the one to compare. */
+  outputs?: DeclaredValue[];
 }
 
-/** The com.microsoft ops a model uses (decoding reads the whole file once), or null when it is not readable ONNX. */
-export function contribOps(path: string): string[] | null {
+/**
+ * What init reads from an ONNX file (decoding reads the whole file once; its external data is not
+ * read): the com.microsoft ops it uses, and its outputs with their declared shapes. null when it is
+ * not readable ONNX.
+ */
+export function readOnnxFacts(path: string): { contribOps: string[]; outputs: DeclaredValue[] } | null {
   try {
     const model = decodeModel(readFileSync(path));
-    return [...new Set((model.graph?.node ?? []).filter((n) => n.domain === 'com.microsoft').map((n) => String(n.opType)))].sort();
+    const ops = [...new Set((model.graph?.node ?? []).filter((n) => n.domain === 'com.microsoft').map((n) => String(n.opType)))].sort();
+    const outputs = (model.graph?.output ?? []).map((o): DeclaredValue => {
+      const dims = o.type?.tensorType?.shape?.dim;
+      return {
+        name: String(o.name),
+        shape: dims ? dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) > 0 ? Number(d.dimValue) : d.dimParam || null)) : null,
+      };
+    });
+    return { contribOps: ops, outputs };
   } catch {
     return null;
   }
@@ -70,6 +85,8 @@ export function classifyOnnxFile(file: string): OnnxVariant {
 export interface ModelInspection {
   dir: string;
   modelType: string;
+  /** config.json's hidden_size (what an output's last dim must be), or null. */
+  hiddenSize: number | null;
   architectures: string[];
   onnx: OnnxVariant[];
   /** model.safetensors (or pytorch_model.bin) for the float64 oracles. */
@@ -107,10 +124,15 @@ export function inspectModel(dir: string): ModelInspection {
   }
   const config = readJson<Record<string, unknown>>(join(dir, 'config.json'), 'model config.json');
   const warnings: string[] = [];
-  const onnx = listOnnx(dir).map((file) => ({ ...classifyOnnxFile(file), contribOps: contribOps(join(dir, file)) ?? [] }));
-  if (!onnx.length) warnings.push(`no .onnx file in ${dir} or ${join(dir, 'onnx')}: only the Python and file backends can run it (export one with optimum-cli export onnx)`);
-  const tokenizer = existsSync(join(dir, 'tokenizer.json'));
-  if (!tokenizer) warnings.push(`no tokenizer.json in ${dir}: the harness tokenizes with it (save one with AutoTokenizer.from_pretrained(...).save_pretrained(dir))`);
+  const onnx = listOnnx(dir).map((file) => {
+    const facts = readOnnxFacts(join(dir, file));
+    return { ...classifyOnnxFile(file), contribOps: facts?.contribOps ?? [], ...(facts ? { outputs: facts.outputs } : {}) };
+  });
+  // (init adds the exact `parity export` command when the folder has weights to export from)
+  if (!onnx.length) warnings.push(`no .onnx file in ${dir} or ${join(dir, 'onnx')}: only the Python and file backends can run it`);
+  // A BERT folder with vocab.txt + tokenizer_config.json tokenizes as BertTokenizer (wordpiece-json.ts).
+  const tokenizer = existsSync(join(dir, 'tokenizer.json')) || (existsSync(join(dir, 'vocab.txt')) && existsSync(join(dir, 'tokenizer_config.json')));
+  if (!tokenizer) warnings.push(`no tokenizer.json (nor a BERT vocab.txt + tokenizer_config.json) in ${dir}: the harness tokenizes with it (save one with AutoTokenizer.from_pretrained(...).save_pretrained(dir))`);
   const weights = ['model.safetensors', 'pytorch_model.bin'].find((f) => existsSync(join(dir, f))) ?? null;
   let pooling = 'mean';
   let normalize = true;
@@ -134,6 +156,7 @@ export function inspectModel(dir: string): ModelInspection {
   return {
     dir,
     modelType: typeof config.model_type === 'string' ? config.model_type : 'unknown',
+    hiddenSize: typeof config.hidden_size === 'number' ? config.hidden_size : null,
     architectures: Array.isArray(config.architectures) ? config.architectures.map(String) : [],
     onnx,
     weights,

@@ -95,6 +95,20 @@ export function graphInfo(model: OnnxTypes.IModelProto): GraphInfo {
   };
 }
 
+/**
+ * The external data files an ONNX file's initializers name (their "location" entries, relative to
+ * the file), in first-use order; empty when every weight is inside the file.
+ */
+export function externalDataFiles(model: OnnxTypes.ModelProto): string[] {
+  const files = new Set<string>();
+  for (const t of model.graph?.initializer ?? []) {
+    if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) continue;
+    const location = (t.externalData ?? []).find((e) => e.key === 'location')?.value;
+    if (location) files.add(location);
+  }
+  return [...files];
+}
+
 /** Every top-level node output becomes a graph output (existing outputs stay first, in their order). */
 export function markAllOutputs(modelBytes: Uint8Array): Uint8Array {
   const model = decodeModel(modelBytes);

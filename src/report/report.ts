@@ -101,6 +101,8 @@ export interface Report {
     includePrompt?: boolean;
     /** Matryoshka truncate_dim (null: every dimension). */
     truncateDim?: number | null;
+    /** The model id and snapshot revision when the config named a model id (resolved in the Hugging Face cache). */
+    hub?: { id: string; revision: string };
   } | null;
   corpus: {
     path: string;

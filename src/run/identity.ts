@@ -74,7 +74,7 @@ export function identityRecord(identity: RunIdentity): Pick<Report, 'embedding' 
 }
 
 /** report.json's `model`: what the harness tokenizer and pooling were for this run; null without a context. */
-export function modelSection(ctx: ModelContext | null, dir: string, files: Record<string, string>): Report['model'] {
+export function modelSection(ctx: ModelContext | null, dir: string, files: Record<string, string>, hub?: { id: string; revision: string } | null): Report['model'] {
   if (!ctx) return null;
   return {
     dir: displayPath(dir),
@@ -86,6 +86,8 @@ export function modelSection(ctx: ModelContext | null, dir: string, files: Recor
     prompt: ctx.model.prompt,
     includePrompt: ctx.model.pooling.includePrompt,
     truncateDim: ctx.model.truncateDim,
+    // A model id resolved in the Hugging Face cache: which id and snapshot revision this was.
+    ...(hub ? { hub: { id: hub.id, revision: hub.revision } } : {}),
   };
 }
 

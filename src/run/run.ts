@@ -216,7 +216,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       {
         command: options.command ?? [],
         config: displayPath(config.path),
-        model: modelSection(ctx, config.model, modelFiles),
+        model: modelSection(ctx, config.model, modelFiles, config.hub),
         corpus: corpusSection({ path: corpus.path, sha256: corpus.sha256, count: corpus.texts.length }, ids, texts, identity.checks, rows && options.shard ? { ...options.shard, rows } : undefined),
         golden: goldenSection(golden),
         backends: reports,

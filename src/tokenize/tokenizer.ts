@@ -1,7 +1,8 @@
 /**
  * The one tokenizer every backend shares: the model folder's own tokenizer.json, run by
  * transformers.js (@huggingface/transformers, which wraps @huggingface/tokenizers), with
- * sentence-transformers' truncation applied by hand.
+ * sentence-transformers' truncation applied by hand. A BERT folder with only vocab.txt and
+ * tokenizer_config.json gets the tokenizer.json BertTokenizer converts to (wordpiece-json.ts).
  *
  * Why by hand: sentence-transformers truncates to max_seq_length (sentence_bert_config.json, which
  * overrides tokenizer.json's truncation) the way Hugging Face tokenizers does: the text's pieces are
@@ -17,9 +18,13 @@
  * whole; for Pooling's include_prompt false it counts the prompt's tokens by tokenizing the prompt
  * alone with special tokens and dropping a trailing special token (Transformer._get_prompt_length).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError } from '../errors.js';
+import { readJson } from '../io/read-json.js';
 import type { ModelInfo } from '../model/model-folder.js';
 import type { EncodedText, TextTokenizer } from './types.js';
+import { bertTokenizerJson, type BertTokenizerConfig } from './wordpiece-json.js';
 
 type Transformers = typeof import('@huggingface/transformers');
 
@@ -55,18 +60,26 @@ function templateSpecials(encode: (text: string, addSpecial: boolean) => number[
 }
 
 export async function loadTokenizer(model: ModelInfo): Promise<TextTokenizer> {
-  const { AutoTokenizer } = await importTransformers();
+  const { AutoTokenizer, BertTokenizer } = await importTransformers();
   let tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
-  try {
-    // An absolute path is not a valid hub model id, so transformers.js reads <dir>/tokenizer.json
-    // and <dir>/tokenizer_config.json directly (a relative "a/b" would be taken as a hub id and
-    // looked up under env.localModelPath).
-    tokenizer = await AutoTokenizer.from_pretrained(model.dir, { local_files_only: true });
-  } catch (error) {
-    throw new InputError(
-      `cannot load the tokenizer from ${model.dir} (needs tokenizer.json and tokenizer_config.json): ${(error as Error).message ?? error}`,
-      { cause: error },
-    );
+  const vocabTxt = join(model.dir, 'vocab.txt');
+  const tokenizerConfig = join(model.dir, 'tokenizer_config.json');
+  if (!existsSync(join(model.dir, 'tokenizer.json')) && existsSync(vocabTxt) && existsSync(tokenizerConfig)) {
+    // No tokenizer.json: a BERT WordPiece folder (vocab.txt + tokenizer_config.json), run as BertTokenizer.
+    const config = readJson<BertTokenizerConfig>(tokenizerConfig, 'tokenizer_config.json');
+    tokenizer = new BertTokenizer(bertTokenizerJson(readFileSync(vocabTxt, 'utf8'), config, model.dir), { tokenizer_class: 'BertTokenizer', ...config });
+  } else {
+    try {
+      // An absolute path is not a valid hub model id, so transformers.js reads <dir>/tokenizer.json
+      // and <dir>/tokenizer_config.json directly (a relative "a/b" would be taken as a hub id and
+      // looked up under env.localModelPath).
+      tokenizer = await AutoTokenizer.from_pretrained(model.dir, { local_files_only: true });
+    } catch (error) {
+      throw new InputError(
+        `cannot load the tokenizer from ${model.dir} (needs tokenizer.json and tokenizer_config.json, or a BERT vocab.txt and tokenizer_config.json): ${(error as Error).message ?? error}`,
+        { cause: error },
+      );
+    }
   }
 
   const maxLength = model.maxSeqLength;

@@ -199,6 +199,25 @@ describe('initProject', () => {
   });
 });
 
+describe('initProject on a checkpoint with weights and no ONNX file', () => {
+  it('prints the exact parity export command first, and still writes the PyTorch backends when Python is there', () => {
+    const { dir, model } = project();
+    rmSync(join(model, 'onnx'), { recursive: true });
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const r = initProject({ model: 'models/my-model', machine: pythonMachine });
+      expect(r.next[0]).toBe('npx parity export --model models/my-model');
+      expect(r.text).toContain('warning: it has model.safetensors: make its ONNX files with `npx parity export --model models/my-model`, then run init again (with --config OTHER.json) for their backends');
+      const names = (r.config.backends as { name: string }[]).map((b) => b.name);
+      expect(names.filter((n) => n.startsWith('cpu-') || n.startsWith('wasm-'))).toEqual([]);
+      expect(names).toEqual(expect.arrayContaining(RUNTIMES['sentence-transformers'] ? ['pytorch-fp64', 'pytorch-fp32', 'reference'] : ['reference']));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
+
 describe('parity init and a newcomer in an empty folder (CLI)', () => {
   it('run without a config names `npx parity init`; init writes one; a second init refuses, exit 2', () => {
     const { dir } = project();

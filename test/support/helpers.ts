@@ -12,12 +12,12 @@ export function tempDir(prefix = 'parity-test-'): string {
 }
 
 /** Runs `bin/parity.js` (the compiled CLI: `npm test` builds it first). */
-export function parity(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+export function parity(args: string[], options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'parity.js'), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: options.timeout ?? 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -90,6 +90,10 @@ export class OrtNodeBackend extends OrtSessionBackend<InstanceType<Ort['Tensor']
     }
   }
 
+  protected int32Tensor(data: Int32Array, dims: number[]): InstanceType<Ort['Tensor']> {
+    return new this.ort!.Tensor('int32', data, dims);
+  }
+
   protected int64Tensor(data: BigInt64Array, dims: number[]): InstanceType<Ort['Tensor']> {
     return new this.ort!.Tensor('int64', data, dims);
   }

@@ -16,10 +16,11 @@
  *   is fixed then, and a later backend asking for a different thread count is an error, not a
  *   silent mislabel.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { decodeModel, externalDataFiles } from '../../onnx/onnx-graph.js';
 import { BackendError, describeCause, InputError } from '../../errors.js';
 import { displayPath } from '../../io/display-path.js';
 import { sha256 } from '../../io/hash.js';
@@ -155,14 +156,26 @@ export class OrtWebBackend extends OrtSessionBackend<WebTensor> {
     };
   }
 
+  /** External data files of the model (model.onnx_data), read only when a file beside it could be one. */
+  private externalDataFiles(): string[] {
+    const base = basename(this.modelPath);
+    const beside = readdirSync(dirname(this.modelPath)).filter((f) => f !== base && f.startsWith(base.replace(/\.onnx$/, '')) && !f.endsWith('.onnx'));
+    return beside.length ? externalDataFiles(decodeModel(readFileSync(this.modelPath))) : [];
+  }
+
   protected async createSession(): Promise<OrtSessionLike<WebTensor>> {
     const ort = (this.ort ??= await importOrtWeb());
     this.configureWasm(ort);
+    const externalData = this.externalDataFiles();
     let session;
     try {
       session = await ort.InferenceSession.create(this.modelPath, {
         executionProviders: ['wasm'],
         graphOptimizationLevel: this.graphOptimizationLevel,
+        // The WebAssembly build reads no file by itself: external weights are handed over as bytes.
+        ...(externalData.length
+          ? { externalData: externalData.map((path) => ({ path, data: new Uint8Array(readFileSync(join(dirname(this.modelPath), path))) })) }
+          : {}),
       });
     } catch (error) {
       throw new BackendError(this.name, `cannot create an onnxruntime-web session for ${this.modelPath} on the wasm EP: ${describeCause(error)}`, {
@@ -175,6 +188,10 @@ export class OrtWebBackend extends OrtSessionBackend<WebTensor> {
       throw new BackendError(this.name, `asked for numThreads ${wasmInit.numThreads}, onnxruntime-web runs ${ort.env.wasm.numThreads}`);
     }
     return session as unknown as OrtSessionLike<WebTensor>;
+  }
+
+  protected int32Tensor(data: Int32Array, dims: number[]): WebTensor {
+    return new this.ort!.Tensor('int32', data, dims);
   }
 
   protected int64Tensor(data: BigInt64Array, dims: number[]): WebTensor {

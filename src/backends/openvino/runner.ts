@@ -19,7 +19,8 @@ import { sha256File } from '../../io/hash.js';
 import { describePythonSource, findPython, missingPythonModules, PYTHON_SETUP_HINT, type PythonInterpreter } from '../../python/interpreter.js';
 import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
 import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
-import { checkOutputDims, modelFeeds, selectModelOutput, type ModelOutput } from '../ort-io.js';
+import { modelFeeds } from '../ort-io.js';
+import { checkOutputDims, chooseModelOutput, type ModelOutput } from '../output-choice.js';
 import { awaitReady, PythonWorker, lastTracebackLine } from '../sentence-transformers/python-worker.js';
 import { stWorkerScript } from '../sentence-transformers/runner.js';
 import { OPENVINO_CAPABILITY, parseOpenVinoOptions, type OpenVinoOptions } from './options.js';
@@ -122,7 +123,8 @@ export class OpenVinoBackend extends HiddenStateBackend {
     }
     this.workerEnvironment = start.ready;
     this.inputNames = (start.ready.inputs as string[]) ?? [];
-    this.output = selectModelOutput(this.name, (start.ready.outputs as string[]) ?? []);
+    // Chosen as for onnxruntime-node, by conventional name or as the only output (the worker reports names only).
+    this.output = chooseModelOutput(this.name, ((start.ready.outputs as string[]) ?? []).map((name) => ({ name, shape: null })), null);
     this.modelHash = sha256File(this.modelPath);
   }
 

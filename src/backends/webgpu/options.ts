@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { BackendSpec } from '../backend.js';
 import { parseGraphOptimizationLevel, type GraphOptimizationLevel } from '../ort-io.js';
+import { OUTPUT_OPTION_KEYS } from '../output-choice.js';
 import { findChromium, type ChromiumChoice } from './find-chromium.js';
 
-export const WEBGPU_OPTION_KEYS = ['model', 'bundle', 'subgroups', 'executablePath', 'graphOptimizationLevel'] as const;
+export const WEBGPU_OPTION_KEYS = ['model', 'bundle', 'subgroups', 'executablePath', 'graphOptimizationLevel', ...OUTPUT_OPTION_KEYS] as const;
 
 /**
  * onnxruntime-web bundles, as the extern-wasm builds in its dist folder (each fetches its own

@@ -186,6 +186,7 @@ export async function init({ bundleUrl, wasmPrefix, modelUrl, subgroups, numThre
   return {
     inputNames: [...session.inputNames],
     outputNames: [...session.outputNames],
+    outputMetadata: (session.outputMetadata ?? []).map((m) => ({ name: m.name, isTensor: m.isTensor, shape: m.isTensor ? [...m.shape] : null })),
     versions: { ...(ort.env.versions ?? {}) },
     ownDevice: ownDevice ? { features: [...ownDevice.features].sort() } : null,
     numThreads: ort.env.wasm.numThreads,

@@ -23,7 +23,8 @@ import { displayPath } from '../../io/display-path.js';
 import { sha256File } from '../../io/hash.js';
 import { fromFloat16Bits } from '../../numeric/float16.js';
 import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
-import { checkOutputDims, modelFeeds, selectModelOutput, type ModelOutput } from '../ort-io.js';
+import { modelFeeds } from '../ort-io.js';
+import { checkOutputDims, chooseModelOutput, parseOutputChoice, type ModelOutput, type OutputChoice } from '../output-choice.js';
 import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
 import { ortWebPackage } from '../onnxruntime-web/runner.js';
 import { acquireBrowser, CHROMIUM_ARGS, type BrowserLease } from './browser.js';
@@ -51,6 +52,8 @@ type ProbeResult = { ok: false; reason: string } | { ok: true; adapter: AdapterI
 interface InitResult {
   inputNames: string[];
   outputNames: string[];
+  /** The session's outputMetadata (shape null for a non-tensor), for the output choice. */
+  outputMetadata?: { name: string; isTensor: boolean; shape: (number | string)[] | null }[];
   versions: Record<string, string>;
   ownDevice: { features: string[] } | null;
   numThreads: number;
@@ -117,6 +120,7 @@ export class WebGpuBackend extends HiddenStateBackend {
   private usesFloat16: boolean | null = null;
   private modelHash = '';
   private output: ModelOutput | null = null;
+  private readonly outputChoice: OutputChoice;
   private lastOutputType = '';
   private readonly messages: string[] = [];
   private messageCount = 0;
@@ -132,6 +136,7 @@ export class WebGpuBackend extends HiddenStateBackend {
   constructor(spec: BackendSpec) {
     super(spec.name);
     this.options = parseWebGpuOptions(spec);
+    this.outputChoice = parseOutputChoice(spec);
     this.modelPath = resolve(spec.modelDir, this.options.modelFile);
   }
 
@@ -235,7 +240,7 @@ export class WebGpuBackend extends HiddenStateBackend {
     this.lease = null;
   }
 
-  protected async load(_context: BackendContext): Promise<void> {
+  protected async load(context: BackendContext): Promise<void> {
     const dist = ortWebPackage().dist;
     if (this.page) await this.releasePage();
     let probe: ProbeResult;
@@ -269,7 +274,10 @@ export class WebGpuBackend extends HiddenStateBackend {
     }
     this.timings.sessionCreateMs = round(performance.now() - t0);
     this.modelHash = sha256File(this.modelPath);
-    this.output = selectModelOutput(this.name, this.init.outputNames);
+    const meta = this.init.outputMetadata ?? [];
+    const outputs = this.init.outputNames.map((name) => ({ name, shape: meta.find((m) => m.name === name)?.shape ?? null }));
+    const hidden = typeof context.model.config.hidden_size === 'number' ? context.model.config.hidden_size : null;
+    this.output = chooseModelOutput(this.name, outputs, hidden, this.outputChoice);
   }
 
   protected async forward(batch: PaddedBatch): Promise<HiddenState> {

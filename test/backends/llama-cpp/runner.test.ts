@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBackends } from '../../../src/backends/registry.js';
-import { ModelContexts } from '../../../src/model/model-context.js';
+import { ModelContexts } from '../../../src/tokenize/model-context.js';
 import { embedWithBackend } from '../../../src/run/embed-with-backend.js';
 import { REAL_MINILM_DIR, requireInstall, requireRealModel } from '../../support/installs.js';
 

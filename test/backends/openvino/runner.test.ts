@@ -11,7 +11,7 @@ import { compareMatrices } from '../../../src/compare/metrics.js';
 import { loadCorpus } from '../../../src/corpus/corpus.js';
 import { InputError } from '../../../src/errors.js';
 import { readGolden } from '../../../src/golden/golden.js';
-import { ModelContexts } from '../../../src/model/model-context.js';
+import { ModelContexts } from '../../../src/tokenize/model-context.js';
 import type { Matrix } from '../../../src/numeric/matrix.js';
 import { FIXTURE, ROOT } from '../../support/helpers.js';
 import { requirePythonEnv, VENV_PYTHON } from '../../support/installs.js';
