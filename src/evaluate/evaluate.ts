@@ -57,12 +57,16 @@ export function evaluateBackend(
   }
   if (outcome.kind !== 'vectors') return unrunBackend(base, outcome.kind, outcome.reason);
   const vectorsPath = join(ctx.outDir, outcome.vectorsFile);
+  const compareStarted = performance.now();
   const comparison = outcome.comparison ?? compareOnDisk(vectorsPath, ctx, base.tolerance);
+  const compareMs = outcome.comparison ? {} : { compareMs: performance.now() - compareStarted };
   const problems: string[] = [];
   const s = ctx.settings;
+  const started = performance.now();
   const { downstream, diagnosis } = downstreamAndDiagnosis(vectorsPath, ctx.golden.path, ctx.golden.rowOf, total, comparison, ctx.facts.lengths, s.downstreamMaxN, problems);
+  const timed = timing ? { ...timing, ...compareMs, downstreamMs: performance.now() - started } : null;
   ctx.warnings.push(...problems.map((p) => `${base.name}: ${p}`));
-  return judgeComparison(base, comparison, timing, outcome.vectorsFile, ctx.facts, { downstream, batchInvariance: outcome.batchInvariance, diagnosis }, s.reportRows);
+  return judgeComparison(base, comparison, timed, outcome.vectorsFile, ctx.facts, { downstream, batchInvariance: outcome.batchInvariance, diagnosis }, s.reportRows);
 }
 
 /** Streams a backend's vectors file against the golden's rows, a block at a time. */

@@ -23,8 +23,8 @@ import { NpyRowReader } from '../npy/npy-reader.js';
 import { displayPath } from '../io/display-path.js';
 import { modelFileHashes } from '../model/model-files.js';
 import { NpyAppendWriter } from '../npy/npy-append.js';
-import { REPORT_FILES, writeReportFiles } from '../report/write-all.js';
-import type { BackendReport, Report } from '../report/report.js';
+import { REPORT_FILES, writeReportFiles, writeReportJson } from '../report/write-all.js';
+import type { BackendReport, BackendTiming, Report } from '../report/report.js';
 import { packageVersions } from '../versions.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
@@ -72,9 +72,12 @@ interface Live {
   deadline: number;
   acc: ComparisonAccumulator | null;
   writer: NpyAppendWriter | null;
+  /** Time spent comparing this backend's vectors with the golden's (this process, resumed rows included). */
+  compareMs: number;
 }
 
 export async function runParity(options: RunOptions): Promise<RunResult> {
+  const runStarted = performance.now();
   const config = loadConfig(options.config);
   const embedding = options.promptName === undefined ? config.embedding : { ...config.embedding, promptName: options.promptName };
   const selected = selectBackends(config, options.backends).map((b) => ({
@@ -133,13 +136,14 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
 
   const sessions = openSessions(options.isolation ?? config.isolation, contexts, config.batchSize, warnings);
   const pairwise = new PairwiseMaxAbs(['golden', ...selected.map((b) => b.name)]);
+  let pairwiseMs = 0;
   const live: Live[] = [];
   try {
     // Open every backend (or take over its state from the interrupted run).
     for (const spec of selected) {
       const session = sessions.session(spec);
       const previous = state.perBackend[spec.name];
-      const item: Live = { spec, session, state: previous ?? { status: 'running', environment: {}, openMs: 0, embedMs: 0 }, deadline: 0, acc: null, writer: null };
+      const item: Live = { spec, session, state: previous ?? { status: 'running', environment: {}, openMs: 0, embedMs: 0 }, deadline: 0, acc: null, writer: null, compareMs: 0 };
       live.push(item);
       if (previous && previous.status !== 'running') continue;
       const started = performance.now();
@@ -156,7 +160,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
         item.acc = new ComparisonAccumulator(texts.length, previous.dim, spec.tolerance, ids);
       }
     }
-    if (resumed) replayFinishedRows(live, state.completedRows, goldenBlock, pairwise, blockTexts);
+    if (resumed) pairwiseMs += replayFinishedRows(live, state.completedRows, goldenBlock, pairwise, blockTexts);
 
     for (let start = state.completedRows; start < texts.length; start += blockTexts) {
       const end = Math.min(start + blockTexts, texts.length);
@@ -173,11 +177,15 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
           item.writer = NpyAppendWriter.create(vectorsPath(outDir, item.spec.name), vectors.data instanceof Float64Array ? '<f8' : '<f4', vectors.dim);
         }
         item.writer!.append(vectors.data);
+        const compareStarted = performance.now();
         item.acc.add(gold.data, vectors.data, start, end - start);
+        item.compareMs += performance.now() - compareStarted;
         block.set(item.spec.name, vectors);
       }
       options.onProgress?.({ done: end, total: texts.length, running: live.filter((l) => l.state.status === 'running').length });
+      const pairwiseStarted = performance.now();
       pairwise.add(block);
+      pairwiseMs += performance.now() - pairwiseStarted;
       state.completedRows = end;
       for (const item of live) state.perBackend[item.spec.name] = item.state;
       saveRunState(outDir, state);
@@ -196,6 +204,9 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     const reports: BackendReport[] = [];
     for (const item of live) reports.push(await finishBackend(item, texts, evaluation, config.batchSize));
     const producedAll = ['golden', ...reports.filter((r) => r.vectors).map((r) => r.name)];
+    const pairwiseStarted = performance.now();
+    const pairwiseResult = pairwise.result(producedAll);
+    pairwiseMs += performance.now() - pairwiseStarted;
     const report: Report = runReport(
       {
         command: options.command ?? [],
@@ -230,7 +241,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
           createdAt: golden.meta?.createdAt ?? null,
         },
         backends: reports,
-        pairwise: pairwise.result(producedAll),
+        pairwise: pairwiseResult,
         warnings,
         packages: packageVersions(),
         checks: config.checks,
@@ -243,7 +254,13 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       },
       { strict: options.strict },
     );
+    // The report files are written twice: the second report.json adds how long the first writing
+    // took, and the time to verdict up to then.
+    const writeStarted = performance.now();
     writeReportFiles(report, outDir);
+    const now = performance.now();
+    report.timing = { pairwiseMs, reportMs: now - writeStarted, totalMs: now - runStarted };
+    writeReportJson(report, outDir);
     const reportPath = join(outDir, REPORT_FILES.json);
     clearRunState(outDir);
     return { report, reportPath: displayPath(reportPath) };
@@ -280,8 +297,9 @@ async function embedBlock(item: Live, texts: readonly string[], corpusRows: read
   }
 }
 
-/** After --resume: feed the rows already on disk to the accumulators and the pairwise matrix. */
-function replayFinishedRows(live: Live[], done: number, goldenBlock: (s: number, e: number) => Matrix, pairwise: PairwiseMaxAbs, blockTexts: number): void {
+/** After --resume: feed the rows already on disk to the accumulators and the pairwise matrix; returns the pairwise time. */
+function replayFinishedRows(live: Live[], done: number, goldenBlock: (s: number, e: number) => Matrix, pairwise: PairwiseMaxAbs, blockTexts: number): number {
+  let pairwiseMs = 0;
   for (let start = 0; start < done; start += blockTexts) {
     const end = Math.min(start + blockTexts, done);
     const gold = goldenBlock(start, end);
@@ -289,11 +307,16 @@ function replayFinishedRows(live: Live[], done: number, goldenBlock: (s: number,
     for (const item of live) {
       if (!item.acc || !item.writer) continue;
       const data = item.writer.read(start, end - start);
+      const compareStarted = performance.now();
       item.acc.add(gold.data, data, start, end - start);
+      item.compareMs += performance.now() - compareStarted;
       block.set(item.spec.name, { rows: end - start, dim: item.writer.dim, data });
     }
+    const pairwiseStarted = performance.now();
     pairwise.add(block);
+    pairwiseMs += performance.now() - pairwiseStarted;
   }
+  return pairwiseMs;
 }
 
 /** A backend's report entry: batch invariance while its session is open, then the shared evaluation. */
@@ -304,17 +327,22 @@ async function finishBackend(item: Live, texts: readonly string[], evaluation: E
     { ...spec, ...(spec.downstream || spec.batchInvariance ? { limits: { downstream: spec.downstream, batchInvariance: spec.batchInvariance } } : {}) },
     environment,
   );
-  const timing = { openMs: state.openMs, embedMs: state.embedMs, textsPerSecond: state.embedMs > 0 ? (texts.length * 1000) / state.embedMs : 0 };
+  const timing: BackendTiming = { openMs: state.openMs, embedMs: state.embedMs, textsPerSecond: state.embedMs > 0 ? (texts.length * 1000) / state.embedMs : 0 };
   if (state.status === 'skipped' || state.status === 'error') return evaluateBackend(evaluation, base, { kind: state.status, reason: state.reason ?? 'unknown' }, timing);
   if (state.status === 'shape') return evaluateBackend(evaluation, base, { kind: 'shape', dim: state.dim! }, timing);
   item.writer!.finish();
   item.writer = null;
   const problems: string[] = [];
   const { facts, settings } = evaluation;
+  const batchStarted = performance.now();
   const batchInvariance = await batchInvarianceFor(item.session, item.deadline, texts, facts.ids, facts.lengths, settings.batchInvarianceSample, batchSize, problems);
+  timing.batchInvarianceMs = performance.now() - batchStarted;
   evaluation.warnings.push(...problems.map((p) => `${spec.name}: ${p}`));
   const vectorsFile = join('vectors', `${spec.name}.npy`);
-  return evaluateBackend(evaluation, base, { kind: 'vectors', vectorsFile, comparison: item.acc!.result(), batchInvariance }, timing);
+  const resultStarted = performance.now();
+  const comparison = item.acc!.result();
+  timing.compareMs = item.compareMs + performance.now() - resultStarted;
+  return evaluateBackend(evaluation, base, { kind: 'vectors', vectorsFile, comparison, batchInvariance }, timing);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -30,7 +30,7 @@ interface LoopWeights extends LinearWeights {
   b: Float64Array;
 }
 
-/** Plain loops, as the reference was first written: ~0.2 GFLOP/s per core, the readable oracle. */
+/** Plain loops, as the reference was first written: the readable oracle (an order of magnitude slower, see the README). */
 export class LoopProducts implements Products {
   linearWeights(w: Float64Array, b: Float64Array, out: number, inp: number): LinearWeights {
     const weights: LoopWeights = { w, b, out, inp };
