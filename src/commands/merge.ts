@@ -19,6 +19,8 @@ import { readReport } from './report.js';
 import type { BackendReport, Report } from '../report/report.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
+import { rankingSimilarity, type RankingSimilarity } from '../evaluate/checks.js';
+import type { SimilarityName } from '../numeric/similarity.js';
 import { textFacts } from '../evaluate/text-facts.js';
 import { DEFAULT_CHECKS } from '../config/checks.js';
 import { ModelContexts } from '../model/model-context.js';
@@ -112,6 +114,7 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
     golden: { path: golden.path, dim: golden.vectors.dim, rowOf: (k) => k },
     facts: textFacts(tokenizer, texts, ids, first.batching ?? null),
     settings,
+    similarity: shardSimilarity(first.backends, settings),
     warnings,
   };
   const produced: { name: string; vectors: Matrix }[] = [{ name: 'golden', vectors: golden.vectors }];
@@ -166,4 +169,11 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
   writeReportFiles(report, outDir);
   const reportPath = join(outDir, REPORT_FILES.json);
   return { report, reportPath: displayPath(reportPath) };
+}
+
+/** The similarity the shards ranked by (all shards share one config and model), as their reports say. */
+function shardSimilarity(backends: readonly BackendReport[], settings: { similarity?: SimilarityName }): RankingSimilarity {
+  const ranked = backends.find((b) => b.downstream?.similarity)?.downstream;
+  if (ranked?.similarity) return { name: ranked.similarity, source: ranked.similaritySource ?? 'default' };
+  return rankingSimilarity(settings.similarity, null);
 }

@@ -15,7 +15,7 @@ import { NpyRowReader } from '../npy/npy-reader.js';
 import { overallVerdict, REPORT_SCHEMA_VERSION, type BackendReport, type Report } from '../report/report.js';
 import { parityVersion } from '../versions.js';
 import { judgeComparison, unrunBackend, type BackendBase } from './backend-report.js';
-import { downstreamAndDiagnosis } from './checks.js';
+import { downstreamAndDiagnosis, type RankingSimilarity } from './checks.js';
 import type { TextFacts } from './expectation.js';
 
 /** What every backend of one run (or merge) is evaluated against. */
@@ -26,6 +26,8 @@ export interface EvaluationContext {
   /** Texts of the run (a shard's rows, or the whole corpus), with their facts. */
   facts: TextFacts;
   settings: ChecksConfig;
+  /** What downstream impact ranks by (rankingSimilarity: checks.similarity, the model's, or cosine). */
+  similarity: RankingSimilarity;
   /** Problems that do not fail a backend (a check that could not be measured) land here. */
   warnings: string[];
 }
@@ -63,7 +65,7 @@ export function evaluateBackend(
   const problems: string[] = [];
   const s = ctx.settings;
   const started = performance.now();
-  const { downstream, diagnosis } = downstreamAndDiagnosis(vectorsPath, ctx.golden.path, ctx.golden.rowOf, total, comparison, ctx.facts.lengths, s.downstreamMaxN, problems);
+  const { downstream, diagnosis } = downstreamAndDiagnosis(vectorsPath, ctx.golden.path, ctx.golden.rowOf, total, comparison, ctx.facts.lengths, s.downstreamMaxN, problems, ctx.similarity);
   const timed = timing ? { ...timing, ...compareMs, downstreamMs: performance.now() - started } : null;
   ctx.warnings.push(...problems.map((p) => `${base.name}: ${p}`));
   return judgeComparison(base, comparison, timed, outcome.vectorsFile, ctx.facts, { downstream, batchInvariance: outcome.batchInvariance, diagnosis }, s.reportRows);

@@ -28,6 +28,7 @@ import type { BackendReport, BackendTiming, Report } from '../report/report.js';
 import { packageVersions } from '../versions.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
+import { rankingSimilarity } from '../evaluate/checks.js';
 import { textFacts } from '../evaluate/text-facts.js';
 import { ModelContexts } from '../model/model-context.js';
 import { openSessions, type Isolation } from './sessions.js';
@@ -199,6 +200,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       golden: { path: golden.path, dim: golden.dim, rowOf: rows ? (k: number) => rows[k] : (k: number) => k },
       facts: textFacts(ctx?.tokenizer ?? null, texts, ids, batching),
       settings: config.checks,
+      similarity: rankingSimilarity(config.checks.similarity, modelInfo.similarity),
       warnings,
     };
     const reports: BackendReport[] = [];
