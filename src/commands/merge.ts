@@ -20,6 +20,8 @@ import { readReport } from '../report/read-report.js';
 import type { BackendReport, Report } from '../report/report.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
+import { rankingSimilarity, type RankingSimilarity } from '../evaluate/checks.js';
+import type { SimilarityName } from '../numeric/similarity.js';
 import { textFacts } from '../evaluate/text-facts.js';
 import { ModelContexts } from '../tokenize/model-context.js';
 import { corpusSection, goldenSection, identityFromReport, identityRecord, modelContext, watchSection, type RunIdentity } from '../run/identity.js';
@@ -130,6 +132,7 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
     // As `run` does: the same evidence, so a merged report's diagnoses are the single run's.
     evidence: diagnosisEvidence(context?.model ?? null, tokenizer, texts, facts.batchTokens),
     settings,
+    similarity: shardSimilarity(first.backends, settings),
     warnings,
   };
   const produced: { name: string; vectors: Matrix }[] = [{ name: 'golden', vectors: golden.vectors }];
@@ -186,4 +189,11 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
   writeReportFiles(report, outDir);
   const reportPath = join(outDir, REPORT_FILES.json);
   return { report, reportPath: displayPath(reportPath) };
+}
+
+/** The similarity the shards ranked by (all shards share one config and model), as their reports say. */
+function shardSimilarity(backends: readonly BackendReport[], settings: { similarity?: SimilarityName }): RankingSimilarity {
+  const ranked = backends.find((b) => b.downstream?.similarity)?.downstream;
+  if (ranked?.similarity) return { name: ranked.similarity, source: ranked.similaritySource ?? 'default' };
+  return rankingSimilarity(settings.similarity, null);
 }

@@ -5,8 +5,12 @@
  *
  * Pure functions over typed arrays (like metrics.ts); no backend imports.
  *
- * Definitions (n texts, after sampling; rows are L2-normalized first, so similarity = cosine; a zero
- * row stays zero and has cosine 0 with everything):
+ * The similarity is the model's own (sentence-transformers' similarity_fn_name): cosine (the
+ * default), dot (the raw dot product), euclidean (-‖a − b‖₂) or manhattan (-‖a − b‖₁); higher is more
+ * similar for all four, as in sentence-transformers. Below, "cos" stands for whichever was chosen.
+ *
+ * Definitions (n texts, after sampling; for cosine, rows are L2-normalized first, so the dot product
+ * is the cosine; a zero row stays zero and has cosine 0 with everything):
  * - topKOverlap: for each anchor text i, the golden top-k neighbours of i within the corpus (self
  *   excluded) and the backend's top-k; |G ∩ A| / k, averaged over anchors (k capped at n - 1).
  *   Ties are broken by the lower row index, on both sides the same way.
@@ -22,6 +26,11 @@
  *   that restore golden order), summed over anchors. Ties on either side are not flips.
  *   rankFlipsPossible = Σ C(k, 2) = n·k(k-1)/2 is the maximum. O(n·k²), on top of O(n²·d).
  *
+ * - goldenDotVsEuclidean: for golden rows that are not unit-norm, the same overlaps, Spearman and rank
+ *   flips between the golden's own dot-product ranking and its Euclidean ranking (seed 002: -‖a−b‖²
+ *   = 2a·b − ‖a‖² − ‖b‖² ranks as the dot product only when every norm is 1). It says when the
+ *   metric, not the backend, changes the neighbours. Null for unit-norm rows (max |‖g‖ − 1| ≤ 1e-6).
+ *
  * Cost: O(n²·d) time, in row blocks of `blockRows` so both row blocks stay in cache; the top-k lists
  * are k-element insertion lists per row. Memory: ~20 bytes per pair (two float32 cosine arrays, then
  * index and rank arrays for the radix sort), i.e. ~250 MB at n = 5000 (12.5M pairs). Above `maxN`
@@ -30,12 +39,15 @@
  */
 import type { Matrix } from '../numeric/matrix.js';
 import { Prng } from '../numeric/prng.js';
+import type { SimilarityName } from '../numeric/similarity.js';
 import { spearmanOfPairs } from '../numeric/spearman.js';
 
 /** The sample's seed unless told otherwise: `run` and `merge` must pick the same rows. */
 export const DOWNSTREAM_SAMPLE_SEED = 1;
 
 export interface DownstreamOptions {
+  /** The similarity that ranks neighbours and pairs. Default cosine. */
+  similarity?: SimilarityName;
   /** Most texts compared; larger corpora are sampled down to this many rows. Default 5000. */
   maxN?: number;
   /** Seed of the deterministic row sample (only used when rows > maxN). Default 1. */
@@ -44,7 +56,26 @@ export interface DownstreamOptions {
   blockRows?: number;
 }
 
+export type SimilaritySource = 'checks.similarity' | 'config_sentence_transformers.json' | 'default';
+
+/** How two rankings of the same pairs agree (see the file comment). */
+export interface RankingAgreement {
+  top1Overlap: number;
+  top5Overlap: number;
+  top10Overlap: number;
+  spearman: number;
+  rankFlips: number;
+  rankFlipsPossible: number;
+  anchorsWithFlips: number;
+}
+
 export interface DownstreamImpact {
+  /** The similarity that ranked neighbours and pairs; maxPairwiseDelta is in its units. Absent in older reports (cosine). */
+  similarity?: SimilarityName;
+  /** Where that choice came from: the config's checks.similarity, the model's similarity_fn_name, or the default. */
+  similaritySource?: SimilaritySource;
+  /** Golden's dot-product ranking vs its Euclidean ranking, when its rows are not unit-norm; null when they are. */
+  goldenDotVsEuclidean?: (RankingAgreement & { maxNormDeviation: number }) | null;
   /** Texts compared (the sample size when sampled). */
   n: number;
   /** Rows in the inputs. */
@@ -85,11 +116,67 @@ export function downstreamImpact(golden: Matrix, actual: Matrix, options: Downst
   const sampled = golden.rows > maxN;
   const rows = sampled ? sampleRows(golden.rows, maxN, options.sampleSeed ?? DOWNSTREAM_SAMPLE_SEED) : identity(golden.rows);
   const n = rows.length;
-  const g = normalizedRows(golden, rows);
-  const a = normalizedRows(actual, rows);
+  const similarity = options.similarity ?? 'cosine';
+  const prepare = (m: Matrix) => (similarity === 'cosine' ? normalizedRows(m, rows) : chosenRows(m, rows));
+  const g = prepare(golden);
+  const a = prepare(actual);
+  const score = SCORES[similarity];
+  const r = compareRankings(g, golden.dim, score, a, actual.dim, score, rows, blockRows);
+
+  // The golden's own rankings by dot product and by Euclidean distance, when its norms vary.
+  const raw = similarity === 'dot' || similarity === 'euclidean' || similarity === 'manhattan' ? g : chosenRows(golden, rows);
+  const maxNormDeviation = normDeviation(raw, golden.dim);
+  const goldenDotVsEuclidean =
+    maxNormDeviation > UNIT_NORM_SLACK ? { ...agreementOnly(compareRankings(raw, golden.dim, SCORES.dot, raw, golden.dim, SCORES.euclidean, rows, blockRows)), maxNormDeviation } : null;
+
+  return {
+    similarity,
+    goldenDotVsEuclidean,
+    n,
+    rows: golden.rows,
+    sampled,
+    ...agreementOnly(r),
+    maxPairwiseDelta: r.maxDelta,
+    maxPairwiseDeltaAt: r.maxAt,
+    meanPairwiseDelta: r.pairs ? r.sumDelta / r.pairs : 0,
+    pairs: r.pairs,
+  };
+}
+
+/** Rows whose norm is within this of 1 count as unit-norm. */
+const UNIT_NORM_SLACK = 1e-6;
+
+type Score = (x: Float64Array, i: number, j: number, len: number) => number;
+
+/** Higher is more similar, as sentence-transformers' similarity functions. */
+const SCORES: Record<SimilarityName, Score> = {
+  cosine: (x, i, j, len) => dot(x, i, j, len),
+  dot: (x, i, j, len) => dot(x, i, j, len),
+  euclidean: (x, i, j, len) => {
+    let s = 0;
+    for (let d = 0; d < len; d++) s += (x[i + d] - x[j + d]) ** 2;
+    return -Math.sqrt(s);
+  },
+  manhattan: (x, i, j, len) => {
+    let s = 0;
+    for (let d = 0; d < len; d++) s += Math.abs(x[i + d] - x[j + d]);
+    return -s;
+  },
+};
+
+function agreementOnly(r: RankingAgreement): RankingAgreement {
+  const { top1Overlap, top5Overlap, top10Overlap, spearman, rankFlips, rankFlipsPossible, anchorsWithFlips } = r;
+  return { top1Overlap, top5Overlap, top10Overlap, spearman, rankFlips, rankFlipsPossible, anchorsWithFlips };
+}
+
+/**
+ * Every pair i < j scored on both sides (x by scoreX, y by scoreY), and the agreement of the two
+ * rankings: top-k overlaps, Spearman of the pair scores, rank flips, and the largest score change.
+ */
+function compareRankings(x: Float64Array, dx: number, scoreX: Score, y: Float64Array, dy: number, scoreY: Score, rows: readonly number[], blockRows: number) {
+  const n = rows.length;
   const pairs = (n * (n - 1)) / 2;
   const k = Math.min(TOP_K, Math.max(n - 1, 0));
-
   const simsG = new Float32Array(pairs);
   const simsA = new Float32Array(pairs);
   const topG = new TopK(n, k);
@@ -98,19 +185,17 @@ export function downstreamImpact(golden: Matrix, actual: Matrix, options: Downst
   let maxAt: { i: number; j: number } | null = null;
   let sumDelta = 0;
 
-  const dg = golden.dim;
-  const da = actual.dim;
   for (let ib = 0; ib < n; ib += blockRows) {
     const ie = Math.min(ib + blockRows, n);
     for (let jb = ib; jb < n; jb += blockRows) {
       const je = Math.min(jb + blockRows, n);
       for (let i = ib; i < ie; i++) {
         const rowStart = (i * (2 * n - i - 1)) / 2 - i - 1; // pair index of (i, j) = rowStart + j
-        const gi = i * dg;
-        const ai = i * da;
+        const gi = i * dx;
+        const ai = i * dy;
         for (let j = Math.max(jb, i + 1); j < je; j++) {
-          const sg = dot(g, gi, j * dg, dg);
-          const sa = dot(a, ai, j * da, da);
+          const sg = scoreX(x, gi, j * dx, dx);
+          const sa = scoreY(y, ai, j * dy, dy);
           const p = rowStart + j;
           simsG[p] = sg + 0; // + 0 turns -0 into +0, so the two zeros rank as one value
           simsA[p] = sa + 0;
@@ -131,23 +216,18 @@ export function downstreamImpact(golden: Matrix, actual: Matrix, options: Downst
   }
 
   const overlap = (kk: number) => (n < 2 ? 1 : topG.meanOverlap(topA, Math.min(kk, n - 1)));
-  const { flips, anchorsWithFlips } = countRankFlips(topG, a, da, n);
-  const spearman = spearmanOfPairs(simsG, simsA);
-
+  const { flips, anchorsWithFlips } = countRankFlips(topG, y, dy, scoreY, n);
   return {
-    n,
-    rows: golden.rows,
-    sampled,
     top1Overlap: overlap(1),
     top5Overlap: overlap(5),
     top10Overlap: overlap(10),
-    spearman,
-    maxPairwiseDelta: maxDelta,
-    maxPairwiseDeltaAt: maxAt,
-    meanPairwiseDelta: pairs ? sumDelta / pairs : 0,
+    spearman: spearmanOfPairs(simsG, simsA),
     rankFlips: flips,
     rankFlipsPossible: (n * k * (k - 1)) / 2,
     anchorsWithFlips,
+    maxDelta,
+    maxAt,
+    sumDelta,
     pairs,
   };
 }
@@ -186,6 +266,28 @@ export function sampleRows(total: number, count: number, seed: number): number[]
     perm[j] = t;
   }
   return Array.from(perm.subarray(0, count)).sort((x, y) => x - y);
+}
+
+/** The chosen rows as they are, in float64. */
+function chosenRows(m: Matrix, rows: readonly number[]): Float64Array {
+  const dim = m.dim;
+  const out = new Float64Array(rows.length * dim);
+  rows.forEach((row, r) => {
+    for (let d = 0; d < dim; d++) out[r * dim + d] = m.data[row * dim + d];
+  });
+  return out;
+}
+
+/** Largest |‖row‖₂ − 1| (NaN rows ignored). */
+function normDeviation(x: Float64Array, dim: number): number {
+  let worst = 0;
+  for (let base = 0; base < x.length; base += dim) {
+    let sq = 0;
+    for (let d = 0; d < dim; d++) sq += x[base + d] * x[base + d];
+    const dev = Math.abs(Math.sqrt(sq) - 1);
+    if (dev > worst) worst = dev;
+  }
+  return worst;
 }
 
 /** The chosen rows, each scaled to unit L2 norm in float64 (zero rows stay zero). */
@@ -273,7 +375,7 @@ class TopK {
 }
 
 /** Kendall distance of the backend's order of each anchor's golden top-k; see the file comment. */
-function countRankFlips(topG: TopK, a: Float64Array, da: number, n: number) {
+function countRankFlips(topG: TopK, a: Float64Array, da: number, score: Score, n: number) {
   const k = topG.k;
   const actualSims = new Float64Array(k);
   let flips = 0;
@@ -281,10 +383,7 @@ function countRankFlips(topG: TopK, a: Float64Array, da: number, n: number) {
   for (let i = 0; i < n; i++) {
     const base = i * k;
     for (let t = 0; t < k; t++) {
-      const j = topG.idx[base + t];
-      let s = 0;
-      for (let d = 0; d < da; d++) s += a[i * da + d] * a[j * da + d];
-      actualSims[t] = s;
+      actualSims[t] = score(a, i * da, topG.idx[base + t] * da, da);
     }
     let here = 0;
     for (let t = 0; t < k; t++) {

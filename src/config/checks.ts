@@ -4,6 +4,7 @@
  * its measurement is past it, with a reason naming the check.
  */
 import { InputError } from '../errors.js';
+import { SIMILARITY_FUNCTIONS, similarityName, type SimilarityName } from '../numeric/similarity.js';
 
 export interface DownstreamThresholds {
   minTop1Overlap?: number;
@@ -37,6 +38,8 @@ export interface ChecksConfig {
   batchInvarianceSample: number;
   /** Most texts whose per-text figures and texts go into report.json; above it, the worst ones only. */
   reportRows: number;
+  /** Ranks downstream impact by this instead of the model's similarity_fn_name (absent: the model's, else cosine). */
+  similarity?: SimilarityName;
 }
 
 export const DEFAULT_CHECKS: ChecksConfig = { downstreamMaxN: 5000, batchInvarianceSample: 32, reportRows: 10000 };
@@ -66,11 +69,19 @@ export function parseDriftLimits(raw: unknown, file: string, path: string): Drif
 }
 
 export function parseChecks(raw: unknown, file: string): ChecksConfig {
-  const given = numbers<Partial<ChecksConfig>>(raw, Object.keys(DEFAULT_CHECKS), file, 'checks') ?? {};
+  let similarity: SimilarityName | undefined;
+  if (raw && typeof raw === 'object' && !Array.isArray(raw) && 'similarity' in raw) {
+    const { similarity: name, ...rest } = raw as Record<string, unknown>;
+    const parsed = similarityName(name);
+    if (!parsed) throw new InputError(`${file}: "checks.similarity" must be one of ${SIMILARITY_FUNCTIONS.join(', ')}, got ${JSON.stringify(name)}`);
+    similarity = parsed;
+    raw = rest;
+  }
+  const given = numbers<Partial<ChecksConfig>>(raw, [...Object.keys(DEFAULT_CHECKS), 'similarity'], file, 'checks') ?? {};
   for (const [key, value] of Object.entries(given)) {
     if (!Number.isInteger(value)) throw new InputError(`${file}: "checks.${key}" must be a whole number of texts, got ${value}`);
   }
-  return { ...DEFAULT_CHECKS, ...given };
+  return { ...DEFAULT_CHECKS, ...given, ...(similarity ? { similarity } : {}) };
 }
 
 /** Reasons a backend's downstream figures fail its thresholds (empty when none is set or all hold). */

@@ -6,7 +6,8 @@
 import type { Matrix } from '../numeric/matrix.js';
 import { diagnose, type DiagnosisContext } from '../compare/diagnosis.js';
 import type { HypothesisVectors } from '../compare/hypothesis-match.js';
-import { DOWNSTREAM_SAMPLE_SEED, downstreamImpact, sampleRows, type DownstreamImpact } from '../compare/downstream.js';
+import { DOWNSTREAM_SAMPLE_SEED, downstreamImpact, sampleRows, type DownstreamImpact, type SimilaritySource } from '../compare/downstream.js';
+import type { SimilarityName } from '../numeric/similarity.js';
 import type { Comparison } from '../compare/metric-types.js';
 import { describeCause } from '../errors.js';
 import { readNpyRows } from '../npy/npy-reader.js';
@@ -23,6 +24,19 @@ export interface DiagnosisEvidence {
 /** Rows re-embedded under the suspected faults for a failing backend. */
 export const HYPOTHESIS_ROWS = 4;
 
+/** The similarity downstream impact ranks by, and where it came from. */
+export interface RankingSimilarity {
+  name: SimilarityName;
+  source: SimilaritySource;
+}
+
+/** The config's checks.similarity, else the model's similarity_fn_name, else cosine (sentence-transformers' default). */
+export function rankingSimilarity(override: SimilarityName | undefined, model: SimilarityName | null | undefined): RankingSimilarity {
+  if (override) return { name: override, source: 'checks.similarity' };
+  if (model) return { name: model, source: 'config_sentence_transformers.json' };
+  return { name: 'cosine', source: 'default' };
+}
+
 /**
  * Downstream impact and diagnoses for one backend. `goldenRowOf` maps a row of the run (a shard's
  * row k) to its golden row.
@@ -36,6 +50,7 @@ export function downstreamAndDiagnosis(
   lengths: readonly number[] | undefined,
   maxN: number,
   problems: string[],
+  similarity: RankingSimilarity = { name: 'cosine', source: 'default' },
   why: { runtime: string; evidence?: DiagnosisEvidence } = { runtime: '' },
 ): { downstream: DownstreamImpact | null; diagnosis: string[] } {
   const sampled = total > maxN;
@@ -47,10 +62,10 @@ export function downstreamAndDiagnosis(
     golden = readNpyRows(goldenPath, picked.map(goldenRowOf));
     actual = readNpyRows(vectorsPath, picked);
     if (maxN > 0 && total >= 2) {
-      const d = downstreamImpact(golden, actual, { maxN: picked.length });
+      const d = downstreamImpact(golden, actual, { maxN: picked.length, similarity: similarity.name });
       // Positions within the sample back to rows of the run, so the report names the right texts.
       const at = d.maxPairwiseDeltaAt ? { i: picked[d.maxPairwiseDeltaAt.i], j: picked[d.maxPairwiseDeltaAt.j] } : null;
-      downstream = { ...d, maxPairwiseDeltaAt: at, rows: total, sampled };
+      downstream = { ...d, similaritySource: similarity.source, maxPairwiseDeltaAt: at, rows: total, sampled };
     }
   } catch (error) {
     problems.push(`downstream impact not measured: ${describeCause(error)}`);

@@ -15,7 +15,7 @@ import { NpyRowReader } from '../npy/npy-reader.js';
 import { overallVerdict, REPORT_SCHEMA_VERSION, type BackendReport, type Report } from '../report/report.js';
 import { parityVersion } from '../versions.js';
 import { judgeComparison, unrunBackend, type BackendBase } from './backend-report.js';
-import { downstreamAndDiagnosis } from './checks.js';
+import { downstreamAndDiagnosis, type RankingSimilarity } from './checks.js';
 import type { TextFacts } from './expectation.js';
 import type { DiagnosisEvidence } from './checks.js';
 
@@ -27,6 +27,8 @@ export interface EvaluationContext {
   /** Texts of the run (a shard's rows, or the whole corpus), with their facts. */
   facts: TextFacts;
   settings: ChecksConfig;
+  /** What downstream impact ranks by (rankingSimilarity: checks.similarity, the model's, or cosine). */
+  similarity: RankingSimilarity;
   /** Problems that do not fail a backend (a check that could not be measured) land here. */
   warnings: string[];
   /**
@@ -63,15 +65,19 @@ export function evaluateBackend(
   }
   if (outcome.kind !== 'vectors') return unrunBackend(base, outcome.kind, outcome.reason);
   const vectorsPath = join(ctx.outDir, outcome.vectorsFile);
+  const compareStarted = performance.now();
   const comparison = outcome.comparison ?? compareOnDisk(vectorsPath, ctx, base.tolerance);
+  const compareMs = outcome.comparison ? {} : { compareMs: performance.now() - compareStarted };
   const problems: string[] = [];
   const s = ctx.settings;
-  const { downstream, diagnosis } = downstreamAndDiagnosis(vectorsPath, ctx.golden.path, ctx.golden.rowOf, total, comparison, ctx.facts.lengths, s.downstreamMaxN, problems, {
+  const started = performance.now();
+  const { downstream, diagnosis } = downstreamAndDiagnosis(vectorsPath, ctx.golden.path, ctx.golden.rowOf, total, comparison, ctx.facts.lengths, s.downstreamMaxN, problems, ctx.similarity, {
     runtime: base.runtime,
     evidence: ctx.evidence,
   });
+  const timed = timing ? { ...timing, ...compareMs, downstreamMs: performance.now() - started } : null;
   ctx.warnings.push(...problems.map((p) => `${base.name}: ${p}`));
-  return judgeComparison(base, comparison, timing, outcome.vectorsFile, ctx.facts, { downstream, batchInvariance: outcome.batchInvariance, diagnosis }, s.reportRows);
+  return judgeComparison(base, comparison, timed, outcome.vectorsFile, ctx.facts, { downstream, batchInvariance: outcome.batchInvariance, diagnosis }, s.reportRows);
 }
 
 /** Streams a backend's vectors file against the golden's rows, a block at a time. */

@@ -3,6 +3,7 @@
  * modules.json, 1_Pooling/config.json, sentence_bert_config.json, onnx/*.onnx). Nothing here is
  * specific to the fixture: a downloaded Xenova/all-MiniLM-L6-v2 folder loads through the same code.
  */
+import { similarityName, type SimilarityName } from '../numeric/similarity.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
@@ -66,6 +67,8 @@ export interface ModelInfo {
   prompt: Prompt | null;
   /** Keep the first N dimensions of every vector (after the Normalize module, which ST does not redo); null: all. */
   truncateDim: number | null;
+  /** config_sentence_transformers.json's similarity_fn_name (cosine, dot, euclidean, manhattan); null when absent or another. */
+  similarity: SimilarityName | null;
   /** Where each of these came from, for the report. */
   sources: { pooling: string; maxSeqLength: string; prompt: string };
 }
@@ -138,6 +141,18 @@ function readPooling(dir: string): { pooling: PoolingConfig; source: string } {
 interface StConfig {
   prompts?: Record<string, unknown>;
   default_prompt_name?: unknown;
+  similarity_fn_name?: unknown;
+}
+
+/**
+ * similarity_fn_name when it is one of the four that rank single vectors; null when absent or when it
+ * is another (maxsim scores token matrices): downstream impact then ranks by cosine, unless the
+ * parity config's checks.similarity says otherwise.
+ */
+function readSimilarity(dir: string): SimilarityName | null {
+  const path = join(dir, 'config_sentence_transformers.json');
+  if (!existsSync(path)) return null;
+  return similarityName(readJson<StConfig>(path, 'config_sentence_transformers.json').similarity_fn_name);
 }
 
 function readPrompts(dir: string): { prompts: Record<string, string>; defaultPromptName: string | null; path: string | null } {
@@ -221,6 +236,7 @@ export function loadModelInfo(modelDir: string, choices: EmbeddingChoices = {}):
     defaultPromptName: found.defaultPromptName,
     prompt,
     truncateDim,
+    similarity: readSimilarity(dir),
     sources: { pooling: source, maxSeqLength: maxSource, prompt: promptSource },
   };
 }

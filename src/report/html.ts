@@ -8,7 +8,7 @@ import { escapeHtml as h, visibleText } from './escape.js';
 import { watchTable } from './watch-table.js';
 import { compact, describeValue, fmt, pct, precise, seconds, shellLine, textsCompared, truncate } from './format.js';
 import { HTML_STYLE } from './html-style.js';
-import { batchFigure, downstreamFigures, idOfRow, impactBackends, lengthWord, limitSummary, textOfRow, type ImpactFigure } from './impact.js';
+import { batchFigure, downstreamFigures, idOfRow, impactBackends, lengthWord, limitSummary, similarityNote, textOfRow, type ImpactFigure } from './impact.js';
 import { statusStyle } from './status.js';
 import { driftSentence, growthText, textsText } from './drift.js';
 import type { BackendDrift, EnvironmentChange } from '../baseline/diff-types.js';
@@ -379,7 +379,8 @@ function impact(report: Report): string {
   const intro =
     `<p class="meta">Numeric drift matters when it changes what an application does with the vectors. Within this corpus, golden vs backend: ` +
     `are the nearest neighbours of every text the same, and is the order of all pairwise similarities kept? And does a text's vector change ` +
-    `when it is embedded in a padded batch instead of alone?</p>`;
+    `when it is embedded in a padded batch instead of alone?</p>` +
+    (similarityNote(report) ? `<p class="meta">${h(similarityNote(report)!)}</p>` : '');
   if (!rows.length) {
     return head + intro + `<p class="muted">Not measured in this run: no backend produced vectors, or the checks are turned off (config “checks”).</p>`;
   }

@@ -93,3 +93,25 @@ export function lengthWord(unit: string | undefined, length: number | undefined)
   const word = unit === 'characters' ? 'character' : 'token';
   return length === 1 ? word : `${word}s`;
 }
+
+/**
+ * Which similarity ranked the neighbours, and where it came from; then, for golden vectors that are
+ * not unit-norm, how far the golden's own dot-product and Euclidean rankings disagree (the metric,
+ * not any backend, moves those neighbours). Null when no backend measured downstream impact.
+ */
+export function similarityNote(report: Report): string | null {
+  const d = report.backends.find((b) => b.downstream)?.downstream;
+  if (!d) return null;
+  const name = d.similarity ?? 'cosine';
+  const from = d.similaritySource === 'checks.similarity' ? 'the config\'s checks.similarity' : d.similaritySource === 'config_sentence_transformers.json' ? 'the model\'s similarity_fn_name' : 'the default';
+  const parts = [`neighbours ranked by ${name} similarity (${from})`];
+  const g = d.goldenDotVsEuclidean;
+  if (g) {
+    parts.push(
+      `the golden's vectors are not unit-norm (max |‖g‖ − 1| ${fmt(num(g.maxNormDeviation))}), so the metric alone changes rankings: ` +
+        `on the golden itself, dot product vs Euclidean keep ${keptPct(num(g.top1Overlap))} of top-1 and ${keptPct(num(g.top10Overlap))} of top-10 neighbours, ` +
+        `spearman ${spearmanText(num(g.spearman))}, ${num(g.rankFlips)} rank flips`,
+    );
+  }
+  return parts.join('; ');
+}

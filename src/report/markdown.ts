@@ -6,7 +6,7 @@
 import type { BackendReport, Report } from './report.js';
 import { escapeMarkdown as md } from './escape.js';
 import { compact, fmt, pct, textsCompared } from './format.js';
-import { batchFigure, downstreamFigures, impactBackends, limitSummary, type ImpactFigure } from './impact.js';
+import { batchFigure, downstreamFigures, impactBackends, limitSummary, similarityNote, type ImpactFigure } from './impact.js';
 import { statusStyle } from './status.js';
 import { watchTable } from './watch-table.js';
 import { environmentText, growthText, movedCellText, textsText } from './drift.js';
@@ -79,6 +79,10 @@ export function renderMarkdown(report: Report): string {
   const impact = impactBackends(report);
   if (impact.length) {
     lines.push('', '### Does it matter?', '');
+    // Compact for a pull request comment: only when the ranking is not the default cosine's.
+    const ranked = report.backends.find((x) => x.downstream)?.downstream;
+    const note = ranked && ((ranked.similarity ?? 'cosine') !== 'cosine' || ranked.goldenDotVsEuclidean) ? similarityNote(report) : null;
+    if (note) lines.push(md(note), '');
     lines.push(row(['backend', 'top-1 kept', 'top-10 kept', 'spearman', 'max Δ similarity', 'rank flips', 'batch inv. max abs', 'limits']));
     lines.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
     for (const b of impact) {

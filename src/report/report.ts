@@ -76,9 +76,35 @@ export interface BackendReport {
   metrics: Metrics | null;
   details: SerializedDetails | null;
   environment: Record<string, unknown>;
-  timing: { openMs: number; embedMs: number; textsPerSecond: number } | null;
+  timing: BackendTiming | null;
   /** Where this backend's vectors were saved, relative to the report folder. */
   vectors: string | null;
+}
+
+/**
+ * Wall time of each phase of one backend, in milliseconds. The phases after embedding are absent in
+ * reports written before they were timed, and in merged reports for what merge did not time.
+ */
+export interface BackendTiming {
+  openMs: number;
+  embedMs: number;
+  textsPerSecond: number;
+  /** Comparing its vectors with the golden's, block by block as they came, and the summary. */
+  compareMs?: number;
+  /** Downstream impact and the diagnoses. */
+  downstreamMs?: number;
+  /** Embedding the sample alone and padded, and comparing the two. */
+  batchInvarianceMs?: number;
+}
+
+/** Wall time of the run's phases that are not one backend's, in milliseconds. */
+export interface RunTiming {
+  /** Max |a - b| between every two vector sets. */
+  pairwiseMs: number;
+  /** Rendering and writing every report file (report.json is then written again with this figure). */
+  reportMs: number;
+  /** From the start of the run to its report written: the time to verdict. */
+  totalMs: number;
 }
 
 export interface Report {
@@ -133,6 +159,8 @@ export interface Report {
   watch?: WatchedElement[];
   /** What changed since the baseline run (`run --baseline`), backend by backend (absent without one). */
   baseline?: BaselineDiff;
+  /** Where the run's time went (absent in older reports and in merged ones). */
+  timing?: RunTiming;
 }
 
 /**

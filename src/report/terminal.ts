@@ -5,8 +5,9 @@
  */
 import Table from 'cli-table3';
 import { fmt, truncate } from './format.js';
-import { batchFigure, downstreamFigures, impactBackends } from './impact.js';
+import { batchFigure, downstreamFigures, impactBackends, similarityNote } from './impact.js';
 import type { BackendReport, Report } from './report.js';
+import { timingSummary, TIMING_COLUMNS } from './timing-table.js';
 import { watchTable } from './watch-table.js';
 import { statusStyle, type Tone } from './status.js';
 import { driftSentence, environmentText, textsText } from './drift.js';
@@ -59,7 +60,16 @@ export function renderTerminal(report: Report, { color }: TerminalOptions): stri
     lines.push(t.toString());
   }
   const impact = impactTable(report, color);
-  if (impact) lines.push('Does it matter? (neighbours within the corpus, golden vs backend; the same texts alone vs padded)', impact);
+  if (impact) {
+    const note = similarityNote(report);
+    lines.push('Does it matter? (neighbours within the corpus, golden vs backend; the same texts alone vs padded)', impact, ...(note ? [note] : []));
+  }
+  const timing = timingSummary(report);
+  if (timing) {
+    const t = new Table({ head: [...TIMING_COLUMNS], style: { head: color ? ['bold'] : [], border: color ? ['gray'] : [] } });
+    for (const r of timing.rows) t.push(r);
+    lines.push(t.toString(), timing.total);
+  }
   for (const b of report.backends) {
     if (b.status === 'pass') continue;
     const label = paint(`${b.name} ${b.status}:`, statusStyle(b.status).tone === 'bad' ? 'red' : 'yellow', color);

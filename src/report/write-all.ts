@@ -25,6 +25,13 @@ export function writeReportFiles(report: Report, outDir: string): string[] {
   });
 }
 
+/** Writes report.json alone (again, after the run added how long writing every file took). */
+export function writeReportJson(report: Report, outDir: string): string {
+  const path = join(outDir, REPORT_FILES.json);
+  writeFileAtomic(path, reportToJson(report));
+  return path;
+}
+
 /**
  * Appends the Markdown summary to the file GitHub Actions names in GITHUB_STEP_SUMMARY; does nothing
  * elsewhere. Returns the file written to, or null.

@@ -23,13 +23,14 @@ import { NpyRowReader } from '../npy/npy-reader.js';
 import { displayPath } from '../io/display-path.js';
 import { modelFileHashes } from '../model/model-files.js';
 import { NpyAppendWriter } from '../npy/npy-append.js';
-import { REPORT_FILES, writeReportFiles } from '../report/write-all.js';
-import type { BackendReport, Report } from '../report/report.js';
+import { REPORT_FILES, writeReportFiles, writeReportJson } from '../report/write-all.js';
+import type { BackendReport, BackendTiming, Report } from '../report/report.js';
 import { packageVersions } from '../versions.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
 import { diagnosisEvidence } from '../diagnose/evidence.js';
 import { attachWhereItStarts } from './where-it-starts.js';
+import { rankingSimilarity } from '../evaluate/checks.js';
 import { textFacts } from '../evaluate/text-facts.js';
 import { ModelContexts } from '../tokenize/model-context.js';
 import { openSessions, type Isolation } from './sessions.js';
@@ -78,9 +79,12 @@ interface Live {
   deadline: number;
   acc: ComparisonAccumulator | null;
   writer: NpyAppendWriter | null;
+  /** Time spent comparing this backend's vectors with the golden's (this process, resumed rows included). */
+  compareMs: number;
 }
 
 export async function runParity(options: RunOptions): Promise<RunResult> {
+  const runStarted = performance.now();
   const config = loadConfig(options.config);
   // The run identity (embedding choices, batching, watch, checks): a bad prompt name is one clear error here.
   const identity = identityFromConfig(config, { promptName: options.promptName });
@@ -144,13 +148,14 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
 
   const sessions = openSessions(options.isolation ?? config.isolation, contexts, batchSize, warnings);
   const pairwise = new PairwiseMaxAbs(['golden', ...selected.map((b) => b.name)]);
+  let pairwiseMs = 0;
   const live: Live[] = [];
   try {
     // Open every backend (or take over its state from the interrupted run).
     for (const spec of selected) {
       const session = sessions.session(spec);
       const previous = state.perBackend[spec.name];
-      const item: Live = { spec, session, state: previous ?? { status: 'running', environment: {}, openMs: 0, embedMs: 0 }, deadline: 0, acc: null, writer: null };
+      const item: Live = { spec, session, state: previous ?? { status: 'running', environment: {}, openMs: 0, embedMs: 0 }, deadline: 0, acc: null, writer: null, compareMs: 0 };
       live.push(item);
       if (previous && previous.status !== 'running') continue;
       const started = performance.now();
@@ -167,7 +172,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
         item.acc = new ComparisonAccumulator(texts.length, previous.dim, spec.tolerance, ids);
       }
     }
-    if (resumed) replayFinishedRows(live, state.completedRows, goldenBlock, pairwise, blockTexts);
+    if (resumed) pairwiseMs += replayFinishedRows(live, state.completedRows, goldenBlock, pairwise, blockTexts);
 
     for (let start = state.completedRows; start < texts.length; start += blockTexts) {
       const end = Math.min(start + blockTexts, texts.length);
@@ -184,11 +189,15 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
           item.writer = NpyAppendWriter.create(vectorsPath(outDir, item.spec.name), vectors.data instanceof Float64Array ? '<f8' : '<f4', vectors.dim);
         }
         item.writer!.append(vectors.data);
+        const compareStarted = performance.now();
         item.acc.add(gold.data, vectors.data, start, end - start);
+        item.compareMs += performance.now() - compareStarted;
         block.set(item.spec.name, vectors);
       }
       options.onProgress?.({ done: end, total: texts.length, running: live.filter((l) => l.state.status === 'running').length });
+      const pairwiseStarted = performance.now();
       pairwise.add(block);
+      pairwiseMs += performance.now() - pairwiseStarted;
       state.completedRows = end;
       for (const item of live) state.perBackend[item.spec.name] = item.state;
       saveRunState(outDir, state);
@@ -203,6 +212,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       facts,
       evidence: diagnosisEvidence(ctx?.model ?? null, ctx?.tokenizer ?? null, texts, facts.batchTokens),
       settings: identity.checks,
+      similarity: rankingSimilarity(identity.checks.similarity, modelInfo.similarity),
       warnings,
     };
     const reports: BackendReport[] = [];
@@ -212,6 +222,9 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     const specs = config.backends.map((b) => selected.find((s) => s.name === b.name) ?? b);
     await attachWhereItStarts(reports, specs, texts, ids, ctx?.tokenizer ?? null, ctx?.model.config.num_hidden_layers, warnings);
     const producedAll = ['golden', ...reports.filter((r) => r.vectors).map((r) => r.name)];
+    const pairwiseStarted = performance.now();
+    const pairwiseResult = pairwise.result(producedAll);
+    pairwiseMs += performance.now() - pairwiseStarted;
     const judged: Report = runReport(
       {
         command: options.command ?? [],
@@ -220,7 +233,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
         corpus: corpusSection({ path: corpus.path, sha256: corpus.sha256, count: corpus.texts.length }, ids, texts, identity.checks, rows && options.shard ? { ...options.shard, rows } : undefined),
         golden: goldenSection(golden),
         backends: reports,
-        pairwise: pairwise.result(producedAll),
+        pairwise: pairwiseResult,
         warnings,
         packages: packageVersions(),
         ...identityRecord(identity),
@@ -229,7 +242,13 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       { strict: options.strict },
     );
     const report = baseline ? withBaseline(judged, outDir, baseline, { strict: options.strict }) : judged;
+    // The report files are written twice: the second report.json adds how long the first writing
+    // took, and the time to verdict up to then.
+    const writeStarted = performance.now();
     writeReportFiles(report, outDir);
+    const now = performance.now();
+    report.timing = { pairwiseMs, reportMs: now - writeStarted, totalMs: now - runStarted };
+    writeReportJson(report, outDir);
     const reportPath = join(outDir, REPORT_FILES.json);
     clearRunState(outDir);
     return { report, reportPath: displayPath(reportPath) };
@@ -266,8 +285,9 @@ async function embedBlock(item: Live, texts: readonly string[], corpusRows: read
   }
 }
 
-/** After --resume: feed the rows already on disk to the accumulators and the pairwise matrix. */
-function replayFinishedRows(live: Live[], done: number, goldenBlock: (s: number, e: number) => Matrix, pairwise: PairwiseMaxAbs, blockTexts: number): void {
+/** After --resume: feed the rows already on disk to the accumulators and the pairwise matrix; returns the pairwise time. */
+function replayFinishedRows(live: Live[], done: number, goldenBlock: (s: number, e: number) => Matrix, pairwise: PairwiseMaxAbs, blockTexts: number): number {
+  let pairwiseMs = 0;
   for (let start = 0; start < done; start += blockTexts) {
     const end = Math.min(start + blockTexts, done);
     const gold = goldenBlock(start, end);
@@ -275,11 +295,16 @@ function replayFinishedRows(live: Live[], done: number, goldenBlock: (s: number,
     for (const item of live) {
       if (!item.acc || !item.writer) continue;
       const data = item.writer.read(start, end - start);
+      const compareStarted = performance.now();
       item.acc.add(gold.data, data, start, end - start);
+      item.compareMs += performance.now() - compareStarted;
       block.set(item.spec.name, { rows: end - start, dim: item.writer.dim, data });
     }
+    const pairwiseStarted = performance.now();
     pairwise.add(block);
+    pairwiseMs += performance.now() - pairwiseStarted;
   }
+  return pairwiseMs;
 }
 
 /** A backend's report entry: batch invariance while its session is open, then the shared evaluation. */
@@ -290,17 +315,22 @@ async function finishBackend(item: Live, texts: readonly string[], evaluation: E
     { ...spec, ...(spec.downstream || spec.batchInvariance || spec.drift ? { limits: { downstream: spec.downstream, batchInvariance: spec.batchInvariance, drift: spec.drift } } : {}) },
     environment,
   );
-  const timing = { openMs: state.openMs, embedMs: state.embedMs, textsPerSecond: state.embedMs > 0 ? (texts.length * 1000) / state.embedMs : 0 };
+  const timing: BackendTiming = { openMs: state.openMs, embedMs: state.embedMs, textsPerSecond: state.embedMs > 0 ? (texts.length * 1000) / state.embedMs : 0 };
   if (state.status === 'skipped' || state.status === 'error') return evaluateBackend(evaluation, base, { kind: state.status, reason: state.reason ?? 'unknown' }, timing);
   if (state.status === 'shape') return evaluateBackend(evaluation, base, { kind: 'shape', dim: state.dim! }, timing);
   item.writer!.finish();
   item.writer = null;
   const problems: string[] = [];
   const { facts, settings } = evaluation;
+  const batchStarted = performance.now();
   const batchInvariance = await batchInvarianceFor(item.session, item.deadline, texts, facts.ids, facts.lengths, settings.batchInvarianceSample, batchSize, problems);
+  timing.batchInvarianceMs = performance.now() - batchStarted;
   evaluation.warnings.push(...problems.map((p) => `${spec.name}: ${p}`));
   const vectorsFile = join('vectors', `${spec.name}.npy`);
-  return evaluateBackend(evaluation, base, { kind: 'vectors', vectorsFile, comparison: item.acc!.result(), batchInvariance }, timing);
+  const resultStarted = performance.now();
+  const comparison = item.acc!.result();
+  timing.compareMs = item.compareMs + performance.now() - resultStarted;
+  return evaluateBackend(evaluation, base, { kind: 'vectors', vectorsFile, comparison, batchInvariance }, timing);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -12,7 +12,9 @@ import { embedWithBackend } from '../../src/run/embed-with-backend.js';
 import { ModelContexts } from '../../src/tokenize/model-context.js';
 import { runParity } from '../../src/run/run.js';
 import { ROOT, tempDir } from '../support/helpers.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderTerminal } from '../../src/report/terminal.js';
 
 process.chdir(ROOT);
 const config = loadConfig(join(ROOT, 'parity.config.json'));
@@ -47,6 +49,21 @@ describe('parity run on the fixture model', () => {
     expect(fp16.metrics!.cosineDeltaMax).toBeLessThan(1e-4);
     expect(fp16.environment.outputType).toBe('float16');
     expect(report.pairwise.names).toEqual(['golden', 'reference', 'cpu-fp32', 'cpu-fp16']);
+    // Where the time went: every phase measured (never how fast), the parts within the whole, and
+    // report.json on disk holding the run's phases (its second write) as the terminal shows them.
+    for (const b of report.backends) {
+      const t = b.timing!;
+      for (const ms of [t.openMs, t.embedMs, t.compareMs!, t.downstreamMs!, t.batchInvarianceMs!]) expect(Number.isFinite(ms) && ms >= 0).toBe(true);
+      expect(t.embedMs).toBeGreaterThan(0);
+    }
+    const run = report.timing!;
+    const parts = report.backends.reduce((s, b) => s + b.timing!.openMs + b.timing!.embedMs + b.timing!.compareMs! + b.timing!.downstreamMs! + b.timing!.batchInvarianceMs!, 0);
+    expect(run.totalMs).toBeGreaterThanOrEqual(parts + run.pairwiseMs + run.reportMs);
+    const onDisk = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(onDisk.timing).toEqual(run);
+    const terminal = renderTerminal(report, { color: false });
+    expect(terminal).toMatch(/time to verdict [\d.]+ m?s: open .*, embed .*, compare .*, downstream .*, batch invariance .*, pairwise .*, report writing [\d.]+ m?s/);
+    expect(terminal).toContain('batch inv.');
   }, 120_000);
 
   it('the batch size does not change a vector beyond rounding', async () => {

@@ -3,16 +3,22 @@
  * that does not share a single kernel with ONNX Runtime. One sequence at a time, so there is no
  * padding and no additive mask at all: padded keys simply do not exist, which is what every masked
  * implementation approximates.
+ *
+ * The matrix products run on a WebAssembly SIMD kernel (wasm-products.ts) that adds up every element
+ * in the same order as the plain loops of products.ts, so its results are bit-identical to them;
+ * `{ kernel: 'loops' }` runs the loops themselves (the bit-identity test and the bench do).
  */
 import { alibiSlopes, isCausal, positionKind, rotaryInvFreq, type BertConfig, type PositionKind } from '../../model/bert-config.js';
 import type { SafeTensor } from '../../model/safetensors.js';
 import { GELU_FORMS, geluOf, type GeluForm } from '../../numeric/gelu.js';
+import { LoopProducts, type LinearWeights as Linear, type Products } from './products.js';
+import { WasmProducts } from './wasm-products.js';
 
-interface Linear {
-  w: Float64Array; // [out, in]
-  b: Float64Array;
-  out: number;
-  inp: number;
+export interface BertFloat64Options {
+  /** 'wasm' (default): the SIMD kernel; 'loops': the plain loops. Bit-identical either way. */
+  kernel?: 'wasm' | 'loops';
+  /** Overrides the config's GELU form (the llama.cpp finding runs the model with ggml's CPU GELU). */
+  gelu?: GeluForm;
 }
 interface LayerNorm {
   g: Float64Array;
@@ -47,6 +53,7 @@ export class BertFloat64 {
   private readonly tokenType: Float64Array;
   private readonly embNorm: LayerNorm;
   private readonly layers: Layer[] = [];
+  private readonly products: Products;
   readonly hidden: number;
   private readonly gelu: (x: number) => number;
 
@@ -54,7 +61,7 @@ export class BertFloat64 {
   constructor(
     private readonly config: BertConfig,
     tensors: Map<string, SafeTensor>,
-    options: { gelu?: GeluForm } = {},
+    options: BertFloat64Options = {},
   ) {
     const act = config.hidden_act;
     const form = options.gelu ?? HIDDEN_ACT_GELU[act as string];
@@ -82,12 +89,9 @@ export class BertFloat64 {
     };
     const H = config.hidden_size;
     const I = config.intermediate_size;
-    const linear = (name: string, out: number, inp: number): Linear => ({
-      w: get(`${name}.weight`, [out, inp]),
-      b: get(`${name}.bias`, [out]),
-      out,
-      inp,
-    });
+    this.products = options.kernel === 'loops' ? new LoopProducts() : new WasmProducts();
+    const linear = (name: string, out: number, inp: number): Linear =>
+      this.products.linearWeights(get(`${name}.weight`, [out, inp]), get(`${name}.bias`, [out]), out, inp);
     const norm = (name: string): LayerNorm => ({ g: get(`${name}.weight`, [H]), b: get(`${name}.bias`, [H]) });
     this.hidden = H;
     this.word = get('embeddings.word_embeddings.weight', [config.vocab_size, H]);
@@ -143,81 +147,83 @@ export class BertFloat64 {
     const heads = this.config.num_attention_heads;
     const dh = H / heads;
     const scale = 1 / Math.sqrt(dh);
-    const q = linear(x, S, L.q);
-    const k = linear(x, S, L.k);
-    const v = linear(x, S, L.v);
+    const P = this.products;
+    const q = P.linear(x, S, L.q);
+    const k = P.linear(x, S, L.k);
+    const v = P.linear(x, S, L.v);
     if (this.positions === 'rotary') {
       rotate(q, S, H, dh);
       rotate(k, S, H, dh);
     }
-    // Memory stays O(S·H) whatever S is: one query row of scores at a time, never S×S per head
-    // (only a probe asks for the full probabilities).
+    // Memory stays O(S·H) whatever S is: scores for a block of query rows at a time, never S×S per
+    // head at 8192 tokens (only a probe asks for the full probabilities).
     const context = new Float64Array(S * H);
-    const scores = new Float64Array(S);
     const probs = probe ? new Float64Array(heads * S * S) : null;
-    // Each head's q, k, v copied contiguous ([S, dh]) so the S² inner loops stride by 1: at 8192
-    // tokens this is most of the reference's time.
+    const blockRows = Math.max(4, Math.floor(ATTENTION_BLOCK_VALUES / S / 4) * 4);
+    // Each head's q and k copied contiguous ([S, dh]) and v transposed ([dh, S]): scores = q·kᵀ
+    // and context = p·v are then both products over contiguous rows.
     const qh = new Float64Array(S * dh);
     const kh = new Float64Array(S * dh);
-    const vh = new Float64Array(S * dh);
-    const acc = new Float64Array(dh);
+    const vt = new Float64Array(dh * S);
     for (let h = 0; h < heads; h++) {
       const off = h * dh;
       for (let s = 0; s < S; s++) {
         for (let d = 0; d < dh; d++) {
           qh[s * dh + d] = q[s * H + off + d];
           kh[s * dh + d] = k[s * H + off + d];
-          vh[s * dh + d] = v[s * H + off + d];
+          vt[d * S + s] = v[s * H + off + d];
         }
       }
       const slope = this.positions === 'alibi' ? this.slopes[h] : 0;
-      for (let i = 0; i < S; i++) {
-        const qi = i * dh;
-        // As with padding, masked keys are not approximated by a large negative score: a causal
-        // row simply has no keys past itself (their probabilities stay 0).
-        const keys = this.causal ? i + 1 : S;
-        let max = -Infinity;
-        for (let j = 0; j < keys; j++) {
-          let dot = 0;
-          const kj = j * dh;
-          for (let d = 0; d < dh; d++) dot += qh[qi + d] * kh[kj + d];
-          const score = dot * scale - slope * Math.abs(i - j);
-          scores[j] = score;
-          if (score > max) max = score;
+      for (let first = 0; first < S; first += blockRows) {
+        const rows = Math.min(blockRows, S - first);
+        const scores = P.product(qh.subarray(first * dh, (first + rows) * dh), rows, dh, kh, S);
+        for (let r = 0; r < rows; r++) {
+          const i = first + r;
+          const row = r * S;
+          // As with padding, masked keys are not approximated by a large negative score: a causal
+          // row simply has no keys past itself (their probabilities are exactly 0, and adding
+          // 0·v leaves every context sum as it was).
+          const keys = this.causal ? i + 1 : S;
+          let max = -Infinity;
+          for (let j = 0; j < keys; j++) {
+            const score = scores[row + j] * scale - slope * Math.abs(i - j);
+            scores[row + j] = score;
+            if (score > max) max = score;
+          }
+          let sum = 0;
+          for (let j = 0; j < keys; j++) {
+            scores[row + j] = Math.exp(scores[row + j] - max);
+            sum += scores[row + j];
+          }
+          // Same operation order as the plain loops the goldens were made with (p = w / sum, then
+          // p·v accumulated over keys in order), so they stay bit-identical.
+          for (let j = 0; j < keys; j++) scores[row + j] /= sum;
+          scores.fill(0, row + keys, row + S);
+          probs?.set(scores.subarray(row, row + S), (h * S + i) * S);
         }
-        let sum = 0;
-        for (let j = 0; j < keys; j++) {
-          scores[j] = Math.exp(scores[j] - max);
-          sum += scores[j];
+        const ctx = P.product(scores, rows, S, vt, dh);
+        for (let r = 0; r < rows; r++) {
+          for (let d = 0; d < dh; d++) context[(first + r) * H + off + d] = ctx[r * dh + d];
         }
-        // Same operation order as the plain loops the goldens were made with (p = w / sum, then
-        // p·v accumulated), so they stay bit-identical.
-        acc.fill(0);
-        for (let j = 0; j < keys; j++) {
-          const p = scores[j] / sum;
-          if (probs) probs[(h * S + i) * S + j] = p;
-          const vj = j * dh;
-          for (let d = 0; d < dh; d++) acc[d] += p * vh[vj + d];
-        }
-        for (let d = 0; d < dh; d++) context[i * H + off + d] = acc[d];
       }
     }
     if (probs) probe!('attention_probs', probs);
     // Probes named after transformers' BertLayer modules (bisect pairs them with PyTorch's hooks);
     // a probe sees the array before later steps change it in place, so it must copy what it keeps.
     probe?.('attention.self', context);
-    const attn = linear(context, S, L.attnOut);
+    const attn = P.linear(context, S, L.attnOut);
     probe?.('attention.output.dense', attn);
     for (let i = 0; i < attn.length; i++) attn[i] += x[i];
     layerNorm(attn, S, H, L.attnNorm, this.config.layer_norm_eps);
     probe?.('attention', attn);
 
-    const inter = linear(attn, S, L.inter);
+    const inter = P.linear(attn, S, L.inter);
     probe?.('intermediate.dense', inter);
     const gelu = this.gelu;
     for (let i = 0; i < inter.length; i++) inter[i] = gelu(inter[i]);
     probe?.('intermediate', inter);
-    const out = linear(inter, S, L.out);
+    const out = P.linear(inter, S, L.out);
     probe?.('output.dense', out);
     for (let i = 0; i < out.length; i++) out[i] += attn[i];
     layerNorm(out, S, H, L.outNorm, this.config.layer_norm_eps);
@@ -228,19 +234,8 @@ export class BertFloat64 {
 
 export type Probe = (name: string, data: Float64Array) => void;
 
-function linear(x: Float64Array, S: number, L: Linear): Float64Array {
-  const y = new Float64Array(S * L.out);
-  for (let s = 0; s < S; s++) {
-    const xo = s * L.inp;
-    for (let o = 0; o < L.out; o++) {
-      const wo = o * L.inp;
-      let acc = L.b[o];
-      for (let i = 0; i < L.inp; i++) acc += x[xo + i] * L.w[wo + i];
-      y[s * L.out + o] = acc;
-    }
-  }
-  return y;
-}
+/** Attention scores held at once per head (rows × keys): 8 MiB, so 8192 tokens go 128 query rows at a time. */
+const ATTENTION_BLOCK_VALUES = 1 << 20;
 
 /**
  * RoFormer's rotary embedding in place on [S, H] (heads side by side): each pair (2j, 2j+1) of a
