@@ -4,7 +4,9 @@
  * steps there — `npx parity init`, `npx parity golden`, `npx parity run` — and a vitest file using the
  * programmatic API and toMatchGolden, type-checked with the package's typings.
  *
- * Offline here: dependencies come from the npm cache (--offline: `npm ci` has filled it). onnxruntime-node's postinstall
+ * Dependencies come from the npm cache where it has them (--prefer-offline): npm 11.19 resolves a new
+ * install from full packuments, which `npm ci` (corgi packuments) never caches, so an --offline
+ * install would fail on a freshly set-up machine; only the npm registry is reached. onnxruntime-node's postinstall
  * would download its CUDA provider from NuGet; ONNXRUNTIME_NODE_INSTALL=skip (read only by that
  * script, so npm prints no warning) is what the README tells CPU-only and offline users to set.
  *
@@ -69,7 +71,7 @@ describe('the packed tarball in a fresh project', () => {
     const install = sh(
       'npm install -D tarball vitest typescript (from the npm cache)',
       'npm',
-      ['install', '-D', '--offline', '--no-audit', '--no-fund', join(work, info.filename), 'vitest@4.1.12', 'typescript@5.9.3', '@types/node@20.19.43'],
+      ['install', '-D', '--prefer-offline', '--no-audit', '--no-fund', join(work, info.filename), 'vitest@4.1.12', 'typescript@5.9.3', '@types/node@20.19.43'],
       app,
       { ONNXRUNTIME_NODE_INSTALL: 'skip' },
     );

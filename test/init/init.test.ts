@@ -211,7 +211,7 @@ describe('initProject on a checkpoint with weights and no ONNX file', () => {
       expect(r.text).toContain('warning: it has model.safetensors: make its ONNX files with `npx parity export --model models/my-model`, then run init again (with --config OTHER.json) for their backends');
       const names = (r.config.backends as { name: string }[]).map((b) => b.name);
       expect(names.filter((n) => n.startsWith('cpu-') || n.startsWith('wasm-'))).toEqual([]);
-      expect(names).toEqual(expect.arrayContaining(RUNTIMES['sentence-transformers'] ? ['pytorch-fp64', 'pytorch-fp32', 'reference'] : ['reference']));
+      expect(names).toEqual(expect.arrayContaining(['pytorch-fp64', 'pytorch-fp32', 'reference']));
     } finally {
       process.chdir(cwd);
     }
