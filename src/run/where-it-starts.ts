@@ -20,18 +20,8 @@ export const WHERE_MAX_BACKENDS = 3;
 /** Texts longer than this are left out (the float64 side is a plain CPU pass). */
 export const WHERE_MAX_TOKENS = 256;
 
-export interface WhereItStarts {
-  /** The backend it was bisected against. */
-  against: string;
-  texts: string[];
-  /** First point beyond the backend's tolerance (null: none diverged at the layers). */
-  path: string | null;
-  layer: number | null;
-  op: string | null;
-  maxAbs: number | null;
-  relative: number | null;
-  growth: string;
-}
+/** report.json's `whereItStarts` (its shape is the report's, defined once in report/report.ts). */
+export type WhereItStarts = NonNullable<BackendReport['whereItStarts']>;
 
 const lookable = (b: Pick<BackendConfig, 'runtime'>) => (LAYER_RUNTIMES as readonly string[]).includes(b.runtime);
 
