@@ -263,15 +263,20 @@ async function run(session: Session, feeds: Feeds, fetches: string[], name: stri
   }
 }
 
+/** A's configured tolerance (fp32's when it has none), with what the command line overrides. */
+export function bisectTolerance(backendA: { tolerance?: Tolerance }, override?: Partial<BisectTolerance>): BisectTolerance {
+  const base = backendA.tolerance ?? DEFAULT_TOLERANCE.fp32;
+  return {
+    atol: override?.atol ?? base.atol,
+    rtol: override?.rtol ?? base.rtol,
+    mismatchRatio: override?.mismatchRatio ?? base.mismatchRatio,
+  };
+}
+
 export async function bisect(options: BisectOptions): Promise<BisectResult> {
   const { backendA, backendB, texts, tokenizer } = options;
   if (texts.length === 0) throw new InputError('bisect needs at least one text');
-  const base = backendA.tolerance ?? DEFAULT_TOLERANCE.fp32;
-  const tolerance: BisectTolerance = {
-    atol: options.tolerance?.atol ?? base.atol,
-    rtol: options.tolerance?.rtol ?? base.rtol,
-    mismatchRatio: options.tolerance?.mismatchRatio ?? base.mismatchRatio,
-  };
+  const tolerance = bisectTolerance(backendA, options.tolerance);
   const level = options.graphOptimizationLevel ?? 'disabled';
   const perRun = Math.max(1, Math.floor(options.outputsPerRun ?? 64));
 

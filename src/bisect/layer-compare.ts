@@ -17,11 +17,11 @@
  * - Growth: from each boundary's relative error, "flat" when the layer outputs stay within 3x of
  *   the embeddings', a "jump" when one layer multiplies it by 10x or more, otherwise "grows".
  */
-import type { Tolerance } from '../compare/tolerance.js';
 import { fmt } from '../numeric/format.js';
 import type { NamedTensor } from './layer-sources.js';
 
-export type BisectTolerance = Pick<Tolerance, 'atol' | 'rtol' | 'mismatchRatio'>;
+import type { BisectTolerance } from './bisect.js';
+export type { BisectTolerance };
 
 /** Ops inside a layer, in compute order, with what each is. */
 export const LAYER_POINTS: readonly { suffix: string; op: string; boundary: boolean }[] = [

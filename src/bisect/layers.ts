@@ -5,7 +5,7 @@
  */
 import type { BackendConfig } from '../config/config.js';
 import { loadConfig, selectBackends } from '../config/config.js';
-import { DEFAULT_TOLERANCE } from '../compare/tolerance.js';
+import { bisectTolerance } from './bisect.js';
 import { loadCorpus } from '../corpus/corpus.js';
 import { InputError } from '../errors.js';
 import { ModelContexts } from '../tokenize/model-context.js';
@@ -41,12 +41,7 @@ export interface LayerBisectOptions {
 export async function bisectLayers(options: LayerBisectOptions): Promise<LayerBisectResult> {
   const { backendA, backendB, sequences } = options;
   if (sequences.length === 0) throw new InputError('bisect needs at least one text');
-  const base = backendA.tolerance ?? DEFAULT_TOLERANCE.fp32;
-  const tolerance: BisectTolerance = {
-    atol: options.tolerance?.atol ?? base.atol,
-    rtol: options.tolerance?.rtol ?? base.rtol,
-    mismatchRatio: options.tolerance?.mismatchRatio ?? base.mismatchRatio,
-  };
+  const tolerance = bisectTolerance(backendA, options.tolerance);
   const points: Point[] = bertPoints(options.layers);
   const paths = points.map((p) => p.path);
   const sa = layerSource(backendA);
