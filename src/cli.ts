@@ -35,6 +35,14 @@ import { parityVersion } from './versions.js';
 
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
 
+function positiveInteger(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
 function nonNegative(flag: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -110,6 +118,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--prompt-name <name>', 'prompt from the model\'s config_sentence_transformers.json to prepend to every text ("" for none; default: its default_prompt_name)')
     .option('--baseline <dir|report.json>', 'a previous run\'s report folder (or its report.json): say what changed since, backend by backend, and apply the backends\' drift limits')
     .option('--history <file.jsonl>', 'append this run (per backend: metrics and environment) as one line to a JSON Lines file')
+    .option('--jobs <n>', 'how many backends work at once (default: the config\'s "jobs", else one per core up to 4; 1 = one after another)', positiveInteger('--jobs'))
     .action(async (opts) => {
       const progress = createProgress(process.stderr);
       let started = false;
@@ -129,6 +138,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
         out: opts.out,
         promptName: opts.promptName,
         baseline: opts.baseline,
+        jobs: opts.jobs,
         tolerance: { atol: opts.atol, rtol: opts.rtol, cosine: opts.cosine },
         command: ['parity', ...argv],
       });

@@ -31,6 +31,12 @@ export interface RuntimeDescriptor {
    * "runtime" (it tokenizes on its own), "unknown" (vectors made elsewhere).
    */
   tokenizer: 'harness' | 'runtime' | 'unknown';
+  /**
+   * Every backend of this runtime runs in one worker process, one request at a time (the WebGPU
+   * backends share one Chromium). Otherwise each backend gets its own worker, so backends can work
+   * side by side and a crash loses only the backend that crashed.
+   */
+  sharedWorker?: boolean;
 }
 
 /** The harness tokenizer carries the prompt, and the runtime's full vectors go through the shared truncation. */
@@ -82,6 +88,7 @@ export const RUNTIMES: Record<string, RuntimeDescriptor> = {
     description: "onnxruntime-web's WebGPU execution provider in headless Chromium (playwright-core), default or native webgpu bundle",
     embedding: () => HARNESS_APPLIES,
     tokenizer: 'harness',
+    sharedWorker: true,
   },
   'sentence-transformers': {
     optionKeys: ST_OPTION_KEYS,

@@ -42,7 +42,7 @@ export interface ChecksConfig {
   similarity?: SimilarityName;
 }
 
-export const DEFAULT_CHECKS: ChecksConfig = { downstreamMaxN: 5000, batchInvarianceSample: 32, reportRows: 10000 };
+export const DEFAULT_CHECKS: ChecksConfig = { downstreamMaxN: 5000, batchInvarianceSample: 15, reportRows: 10000 };
 
 const DOWNSTREAM_KEYS: (keyof DownstreamThresholds)[] = ['minTop1Overlap', 'minTop5Overlap', 'minTop10Overlap', 'minSpearman', 'maxPairwiseDelta', 'maxRankFlips'];
 

@@ -55,8 +55,10 @@ export interface ParityConfig {
   batchSize: number;
   /** Texts per streamed block (rounded up to whole batches); default 16 batches. */
   blockTexts?: number;
-  /** "process": each runtime's backends run in a worker process, so a crash or hang loses only them. */
+  /** "process": each backend runs in a worker process (the WebGPU ones share one), so a crash or hang loses only it. */
   isolation: 'process' | 'none';
+  /** How many backends work at once (run/lanes.ts); default one per core up to 4 in worker processes, 1 in-process. */
+  jobs?: number;
   /** Sizes of the diagnosis checks (downstream impact, batch invariance). */
   checks: ChecksConfig;
   /** Single elements every report shows for every backend (e.g. text "seed-2024", dim 383). */
@@ -67,7 +69,7 @@ export interface ParityConfig {
 }
 
 export const DEFAULT_CONFIG_FILE = 'parity.config.json';
-const TOP_KEYS = ['$schema', 'model', 'revision', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'checks', 'promptName', 'truncateDim', 'watch', 'backends'];
+const TOP_KEYS = ['$schema', 'model', 'revision', 'corpus', 'golden', 'batchSize', 'blockTexts', 'timeoutMs', 'isolation', 'jobs', 'checks', 'promptName', 'truncateDim', 'watch', 'backends'];
 const COMMON_BACKEND_KEYS = ['name', 'runtime', 'precision', 'tolerance', 'timeoutMs', 'modelDir', 'note', 'expect', 'downstream', 'batchInvariance', 'drift', 'maxTokens'];
 const TOLERANCE_KEYS = ['atol', 'rtol', 'cosine', 'mismatchRatio'];
 
@@ -134,6 +136,7 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
   const isolation = obj.isolation ?? 'process';
   if (isolation !== 'process' && isolation !== 'none') check.fail('isolation', '"process" or "none"', obj.isolation);
   const isolationMode = isolation as 'process' | 'none';
+  const jobs = obj.jobs === undefined ? undefined : check.number(obj.jobs, 'jobs', { min: 1, integer: true });
   const embedding: EmbeddingChoices = {};
   if (obj.promptName !== undefined) {
     if (obj.promptName !== null && typeof obj.promptName !== 'string') check.fail('promptName', 'a prompt name from the model\'s config_sentence_transformers.json, or null for none', obj.promptName);
@@ -173,7 +176,7 @@ export function parseConfig(raw: unknown, file: string): ParityConfig {
     const maxTokens = b.maxTokens as number | undefined;
     return { name, runtime, modelDir, configDir: dir, options, precision, tolerance, timeoutMs, embedding, ...(note ? { note } : {}), ...(expect ? { expect } : {}), ...(downstream ? { downstream } : {}), ...(batchInvariance ? { batchInvariance } : {}), ...(drift ? { drift } : {}), ...(maxTokens !== undefined ? { maxTokens } : {}) };
   });
-  return { path: resolve(file), dir, model, hub, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, checks: parseChecks(obj.checks, file), embedding, watch: parseWatch(obj.watch, file), backends };
+  return { path: resolve(file), dir, model, hub, corpus, golden, batchSize, ...(blockTexts ? { blockTexts } : {}), isolation: isolationMode, ...(jobs ? { jobs } : {}), checks: parseChecks(obj.checks, file), embedding, watch: parseWatch(obj.watch, file), backends };
 }
 
 export function loadConfig(file: string | undefined): ParityConfig {

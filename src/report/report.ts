@@ -105,6 +105,8 @@ export interface RunTiming {
   reportMs: number;
   /** From the start of the run to its report written: the time to verdict. */
   totalMs: number;
+  /** How many backends worked at once (run/lanes.ts); absent in older reports (one at a time). */
+  jobs?: number;
 }
 
 export interface Report {

@@ -33,6 +33,8 @@ export function timingSummary(report: Report): TimingSummary | null {
   ];
   const run = report.timing;
   if (run) phases.push(`pairwise ${seconds(run.pairwiseMs)}`, `report writing ${seconds(run.reportMs)}`);
-  const total = run ? `time to verdict ${seconds(run.totalMs)}: ${phases.join(', ')}` : `time per phase: ${phases.join(', ')}`;
+  // With backends side by side their phases overlap: the sums are work done, not wall time.
+  const side = run?.jobs && run.jobs > 1 ? ` (${run.jobs} backends at a time; phases summed over backends)` : '';
+  const total = run ? `time to verdict ${seconds(run.totalMs)}${side}: ${phases.join(', ')}` : `time per phase: ${phases.join(', ')}`;
   return { rows, total };
 }

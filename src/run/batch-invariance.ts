@@ -12,9 +12,10 @@ import type { Matrix } from '../numeric/matrix.js';
 import { compareBatchInvariance, type BatchInvarianceResult } from '../compare/batch-invariance.js';
 import { BackendError, describeCause, InputError } from '../errors.js';
 import type { BackendSession } from './session.js';
+import { DEFAULT_CHECKS } from '../config/checks.js';
 
 export interface BatchInvarianceOptions {
-  /** Texts to sample (default 32): spread evenly over the corpus sorted by length, shortest first. */
+  /** Texts to sample (default: checks.batchInvarianceSample's): spread evenly over the corpus sorted by length, shortest first. */
   sample?: number;
   /** The batch size the backend was opened with; at least 2. */
   batchSize: number;
@@ -22,7 +23,7 @@ export interface BatchInvarianceOptions {
   lengths?: readonly number[];
 }
 
-export const BATCH_INVARIANCE_DEFAULT_SAMPLE = 32;
+export const BATCH_INVARIANCE_DEFAULT_SAMPLE = DEFAULT_CHECKS.batchInvarianceSample;
 
 /** `count` rows spread evenly over `rows` sorted by length (shortest first, ties by row), without `exclude`. */
 export function sampleByLength(lengths: readonly number[], count: number, exclude: number): number[] {

@@ -37,6 +37,9 @@ import { openSessions, type Isolation } from './sessions.js';
 import { clearRunState, loadRunState, saveRunState, type BackendState, type RunState } from './run-state.js';
 import type { BackendSession } from './session.js';
 import { batchInvarianceFor } from './batch-invariance.js';
+import { BlockFolds } from './block-folds.js';
+import { defaultJobs, Lanes } from './lanes.js';
+import { workerGroup } from './worker-group.js';
 import { shardRows, type Shard } from './shard.js';
 import { corpusSection, goldenSection, identityFromConfig, identityRecord, modelContext, modelSection, watchSection } from './identity.js';
 import { checkWatch } from '../config/watch.js';
@@ -65,6 +68,8 @@ export interface RunOptions {
   promptName?: string | null;
   /** A previous run's report folder or report.json: the report says what changed since, drift limits apply. */
   baseline?: string;
+  /** How many backends work at once (`--jobs`); overrides the config's `jobs` (lanes.ts). */
+  jobs?: number;
 }
 
 export interface RunResult {
@@ -75,8 +80,11 @@ export interface RunResult {
 interface Live {
   spec: BackendConfig;
   session: BackendSession;
+  /** What it cannot share with a concurrent task (worker-group.ts). */
+  group: string;
   state: BackendState;
-  deadline: number;
+  /** Its own time so far (open, embedding, batch invariance): what its timeoutMs limits, not its wait for a lane. */
+  spentMs: number;
   acc: ComparisonAccumulator | null;
   writer: NpyAppendWriter | null;
   /** Time spent comparing this backend's vectors with the golden's (this process, resumed rows included). */
@@ -147,63 +155,18 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   const state: RunState = resumed ?? { version: 1, ...resumeKey, completedRows: 0, perBackend: {} };
 
   const sessions = openSessions(options.isolation ?? config.isolation, contexts, batchSize, warnings);
+  const jobs = options.jobs ?? config.jobs ?? defaultJobs(sessions.isolation);
+  const lanes = new Lanes(jobs);
   const pairwise = new PairwiseMaxAbs(['golden', ...selected.map((b) => b.name)]);
   let pairwiseMs = 0;
-  const live: Live[] = [];
+  const live: Live[] = selected.map((spec) => {
+    const previous = state.perBackend[spec.name];
+    const itemState = previous ?? { status: 'running', environment: {}, openMs: 0, embedMs: 0 };
+    return { spec, session: sessions.session(spec), group: workerGroup(spec), state: itemState, spentMs: itemState.openMs + itemState.embedMs, acc: null, writer: null, compareMs: 0 };
+  });
   try {
-    // Open every backend (or take over its state from the interrupted run).
-    for (const spec of selected) {
-      const session = sessions.session(spec);
-      const previous = state.perBackend[spec.name];
-      const item: Live = { spec, session, state: previous ?? { status: 'running', environment: {}, openMs: 0, embedMs: 0 }, deadline: 0, acc: null, writer: null, compareMs: 0 };
-      live.push(item);
-      if (previous && previous.status !== 'running') continue;
-      const started = performance.now();
-      item.deadline = started + spec.timeoutMs - (previous?.openMs ?? 0) - (previous?.embedMs ?? 0);
-      const opened = await session.open(item.deadline);
-      item.state.environment = opened.environment;
-      if (opened.status !== 'ok') {
-        item.state = { ...item.state, status: opened.status, reason: opened.reason };
-        continue;
-      }
-      item.state.openMs += opened.openMs;
-      if (previous?.dim !== undefined) {
-        item.writer = NpyAppendWriter.resume(vectorsPath(outDir, spec.name), state.completedRows);
-        item.acc = new ComparisonAccumulator(texts.length, previous.dim, spec.tolerance, ids);
-      }
-    }
-    if (resumed) pairwiseMs += replayFinishedRows(live, state.completedRows, goldenBlock, pairwise, blockTexts);
-
-    for (let start = state.completedRows; start < texts.length; start += blockTexts) {
-      const end = Math.min(start + blockTexts, texts.length);
-      const gold = goldenBlock(start, end);
-      const block = new Map<string, Matrix>([['golden', gold]]);
-      for (const item of live) {
-        if (item.state.status !== 'running') continue;
-        const corpusRows = rows ? rows.slice(start, end) : Array.from({ length: end - start }, (_, k) => start + k);
-        const vectors = await embedBlock(item, texts.slice(start, end), corpusRows, gold.dim);
-        if (!vectors) continue;
-        if (!item.acc) {
-          item.state.dim = vectors.dim;
-          item.acc = new ComparisonAccumulator(texts.length, vectors.dim, item.spec.tolerance, ids);
-          item.writer = NpyAppendWriter.create(vectorsPath(outDir, item.spec.name), vectors.data instanceof Float64Array ? '<f8' : '<f4', vectors.dim);
-        }
-        item.writer!.append(vectors.data);
-        const compareStarted = performance.now();
-        item.acc.add(gold.data, vectors.data, start, end - start);
-        item.compareMs += performance.now() - compareStarted;
-        block.set(item.spec.name, vectors);
-      }
-      options.onProgress?.({ done: end, total: texts.length, running: live.filter((l) => l.state.status === 'running').length });
-      const pairwiseStarted = performance.now();
-      pairwise.add(block);
-      pairwiseMs += performance.now() - pairwiseStarted;
-      state.completedRows = end;
-      for (const item of live) state.perBackend[item.spec.name] = item.state;
-      saveRunState(outDir, state);
-    }
-
     // Token counts for the checks and expectations; the harness tokenizer of the configured model.
+    // Known before any backend finishes, so each one is judged as soon as it is done.
     const ctx = await modelContext(identity, contexts).catch(() => null);
     const facts = textFacts(ctx?.tokenizer ?? null, texts, ids, identity.batching);
     const evaluation: EvaluationContext = {
@@ -215,8 +178,94 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       similarity: rankingSimilarity(identity.checks.similarity, modelInfo.similarity),
       warnings,
     };
-    const reports: BackendReport[] = [];
-    for (const item of live) reports.push(await finishBackend(item, texts, evaluation, batchSize));
+
+    // Open a backend (or take over its state from the interrupted run).
+    const open = async (item: Live): Promise<void> => {
+      const previous = resumed?.perBackend[item.spec.name];
+      if (previous && previous.status !== 'running') return;
+      const opened = await item.session.open(deadlineOf(item));
+      item.state.environment = opened.environment;
+      if (opened.status !== 'ok') {
+        item.state = { ...item.state, status: opened.status, reason: opened.reason };
+        return;
+      }
+      item.state.openMs += opened.openMs;
+      item.spentMs += opened.openMs;
+      if (previous?.dim !== undefined) {
+        item.writer = NpyAppendWriter.resume(vectorsPath(outDir, item.spec.name), state.completedRows);
+        item.acc = new ComparisonAccumulator(texts.length, previous.dim, item.spec.tolerance, ids);
+      }
+    };
+    // An interrupted run's finished rows go to the accumulators and the pairwise matrix before any new block.
+    if (resumed) {
+      await Promise.all(live.map((item) => lanes.run(item.group, () => open(item))));
+      pairwiseMs += replayFinishedRows(live, state.completedRows, goldenBlock, pairwise, blockTexts);
+    }
+
+    // The blocks still to embed. Every backend embeds block b, then the block is folded: into the
+    // pairwise matrix, the progress line and the saved run state. No backend starts block b+1 before
+    // block b is folded, so at most two blocks of vectors are held whatever the corpus size.
+    const blocks = new BlockFolds(
+      state.completedRows,
+      texts.length,
+      blockTexts,
+      live.length,
+      (start, end) => goldenBlock(start, end),
+      (start, end, vectors) => {
+        const pairwiseStarted = performance.now();
+        pairwise.add(vectors);
+        pairwiseMs += performance.now() - pairwiseStarted;
+        options.onProgress?.({ done: end, total: texts.length, running: live.filter((l) => l.state.status === 'running').length });
+        state.completedRows = end;
+        for (const item of live) state.perBackend[item.spec.name] = item.state;
+        saveRunState(outDir, state);
+      },
+    );
+
+    // A block's vectors: appended to the backend's vectors file and compared with the golden's rows.
+    const keepBlock = (item: Live, vectors: Matrix, gold: Matrix, start: number, end: number): void => {
+      if (!item.acc) {
+        item.state.dim = vectors.dim;
+        item.acc = new ComparisonAccumulator(texts.length, vectors.dim, item.spec.tolerance, ids);
+        item.writer = NpyAppendWriter.create(vectorsPath(outDir, item.spec.name), vectors.data instanceof Float64Array ? '<f8' : '<f4', vectors.dim);
+      }
+      item.writer!.append(vectors.data);
+      const compareStarted = performance.now();
+      item.acc.add(gold.data, vectors.data, start, end - start);
+      item.compareMs += performance.now() - compareStarted;
+    };
+
+    // One lane per backend: open, every block, then its own report (batch invariance while it is
+    // still open, then the shared evaluation), each step a task on `lanes`.
+    const lane = async (item: Live): Promise<BackendReport> => {
+      if (!resumed) await lanes.run(item.group, () => open(item));
+      for (let b = 0; b < blocks.count; b++) {
+        await blocks.ready(b);
+        const { start, end, gold } = blocks.block(b);
+        let vectors: Matrix | null = null;
+        if (item.state.status === 'running') {
+          const corpusRows = rows ? rows.slice(start, end) : Array.from({ length: end - start }, (_, k) => start + k);
+          // Embedding, writing and comparing are one task: the harness's share of the work holds a lane too.
+          vectors = await lanes.run(item.group, async () => {
+            const got = await embedBlock(item, texts.slice(start, end), corpusRows, gold.dim);
+            if (got) keepBlock(item, got, gold, start, end);
+            return got;
+          });
+        }
+        blocks.arrive(b, item.spec.name, vectors);
+      }
+      const report = await lanes.run(item.group, () => finishBackend(item, texts, evaluation, batchSize));
+      // Done with it: its worker (and the model it holds) can go while the others still run.
+      await item.session.close();
+      return report;
+    };
+    let reports: BackendReport[];
+    try {
+      reports = await Promise.all(live.map(lane));
+    } catch (error) {
+      blocks.abort(error);
+      throw error;
+    }
     // The run's float64 side may not have been selected (--backend): look among all configured
     // backends, the selected ones as this run holds them (a --atol/--rtol override included).
     const specs = config.backends.map((b) => selected.find((s) => s.name === b.name) ?? b);
@@ -247,7 +296,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     const writeStarted = performance.now();
     writeReportFiles(report, outDir);
     const now = performance.now();
-    report.timing = { pairwiseMs, reportMs: now - writeStarted, totalMs: now - runStarted };
+    report.timing = { pairwiseMs, reportMs: now - writeStarted, totalMs: now - runStarted, jobs };
     writeReportJson(report, outDir);
     const reportPath = join(outDir, REPORT_FILES.json);
     clearRunState(outDir);
@@ -260,6 +309,11 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   }
 }
 
+/** The latest a backend's next request may finish: what is left of its timeoutMs after its own time so far. */
+function deadlineOf(item: Live): number {
+  return performance.now() + item.spec.timeoutMs - item.spentMs;
+}
+
 function vectorsPath(outDir: string, name: string): string {
   return join(outDir, 'vectors', `${name}.npy`);
 }
@@ -268,8 +322,10 @@ function vectorsPath(outDir: string, name: string): string {
 async function embedBlock(item: Live, texts: readonly string[], corpusRows: readonly number[], goldenDim: number): Promise<Matrix | null> {
   const started = performance.now();
   try {
-    const vectors = await item.session.embed(texts, item.deadline, corpusRows);
-    item.state.embedMs += performance.now() - started;
+    const vectors = await item.session.embed(texts, deadlineOf(item), corpusRows);
+    const ms = performance.now() - started;
+    item.state.embedMs += ms;
+    item.spentMs += ms;
     if (vectors.rows !== texts.length) {
       throw new BackendError(item.spec.name, `returned ${vectors.rows} vectors for ${texts.length} texts`);
     }
@@ -323,7 +379,7 @@ async function finishBackend(item: Live, texts: readonly string[], evaluation: E
   const problems: string[] = [];
   const { facts, settings } = evaluation;
   const batchStarted = performance.now();
-  const batchInvariance = await batchInvarianceFor(item.session, item.deadline, texts, facts.ids, facts.lengths, settings.batchInvarianceSample, batchSize, problems);
+  const batchInvariance = await batchInvarianceFor(item.session, deadlineOf(item), texts, facts.ids, facts.lengths, settings.batchInvarianceSample, batchSize, problems);
   timing.batchInvarianceMs = performance.now() - batchStarted;
   evaluation.warnings.push(...problems.map((p) => `${spec.name}: ${p}`));
   const vectorsFile = join('vectors', `${spec.name}.npy`);

@@ -43,3 +43,27 @@ describe.skipIf(!build.present)(build.title('backend isolation'), () => {
     expect(report.backends[1].status).toBe('pass');
   }, 120_000);
 });
+
+describe.skipIf(!build.present)(build.title('backends side by side (--jobs)'), () => {
+  it('gives the same vectors and verdicts with 3 backends at a time as one at a time, each backend in its own worker', async () => {
+    const backends = ['reference', 'cpu-fp32', 'cpu-fp16', 'wasm-fp32'];
+    const one = tempDir();
+    const three = tempDir();
+    const serial = (await runParity({ out: one, backends, jobs: 1 })).report;
+    const parallel = (await runParity({ out: three, backends, jobs: 3 })).report;
+    expect(serial.timing?.jobs).toBe(1);
+    expect(parallel.timing?.jobs).toBe(3);
+    for (const name of backends) {
+      const a = serial.backends.find((b) => b.name === name)!;
+      const b = parallel.backends.find((x) => x.name === name)!;
+      expect(b.status).toBe(a.status);
+      expect(b.metrics).toEqual(a.metrics);
+      expect(b.batchInvariance).toEqual(a.batchInvariance);
+      expect(readFileSync(join(three, 'vectors', `${name}.npy`)).equals(readFileSync(join(one, 'vectors', `${name}.npy`)))).toBe(true);
+    }
+    expect(parallel.pairwise).toEqual(serial.pairwise);
+    // One worker per backend: a crash in one loses no other.
+    const pids = parallel.backends.map((b) => (b.environment.process as { pid: number }).pid);
+    expect(new Set(pids).size).toBe(backends.length);
+  }, 240_000);
+});

@@ -1,0 +1,74 @@
+/**
+ * How many backends work at once in `parity run`: at most `jobs` tasks (an open, a block's embedding,
+ * a batch-invariance measurement, an evaluation) in flight, and never two tasks of one group at once.
+ *
+ * A group is what cannot be shared between two concurrent requests: one worker process (backends of a
+ * runtime that share one, like one Chromium for every WebGPU backend), or one backend. Waiting tasks
+ * start in the order they asked (first come, first served), so `jobs: 1` runs exactly one task after
+ * another, as the run did before it had lanes.
+ *
+ * Why a limit at all: on a 2-core machine the backends are CPU-bound; more tasks than cores only share
+ * the cores (and thread pools that spin, like ONNX Runtime's and ggml's, waste them). Why more than
+ * one: a run spends much of its time where one task does not fill the cores — a Python interpreter
+ * importing torch, a server starting, a single-threaded WebAssembly backend, the harness comparing.
+ */
+import { availableParallelism } from 'node:os';
+import type { Isolation } from './sessions.js';
+
+/**
+ * `jobs` when neither the command line nor the config sets it: one per core, at most DEFAULT_MAX_JOBS,
+ * in worker processes; 1 in this process (`"isolation": "none"`), where a synchronous backend would
+ * hold the one thread anyway.
+ */
+export function defaultJobs(isolation: Isolation): number {
+  return isolation === 'none' ? 1 : Math.max(1, Math.min(availableParallelism(), DEFAULT_MAX_JOBS));
+}
+
+/** Backends are multi-threaded themselves: past a few at once they only fight over memory bandwidth. */
+export const DEFAULT_MAX_JOBS = 4;
+
+export class Lanes {
+  private running = 0;
+  private readonly busyGroups = new Set<string>();
+  private readonly waiting: { group: string; start: () => void }[] = [];
+
+  constructor(readonly jobs: number) {
+    if (!Number.isInteger(jobs) || jobs < 1) throw new RangeError(`jobs must be a positive integer, got ${jobs}`);
+  }
+
+  /** Runs `task` when a slot and its group are free; the slot is held until it settles. */
+  run<T>(group: string, task: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({
+        group,
+        start: () => {
+          // Through then(): a task that throws before its first await still releases its slot.
+          Promise.resolve()
+            .then(task)
+            .then(resolve, reject)
+            .finally(() => {
+              this.running--;
+              this.busyGroups.delete(group);
+              this.dispatch();
+            });
+        },
+      });
+      this.dispatch();
+    });
+  }
+
+  /** Starts every waiting task that may start now, oldest first; a task whose group is busy lets later ones pass. */
+  private dispatch(): void {
+    for (let k = 0; k < this.waiting.length && this.running < this.jobs; ) {
+      const next = this.waiting[k];
+      if (this.busyGroups.has(next.group)) {
+        k++;
+        continue;
+      }
+      this.waiting.splice(k, 1);
+      this.running++;
+      this.busyGroups.add(next.group);
+      next.start();
+    }
+  }
+}
