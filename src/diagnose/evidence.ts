@@ -3,8 +3,9 @@
  * both so that a merged report says what the single run says:
  * - who tokenized for each runtime (the registry's declaration);
  * - for a failing backend, its worst texts re-embedded by the float64 reference under each suspected
- *   fault (hypotheses.ts), when the model is one the reference computes; within a time budget, since
- *   the reference is a plain CPU forward pass.
+ *   fault (hypotheses.ts), when the model is one the reference computes; within a time budget per
+ *   backend, since the reference is a CPU forward pass. One reembedder serves every failing backend
+ *   of the run, so a text the backends share among their worst is re-embedded under a fault once.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,12 +13,12 @@ import type { HypothesisVectors } from '../compare/hypothesis-match.js';
 import { tokenizedBy } from '../backends/registry.js';
 import type { DiagnosisEvidence } from '../evaluate/checks.js';
 import type { ModelInfo } from '../model/model-folder.js';
-import { readSafetensors, type SafeTensor } from '../model/safetensors.js';
+import { readSafetensors } from '../model/safetensors.js';
 import type { TextTokenizer } from '../tokenize/types.js';
-import { reembedUnderHypotheses } from './hypotheses.js';
+import { HypothesisReembedder } from './hypotheses.js';
 import { truncateRows } from '../embed/truncate.js';
 
-/** Re-embedding stops starting new hypotheses after this long, per failing backend. */
+/** Re-embedding stops starting new hypotheses after this long, per failing backend (vectors already computed for an earlier backend cost nothing). */
 export const HYPOTHESIS_BUDGET_MS = 20_000;
 /** Texts longer than this are not re-embedded (an O(n²) float64 pass per hypothesis). */
 export const HYPOTHESIS_MAX_TOKENS = 256;
@@ -33,7 +34,7 @@ export function diagnosisEvidence(
 ): DiagnosisEvidence {
   const weights = model ? join(model.dir, 'model.safetensors') : '';
   const canReembed = model !== null && tokenizer !== null && REFERENCE_TYPES.has(model.config.model_type) && (model.config.position_embedding_type ?? 'absolute') === 'absolute' && existsSync(weights);
-  let tensors: Map<string, SafeTensor> | null = null;
+  let reembedder: HypothesisReembedder | null = null;
   return {
     tokenizedBy,
     ...(canReembed
@@ -42,16 +43,13 @@ export function diagnosisEvidence(
             const encoded = rows.map((r) => tokenizer!.encode(texts[r]));
             const keep = rows.map((_, k) => k).filter((k) => encoded[k].ids.length <= HYPOTHESIS_MAX_TOKENS);
             if (!keep.length) return [];
-            tensors ??= readSafetensors(weights);
-            const found = reembedUnderHypotheses({
-              config: model!.config,
-              tensors,
-              pooling: model!.pooling,
+            reembedder ??= new HypothesisReembedder({ config: model!.config, tensors: readSafetensors(weights), pooling: model!.pooling, padId: tokenizer!.padId });
+            const deadline = performance.now() + HYPOTHESIS_BUDGET_MS;
+            const found = reembedder.reembed({
               rows: keep.map((k) => rows[k]),
               encoded: keep.map((k) => encoded[k]),
               ...(batchTokens ? { padTo: keep.map((k) => batchTokens[rows[k]]) } : {}),
-              padId: tokenizer!.padId,
-              deadline: performance.now() + HYPOTHESIS_BUDGET_MS,
+              deadline,
             });
             // The same shared step as the backends' full vectors: keep the run's first truncateDim values.
             return found.map((h) => ({ ...h, vectors: truncateRows(h.vectors, model!.truncateDim) }));

@@ -17,19 +17,26 @@ import type { SafeTensor } from '../model/safetensors.js';
 import { pooledDim, poolSequence, type PoolingSpec } from '../embed/pooling.js';
 import type { EncodedText } from '../tokenize/types.js';
 
-export interface HypothesisRequest {
+/** The model the hypotheses are re-embedded with: fixed for a reembedder's lifetime. */
+export interface HypothesisModel {
   config: BertConfig;
   tensors: Map<string, SafeTensor>;
   pooling: PoolingSpec;
+  padId: number;
+}
+
+/** The texts of one request: rows of the run and what re-embedding them needs. */
+export interface HypothesisRows {
   /** Rows of the run to re-embed, and their harness encodings (same order). */
   rows: readonly number[];
   encoded: readonly EncodedText[];
   /** Each row's padded batch length in the run (TextFacts.batchTokens): the mask hypothesis pads to it. */
   padTo?: readonly number[];
-  padId: number;
-  /** performance.now() past which no further hypothesis is started (the ones done are returned). */
+  /** performance.now() past which no further hypothesis is computed (the ones done, or cached, are returned). */
   deadline?: number;
 }
+
+export type HypothesisRequest = HypothesisModel & HypothesisRows;
 
 /** Truncation lengths tried: the usual max_seq_length values below a text's length. */
 export const TRUNCATION_LENGTHS = [8, 16, 32, 64, 128, 256, 512] as const;
@@ -44,57 +51,119 @@ interface Sequence {
   promptLength: number;
 }
 
-export function reembedUnderHypotheses(req: HypothesisRequest): HypothesisVectors[] {
-  const { config, tensors, pooling, rows, encoded } = req;
-  const clean = new BertFloat64(config, tensors);
-  const dim = pooledDim(clean.hidden, pooling);
-  const same = (e: EncodedText): Sequence => ({ ids: e.ids, typeIds: e.typeIds, real: e.ids.length, promptLength: e.promptLength });
-  const out: HypothesisVectors[] = [];
-  /** Vectors for the rows whose variant `make` returns (null: the fault cannot apply to that text). */
-  const add = (cause: HypothesisVectors['cause'], label: string, make: (e: EncodedText, k: number) => Sequence | null, model = clean, spec = pooling) => {
-    if (req.deadline !== undefined && performance.now() > req.deadline) return;
-    const picked: number[] = [];
-    const data: number[] = [];
-    encoded.forEach((e, k) => {
-      const seq = make(e, k);
-      if (!seq) return;
-      const hidden = model.forward(seq.ids, seq.typeIds);
-      const v = new Float64Array(dim);
-      poolSequence(hidden, { offset: 0, length: seq.real, promptLength: seq.promptLength }, model.hidden, spec, v, 0);
-      picked.push(rows[k]);
-      data.push(...v);
-    });
-    if (picked.length) out.push({ cause, label, rows: picked, vectors: { rows: picked.length, dim, data: Float64Array.from(data) } });
-  };
+/** One suspected fault: how it changes a text's input (null: it cannot apply), and the model variant it runs on. */
+interface Hypothesis {
+  cause: HypothesisVectors['cause'];
+  label: string;
+  make: (e: EncodedText, k: number) => Sequence | null;
+  /** 0: the model as it is; k: position ids offset by k. */
+  shift: number;
+  spec: PoolingSpec;
+}
 
-  const modes = pooling.modes.join('+');
-  if (modes === 'mean') add('pooling', 'CLS pooling instead of mean', same, clean, { ...pooling, modes: ['cls'] });
-  if (modes === 'cls') add('pooling', 'mean pooling instead of CLS', same, clean, { ...pooling, modes: ['mean'] });
-  if ((config.type_vocab_size ?? 0) >= 2) add('token-type-ids', 'token_type_ids of ones', (e) => ({ ...same(e), typeIds: e.typeIds.map(() => 1) }));
-  if (req.padTo) {
-    const padTo = req.padTo;
-    add('attention-mask', 'the attention mask ignored (padding attended to)', (e, k) => {
-      const pad = padTo[k] - e.ids.length;
-      if (!(pad > 0)) return null;
-      return { ids: [...e.ids, ...Array(pad).fill(req.padId)], typeIds: [...e.typeIds, ...Array(pad).fill(0)], real: e.ids.length, promptLength: e.promptLength };
-    });
+/** Re-embeds the given texts under every suspected fault, once (one reembedder, no cache shared). */
+export function reembedUnderHypotheses(req: HypothesisRequest): HypothesisVectors[] {
+  return new HypothesisReembedder(req).reembed(req);
+}
+
+/**
+ * Re-embeds texts under the suspected faults for one run (or one merge), for every failing backend
+ * in turn: failing backends usually share their worst texts (the llama.cpp quantizations all fail on
+ * the texts its tokenizer splits differently), so each vector is computed at most once and kept,
+ * keyed by the hypothesis and the exact input it makes (ids, type ids, tokens pooled), never by row
+ * alone. The float64 models (the weights as they are, and with the positions shifted) are built on
+ * first use and kept too. A hypothesis whose every vector is kept costs nothing, so it is returned
+ * even past the deadline; one that needs any forward pass is not started after it, as before.
+ */
+export class HypothesisReembedder {
+  private clean: BertFloat64 | null = null;
+  private readonly shifted = new Map<number, BertFloat64>();
+  private readonly vectors = new Map<string, Float64Array>();
+  private readonly dim: number;
+  /** Forward passes run so far (what the cache saves shows here). */
+  forwardPasses = 0;
+
+  constructor(private readonly model: HypothesisModel) {
+    this.dim = pooledDim(model.config.hidden_size, model.pooling);
   }
-  if (positionKind(config) === 'absolute') {
-    for (const k of POSITION_OFFSETS) {
-      const shifted = new BertFloat64(config, shiftPositions(tensors, config, k));
-      const limit = config.max_position_embeddings - k;
-      add('position-ids', `position ids offset by ${k}`, (e) => (e.ids.length <= limit ? same(e) : null), shifted);
+
+  reembed(req: HypothesisRows): HypothesisVectors[] {
+    const { rows, encoded } = req;
+    const out: HypothesisVectors[] = [];
+    for (const h of this.hypotheses(req.padTo)) {
+      const inputs: { row: number; seq: Sequence; key: string }[] = [];
+      encoded.forEach((e, k) => {
+        const seq = h.make(e, k);
+        if (seq) inputs.push({ row: rows[k], seq, key: `${h.label}\n${seq.real} ${seq.promptLength}\n${seq.ids.join(',')}\n${seq.typeIds.join(',')}` });
+      });
+      if (!inputs.length) continue;
+      const missing = inputs.filter((x) => !this.vectors.has(x.key));
+      if (missing.length && req.deadline !== undefined && performance.now() > req.deadline) continue;
+      for (const { seq, key } of missing) this.vectors.set(key, this.embed(h, seq));
+      const data = new Float64Array(inputs.length * this.dim);
+      inputs.forEach((x, i) => data.set(this.vectors.get(x.key)!, i * this.dim));
+      const picked = inputs.map((x) => x.row);
+      out.push({ cause: h.cause, label: h.label, rows: picked, vectors: { rows: picked.length, dim: this.dim, data } });
     }
+    return out;
   }
-  for (const L of TRUNCATION_LENGTHS) {
-    add('truncation', `the text cut at ${L} tokens`, (e) =>
-      e.ids.length > L ? { ids: [...e.ids.slice(0, L - 1), e.ids[e.ids.length - 1]], typeIds: e.typeIds.slice(0, L), real: L, promptLength: Math.min(e.promptLength, L) } : null,
+
+  /** The suspected faults, in the order they are tried (the order the diagnoses list them). */
+  private hypotheses(padTo: readonly number[] | undefined): Hypothesis[] {
+    const { config, pooling, padId } = this.model;
+    const same = (e: EncodedText): Sequence => ({ ids: e.ids, typeIds: e.typeIds, real: e.ids.length, promptLength: e.promptLength });
+    const list: Hypothesis[] = [];
+    const add = (cause: Hypothesis['cause'], label: string, make: Hypothesis['make'], shift = 0, spec = pooling) => list.push({ cause, label, make, shift, spec });
+
+    const modes = pooling.modes.join('+');
+    if (modes === 'mean') add('pooling', 'CLS pooling instead of mean', same, 0, { ...pooling, modes: ['cls'] });
+    if (modes === 'cls') add('pooling', 'mean pooling instead of CLS', same, 0, { ...pooling, modes: ['mean'] });
+    if ((config.type_vocab_size ?? 0) >= 2) add('token-type-ids', 'token_type_ids of ones', (e) => ({ ...same(e), typeIds: e.typeIds.map(() => 1) }));
+    if (padTo) {
+      add('attention-mask', 'the attention mask ignored (padding attended to)', (e, k) => {
+        const pad = padTo[k] - e.ids.length;
+        if (!(pad > 0)) return null;
+        return { ids: [...e.ids, ...Array(pad).fill(padId)], typeIds: [...e.typeIds, ...Array(pad).fill(0)], real: e.ids.length, promptLength: e.promptLength };
+      });
+    }
+    if (positionKind(config) === 'absolute') {
+      for (const k of POSITION_OFFSETS) {
+        const limit = config.max_position_embeddings - k;
+        add('position-ids', `position ids offset by ${k}`, (e) => (e.ids.length <= limit ? same(e) : null), k);
+      }
+    }
+    for (const L of TRUNCATION_LENGTHS) {
+      add('truncation', `the text cut at ${L} tokens`, (e) =>
+        e.ids.length > L ? { ids: [...e.ids.slice(0, L - 1), e.ids[e.ids.length - 1]], typeIds: e.typeIds.slice(0, L), real: L, promptLength: Math.min(e.promptLength, L) } : null,
+      );
+    }
+    add('special-tokens', 'the closing special token dropped', (e) =>
+      e.ids.length > 1 ? { ids: e.ids.slice(0, -1), typeIds: e.typeIds.slice(0, -1), real: e.ids.length - 1, promptLength: e.promptLength } : null,
     );
+    return list;
   }
-  add('special-tokens', 'the closing special token dropped', (e) =>
-    e.ids.length > 1 ? { ids: e.ids.slice(0, -1), typeIds: e.typeIds.slice(0, -1), real: e.ids.length - 1, promptLength: e.promptLength } : null,
-  );
-  return out;
+
+  /** One text's pooled vector under hypothesis `h`. */
+  private embed(h: Hypothesis, seq: Sequence): Float64Array {
+    const model = this.variant(h.shift);
+    const hidden = model.forward(seq.ids, seq.typeIds);
+    this.forwardPasses++;
+    const v = new Float64Array(this.dim);
+    poolSequence(hidden, { offset: 0, length: seq.real, promptLength: seq.promptLength }, model.hidden, h.spec, v, 0);
+    return v;
+  }
+
+  /** The float64 model with position ids offset by `shift` (0: as it is), built on first use. */
+  private variant(shift: number): BertFloat64 {
+    const { config, tensors } = this.model;
+    if (shift === 0) return (this.clean ??= new BertFloat64(config, tensors));
+    let model = this.shifted.get(shift);
+    if (!model) {
+      model = new BertFloat64(config, shiftPositions(tensors, config, shift));
+      this.shifted.set(shift, model);
+    }
+    return model;
+  }
 }
 
 /** The same weights with position p reading row p + k of the position table (position ids offset by k). */

@@ -16,7 +16,7 @@ import { BertFloat64 } from '../../src/backends/reference/bert-f64.js';
 import { findings, type DiagnosisContext } from '../../src/compare/diagnosis.js';
 import type { Cause, Finding } from '../../src/compare/finding.js';
 import { compareMatrices } from '../../src/compare/metrics.js';
-import { reembedUnderHypotheses } from '../../src/diagnose/hypotheses.js';
+import { HypothesisReembedder } from '../../src/diagnose/hypotheses.js';
 import { worstRows } from '../../src/compare/worst-rows.js';
 import { batchRows } from '../../src/embed/batches.js';
 import { poolSequence, type PoolingSpec } from '../../src/embed/pooling.js';
@@ -52,6 +52,8 @@ let padTo: number[];
 let config: ReturnType<typeof loadModelInfo>['config'];
 let tensors: Map<string, SafeTensor>;
 let padId: number;
+/** One for every fault, as `run` keeps one for all its failing backends: kept vectors must not change a diagnosis. */
+let reembedder: HypothesisReembedder;
 
 const lengths = () => encoded.map((e) => e.ids.length);
 
@@ -108,7 +110,8 @@ function diagnoseFault(f: Fault): Finding[] {
 function diagnoseUncached(f: Fault): Finding[] {
   const { metrics, details } = compareMatrices(golden, f.actual, TOL);
   const rows = worstRows(details.rowMaxAbs, HYPOTHESIS_ROWS);
-  const hypotheses = reembedUnderHypotheses({ config, tensors, pooling, rows, encoded: rows.map((r) => encoded[r]), padTo: rows.map((r) => padTo[r]), padId });
+  reembedder ??= new HypothesisReembedder({ config, tensors, pooling, padId });
+  const hypotheses = reembedder.reembed({ rows, encoded: rows.map((r) => encoded[r]), padTo: rows.map((r) => padTo[r]) });
   return findings(metrics, details, { golden, actual: f.actual, lengths: lengths(), hypotheses, weights: { golden: 'fixture-weights', backend: 'fixture-weights' }, ...f.context });
 }
 

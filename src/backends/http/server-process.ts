@@ -13,7 +13,12 @@ import { sleep } from './retry.js';
 
 export const LOOPBACK = '127.0.0.1';
 const TAIL_CHARS = 8_000;
-const POLL_MS = 250;
+/**
+ * Between two health checks while a server starts. Each check is one loopback connect (refused until
+ * the server listens), so polling often costs nothing measurable, and the open ends at most this long
+ * after the server is ready (250 ms before: 125 ms lost on average per served backend).
+ */
+const POLL_MS = 50;
 
 /** How the server ended, as its guardian reports it. */
 export type ServerExit = ProcessExit;

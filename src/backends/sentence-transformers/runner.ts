@@ -38,8 +38,8 @@ export function stWorkerScript(): string {
   return packagePath('python', 'st_worker.py');
 }
 
-/** Python's view of the devices, for availability (one short `import torch`). */
-interface DeviceProbe {
+/** Python's view of the devices, for availability. */
+export interface DeviceProbe {
   torch: string;
   cuda: boolean;
   cudaBuild: string | null;
@@ -48,12 +48,34 @@ interface DeviceProbe {
   flashAttn: boolean;
 }
 
+/** What a probe is asked: "cuda" may answer from torch/version.py alone; "all" imports torch. */
+export type ProbeQuestion = 'cuda' | 'all';
+
+// `import torch` takes seconds (3 s warm, 11 s cold on the project's 2-core machine). A build made
+// without CUDA or ROCm (torch.version.cuda and .hip both None: "+cpu", XPU) can never see an NVIDIA
+// GPU, so the "cuda" question reads the build's own torch/version.py (what torch.version is, a file
+// that imports only typing) and answers without importing torch; only a GPU build is asked the real
+// torch.cuda.is_available(). mps is not answered on that path (false): only "all" is asked about MPS.
 const DEVICE_PROBE = `
-import importlib.util, json, torch
+import importlib.util, json, os, sys
+flash = importlib.util.find_spec("flash_attn") is not None
+if sys.argv[1:] == ["cuda"]:
+    try:
+        origin = importlib.util.find_spec("torch").origin
+        spec = importlib.util.spec_from_file_location("_parity_torch_version", os.path.join(os.path.dirname(origin), "version.py"))
+        v = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(v)
+        built = [getattr(v, k, None) for k in ("cuda", "hip", "rocm")]
+    except Exception:
+        built = None
+    if built is not None and all(b is None for b in built):
+        print(json.dumps({"torch": v.__version__, "cuda": False, "cudaBuild": None, "cudaDevices": 0, "mps": False, "flashAttn": flash}))
+        sys.exit(0)
+import torch
 mps = getattr(torch.backends, "mps", None)
 print(json.dumps({"torch": torch.__version__, "cuda": torch.cuda.is_available(), "cudaBuild": torch.version.cuda,
   "cudaDevices": torch.cuda.device_count() if torch.cuda.is_available() else 0,
-  "mps": bool(mps and mps.is_available()), "flashAttn": importlib.util.find_spec("flash_attn") is not None}))
+  "mps": bool(mps and mps.is_available()), "flashAttn": flash}))
 `;
 
 export class SentenceTransformersBackend implements Backend {
@@ -91,13 +113,13 @@ export class SentenceTransformersBackend implements Backend {
     if (!existsSync(stWorkerScript())) {
       return { available: false, reason: `the worker script ${stWorkerScript()} is missing from this installation of parity` };
     }
-    const missing = missingPythonModules(py.command, ST_PYTHON_MODULES);
+    const missing = pythonFacts(py.command).missing();
     if (missing === null) return { available: false, reason: `Python interpreter ${where} does not start; install Python 3.10+ and ${fix}` };
     if (missing.length) return { available: false, reason: `Python ${where} cannot import ${missing.join(', ')}; ${fix}` };
     if (endianness() !== 'LE') return { available: false, reason: 'the worker sends little-endian floats and this machine is big-endian' };
     if (this.options.device === 'cpu') return { available: true };
 
-    const probe = probeDevices(py.command);
+    const probe = pythonFacts(py.command).devices(this.options.device === 'cuda' ? 'cuda' : 'all');
     if ('error' in probe) return { available: false, reason: `cannot ask torch in ${where} about devices: ${probe.error}` };
     if (this.options.device === 'cuda') {
       if (!probe.cuda) {
@@ -234,14 +256,51 @@ export class SentenceTransformersBackend implements Backend {
   }
 }
 
-function probeDevices(python: string): DeviceProbe | { error: string } {
-  const r = spawnSync(python, ['-c', DEVICE_PROBE], { encoding: 'utf8', timeout: 120_000 });
+/** Asks `python` about its devices (one short process; see DEVICE_PROBE). */
+export function probeDevices(python: string, question: ProbeQuestion): DeviceProbe | { error: string } {
+  const r = spawnSync(python, ['-c', DEVICE_PROBE, question], { encoding: 'utf8', timeout: 120_000 });
   if (r.error || r.status !== 0) return { error: (r.error?.message ?? r.stderr.trim().split('\n').pop()) || `exit ${r.status}` };
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as DeviceProbe;
   } catch {
     return { error: `unexpected output ${JSON.stringify(r.stdout.slice(0, 200))}` };
   }
+}
+
+/** What one interpreter can import and which devices it sees, each asked at most once. */
+export interface PythonFacts {
+  missing(): string[] | null;
+  devices(question: ProbeQuestion): DeviceProbe | { error: string };
+}
+
+const factsByInterpreter = new Map<string, PythonFacts>();
+
+/**
+ * The answers for `python`, asked once per process: a run's sentence-transformers backends share one
+ * backend process (run/isolated.ts, one per runtime), and five entries of one config would otherwise
+ * start five import checks and, for the two CUDA entries, two torch imports, all with the same
+ * answer. An interpreter is its command path: another path (PARITY_PYTHON, a .venv that appeared)
+ * is asked anew.
+ */
+export function pythonFacts(python: string): PythonFacts {
+  let facts = factsByInterpreter.get(python);
+  if (!facts) {
+    let missing: string[] | null | undefined;
+    const devices = new Map<ProbeQuestion, DeviceProbe | { error: string }>();
+    facts = {
+      missing: () => (missing === undefined ? (missing = missingPythonModules(python, ST_PYTHON_MODULES)) : missing),
+      devices: (question) => {
+        let answer = devices.get(question) ?? devices.get('all');
+        if (!answer) {
+          answer = probeDevices(python, question);
+          devices.set(question, answer);
+        }
+        return answer;
+      },
+    };
+    factsByInterpreter.set(python, facts);
+  }
+  return facts;
 }
 
 export const createSentenceTransformersBackend: BackendFactory = (spec) => new SentenceTransformersBackend(spec);

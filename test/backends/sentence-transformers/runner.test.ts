@@ -5,13 +5,13 @@
  * on this project's machine with a margin, and say so.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, BackendSpec } from '../../../src/backends/backend.js';
 import type { Matrix } from '../../../src/numeric/matrix.js';
 import { createBackends } from '../../../src/backends/registry.js';
-import { SentenceTransformersBackend } from '../../../src/backends/sentence-transformers/runner.js';
+import { probeDevices, pythonFacts, SentenceTransformersBackend } from '../../../src/backends/sentence-transformers/runner.js';
 import { makeGolden } from '../../../src/commands/golden.js';
 import { compareMatrices } from '../../../src/compare/metrics.js';
 import { parseConfig } from '../../../src/config/config.js';
@@ -135,6 +135,35 @@ describe('sentence-transformers availability', () => {
       if (hasMps) expect(mps).toEqual({ available: true });
       else expect(mps).toEqual({ available: false, reason: expect.stringMatching(/^no MPS device: torch 2\.\S+ in .* reports torch\.backends\.mps\.is_available\(\) False/) });
     }, 90_000);
+
+    it('the CUDA question answered from torch/version.py says what `import torch` says, and is asked once per interpreter', () => {
+      const fast = probeDevices(VENV_PYTHON, 'cuda');
+      const full = probeDevices(VENV_PYTHON, 'all');
+      expect('error' in full).toBe(false);
+      if ('error' in fast || 'error' in full) return;
+      expect(fast.torch).toMatch(/^2\./);
+      expect({ ...fast, mps: full.mps }).toEqual(full);
+      // One answer per interpreter in this process: the second CUDA entry of a config asks nothing.
+      const facts = pythonFacts(VENV_PYTHON);
+      expect(facts.devices('cuda')).toBe(facts.devices('cuda'));
+      expect(facts.missing()).toEqual([]);
+      expect(facts.missing()).toBe(facts.missing());
+    }, 90_000);
+
+    it('a torch built with CUDA is still asked torch.cuda.is_available(): the version file alone never skips it', () => {
+      // A stand-in torch ahead of the venv's on the path: a CUDA 12.6 build whose runtime sees no GPU.
+      const dir = tempDir();
+      mkdirSync(join(dir, 'site', 'torch'), { recursive: true });
+      writeFileSync(join(dir, 'site', 'torch', 'version.py'), "__version__ = '9.9.9+cu126'\ncuda = '12.6'\nhip = None\n");
+      writeFileSync(
+        join(dir, 'site', 'torch', '__init__.py'),
+        "from . import version\n__version__ = version.__version__\nclass cuda:\n    is_available = staticmethod(lambda: False)\n    device_count = staticmethod(lambda: 0)\nclass backends:\n    mps = None\n",
+      );
+      const shim = join(dir, 'python');
+      writeFileSync(shim, `#!/bin/sh\nPYTHONPATH="${join(dir, 'site')}" exec "${VENV_PYTHON}" "$@"\n`);
+      chmodSync(shim, 0o755);
+      expect(probeDevices(shim, 'cuda')).toEqual({ torch: '9.9.9+cu126', cuda: false, cudaBuild: '12.6', cudaDevices: 0, mps: false, flashAttn: false });
+    });
   });
 });
 

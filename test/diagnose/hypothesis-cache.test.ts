@@ -1,0 +1,78 @@
+/**
+ * One reembedder serves every failing backend of a run (diagnose/evidence.ts): a text two backends
+ * share among their worst is re-embedded under each fault once, and what is kept is bit for bit what
+ * a fresh re-embedding gives. On the tiny-bert fixture, a few short texts: cheap.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { HypothesisVectors } from '../../src/compare/hypothesis-match.js';
+import { HypothesisReembedder, reembedUnderHypotheses, type HypothesisModel } from '../../src/diagnose/hypotheses.js';
+import { loadModelInfo } from '../../src/model/model-folder.js';
+import { readSafetensors } from '../../src/model/safetensors.js';
+import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
+import type { EncodedText } from '../../src/tokenize/types.js';
+import { FIXTURE } from '../support/helpers.js';
+
+let model: HypothesisModel;
+let encoded: EncodedText[];
+/** Texts of 9-39 tokens: every hypothesis but the longer cuts applies, and each is padded in the run. */
+let short: number[];
+
+/** What reembed needs for these rows; every text padded to 40 tokens in the run. */
+const request = (rows: number[], deadline?: number) => ({ rows, encoded: rows.map((r) => encoded[r]), padTo: rows.map(() => 40), ...(deadline !== undefined ? { deadline } : {}) });
+/** Each hypothesis' rows and vectors, by label. */
+const byLabel = (found: HypothesisVectors[]) => new Map(found.map((h) => [h.label, h]));
+
+beforeAll(async () => {
+  const info = loadModelInfo(FIXTURE.model);
+  const tokenizer = await loadTokenizer(info);
+  const texts = readFileSync(FIXTURE.corpus, 'utf8').trim().split('\n').map((l) => JSON.parse(l).text as string);
+  encoded = texts.map((t) => tokenizer.encode(t));
+  short = encoded.map((e, r) => (e.ids.length > 8 && e.ids.length < 40 ? r : -1)).filter((r) => r >= 0);
+  model = { config: info.config, tensors: readSafetensors(join(FIXTURE.model, 'model.safetensors')), pooling: info.pooling, padId: tokenizer.padId };
+});
+
+describe('re-embedding under suspected faults, once per run', () => {
+  it('a second backend sharing worst rows computes only its new rows, and gets the same bits as a fresh re-embedding', () => {
+    expect(short.length).toBeGreaterThanOrEqual(6);
+    const [a, b, c] = short;
+    const shared = new HypothesisReembedder(model);
+    const first = shared.reembed(request([a, b]));
+    const afterFirst = shared.forwardPasses;
+    // Every hypothesis that applies to a text is one forward pass for it.
+    const passes = (found: HypothesisVectors[]) => found.reduce((s, h) => s + h.rows.length, 0);
+    expect(afterFirst).toBe(passes(first));
+    expect(first.length).toBeGreaterThan(5);
+
+    const second = shared.reembed(request([a, c]));
+    const alone = reembedUnderHypotheses({ ...model, ...request([a, c]) });
+    // Only c's vectors were computed: a's came from the first backend's.
+    expect(shared.forwardPasses - afterFirst).toBe(second.filter((h) => h.rows.includes(c)).length);
+    expect(shared.forwardPasses - afterFirst).toBeLessThan(passes(second));
+    expect(second.map((h) => [h.label, h.rows])).toEqual(alone.map((h) => [h.label, h.rows]));
+    second.forEach((h, i) => expect(Buffer.from(h.vectors.data.buffer).equals(Buffer.from(alone[i].vectors.data.buffer))).toBe(true));
+    // Row a's vector under each fault is the same in both answers.
+    const firstByLabel = byLabel(first);
+    for (const h of second) {
+      const before = firstByLabel.get(h.label)!;
+      const dim = h.vectors.dim;
+      expect(Array.from(h.vectors.data.subarray(0, dim))).toEqual(Array.from(before.vectors.data.subarray(0, dim)));
+      expect(before.vectors.data.subarray(0, dim).some((v) => v !== 0)).toBe(true);
+    }
+  });
+
+  it('past the deadline, kept hypotheses are still returned and no new forward pass is started', () => {
+    const shared = new HypothesisReembedder(model);
+    const [a, b, c] = short.slice(3);
+    const first = shared.reembed(request([a, b]));
+    const done = shared.forwardPasses;
+    const late = performance.now() - 1;
+    expect(shared.reembed(request([a, b], late)).map((h) => h.label)).toEqual(first.map((h) => h.label));
+    // With a new text, only the hypotheses that do not apply to it (a cut longer than it) come back.
+    const kept = reembedUnderHypotheses({ ...model, ...request([a, c]) }).filter((h) => !h.rows.includes(c));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(shared.reembed(request([a, c], late)).map((h) => [h.label, h.rows])).toEqual(kept.map((h) => [h.label, h.rows]));
+    expect(shared.forwardPasses).toBe(done);
+  });
+});
