@@ -33,6 +33,8 @@ export class ReferenceBackend extends HiddenStateBackend {
   private pool: ForwardPool | null = null;
   /** Threads allowed: the option, else the machine's cores. */
   private readonly maxThreads: number;
+  /** Threads that have run forward passes: the largest call's share of maxThreads (kept after close, for the report). */
+  private threadsUsed = 1;
   /** Why the default thread count fell back to this thread, when it did (the worker script is not built). */
   private threadsFallback: string | null = null;
   private weightsPath = '';
@@ -76,9 +78,9 @@ export class ReferenceBackend extends HiddenStateBackend {
     const options: BertFloat64Options = this.gelu ? { gelu: this.gelu } : {};
     const script = this.maxThreads > 1 ? this.workerScript() : null;
     if (this.maxThreads > 1 && !script) {
-      const missing = 'the worker thread script dist/backends/reference/forward-worker.js is not built (npx tsc -p tsconfig.json)';
-      if (this.threads !== null) throw new BackendError(this.name, `"threads": ${this.threads} needs ${missing}; or set "threads": 1`);
-      this.threadsFallback = `${missing}: ran in one thread`;
+      const missing = 'dist/backends/reference/forward-worker.js, which is not built (run npx tsc -p tsconfig.json)';
+      if (this.threads !== null) throw new BackendError(this.name, `"threads": ${this.threads} needs the worker script ${missing}, or set "threads": 1`);
+      this.threadsFallback = `no worker script ${missing}: ran in one thread`;
     }
     try {
       const tensors = readSafetensors(this.weightsPath);
@@ -97,7 +99,10 @@ export class ReferenceBackend extends HiddenStateBackend {
 
   override async embed(texts: readonly string[]): Promise<Matrix> {
     // More threads than texts would only hold more weights; a later, larger call starts the rest.
-    if (this.pool) await this.pool.grow(Math.min(this.maxThreads, Math.max(1, texts.length)));
+    if (this.pool) {
+      await this.pool.grow(Math.min(this.maxThreads, Math.max(1, texts.length)));
+      this.threadsUsed = this.pool.size;
+    }
     return super.embed(texts);
   }
 
@@ -144,8 +149,8 @@ export class ReferenceBackend extends HiddenStateBackend {
       weights: displayPath(this.weightsPath),
       weightsSha256: this.weightsHash,
       ...(this.gelu ? { gelu: this.gelu } : {}),
-      // Threads that ran forward passes (the largest call's share of maxThreads); 1: this thread, no worker.
-      threads: this.pool ? this.pool.size : 1,
+      // 1: this thread, no worker.
+      threads: this.threadsUsed,
       ...(this.threadsFallback ? { threadsFallback: this.threadsFallback } : {}),
     };
   }

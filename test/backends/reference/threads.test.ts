@@ -70,7 +70,21 @@ describe('reference: forward passes on worker threads', () => {
     const both = await backend.embed(corpus.texts.slice(0, 2));
     expect(backend.environment().threads).toBe(2);
     expect(differing({ ...first, data: both.data.subarray(0, both.dim) }, first)).toBe(0);
+    // The report reads the environment after close too.
+    await backend.close();
+    expect(backend.environment().threads).toBe(2);
   }, 60_000);
+
+  it('threads > 1 without the compiled worker script fails the open, saying how to fix it', async () => {
+    class Unbuilt extends ReferenceBackend {
+      protected override workerScript(): null {
+        return null;
+      }
+    }
+    await expect(open(new Unbuilt('reference', FIXTURE.model, null, 2))).rejects.toThrow(
+      /^reference: "threads": 2 needs the worker script dist\/backends\/reference\/forward-worker.js, which is not built \(run npx tsc -p tsconfig.json\), or set "threads": 1$/,
+    );
+  });
 
   it('a worker thread that exits fails embed() with a BackendError that says so', async () => {
     // Builds nothing, says it is ready, and exits with code 3 on its first job.
