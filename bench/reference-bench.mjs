@@ -1,21 +1,25 @@
 #!/usr/bin/env node
 /**
- * Benchmark for the float64 `reference` runtime (issue #19 §3): its WebAssembly SIMD products
- * (src/backends/reference/wasm-products.ts) against the plain loops they replaced (products.ts), in
- * one process, as a ratio, on the same model and the same texts.
+ * Benchmark for the float64 `reference` runtime (issue #19): the plain loops it was written with
+ * (products.ts), its WebAssembly SIMD products on one thread (wasm-products.ts), and the same kernel
+ * on N worker threads (forward-pool.ts, as the runtime's `threads` option runs it), in one process, as
+ * ratios to the loops, on the same model and the same texts.
  *
  *   npx tsc -p tsconfig.json && node bench/reference-bench.mjs
- *   node bench/reference-bench.mjs --model models/all-MiniLM-L6-v2 --corpus fixtures/corpus/minilm.jsonl --texts 16 --rounds 3
+ *   node bench/reference-bench.mjs --model models/all-MiniLM-L6-v2 --corpus fixtures/corpus/minilm.jsonl --texts 16 --rounds 3 --threads 2
  *
  * The model defaults to models/all-MiniLM-L6-v2 (`npm run models`), else all-MiniLM-L6-v2's shape with
  * seeded random weights (the speed does not depend on the values). Texts: --texts of the corpus spread
- * evenly over its length order, tokenized as `run` does. Each round runs the loops, then the kernel,
- * over all texts, so a machine shared with other work slows both alike; the figure that counts is the
- * per-round ratio (its median and range are printed), not the absolute times. Every round also checks
- * that both give the same last_hidden_state to the bit.
+ * evenly over its length order, tokenized as `run` does. --threads: default the machine's cores. Each
+ * round runs the loops, then the kernel on this thread, then the kernel on the threads, over all
+ * texts, so a machine shared with other work slows all three alike; the figures that count are the
+ * per-round ratios to the loops (their median and range are printed), not the absolute times. Every
+ * round also checks that all three give the same last_hidden_state to the bit. The threads are
+ * started (each builds its model) and both kernels run once over the texts before the first round;
+ * only forward passes are timed.
  */
 import { existsSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +32,7 @@ const MODEL = resolve(ROOT, arg('model', 'models/all-MiniLM-L6-v2'));
 const CORPUS = resolve(ROOT, arg('corpus', 'fixtures/corpus/minilm.jsonl'));
 const TEXTS = Number(arg('texts', 16));
 const ROUNDS = Number(arg('rounds', 3));
+const THREADS = Number(arg('threads', availableParallelism()));
 
 const dist = (p) => import(new URL(`../dist/${p}`, import.meta.url).href);
 if (!existsSync(join(ROOT, 'dist', 'backends', 'reference', 'bert-f64.js'))) {
@@ -39,6 +44,8 @@ const { loadModelInfo } = await dist('model/model-folder.js');
 const { readSafetensors } = await dist('model/safetensors.js');
 const { loadTokenizer } = await dist('tokenize/tokenizer.js');
 const { loadCorpus } = await dist('corpus/corpus.js');
+const { ForwardPool } = await dist('backends/reference/forward-pool.js');
+const { shareWeights } = await dist('backends/reference/shared-weights.js');
 
 let config;
 let tensors;
@@ -68,6 +75,8 @@ const tokens = texts.reduce((s, e) => s + e.ids.length, 0);
 
 const loops = new BertFloat64(config, tensors, { kernel: 'loops' });
 const wasm = new BertFloat64(config, tensors);
+const pool = new ForwardPool('reference-bench', new URL('../dist/backends/reference/forward-worker.js', import.meta.url), { config, weights: shareWeights(tensors), options: {} });
+await pool.grow(THREADS);
 const H = config.hidden_size;
 const I = config.intermediate_size;
 // Multiply-adds of the products per text: 4 H×H and 2 H×I linears per token per layer, plus q·kᵀ and p·v.
@@ -80,34 +89,59 @@ function timeAll(model) {
   return { ms: performance.now() - started, outs };
 }
 
+const jobs = texts.map((e) => ({ ids: Int32Array.from(e.ids), types: Int32Array.from(e.typeIds) }));
+async function timePool() {
+  const outs = new Array(texts.length);
+  const started = performance.now();
+  await pool.forward(jobs, (i, data) => (outs[i] = data));
+  return { ms: performance.now() - started, outs };
+}
+
+/** Elements of `b` that differ from `a` in any bit. */
+function differing(a, b) {
+  let n = 0;
+  a.outs.forEach((o, t) => o.forEach((v, i) => (n += Object.is(v, b.outs[t][i]) ? 0 : 1)));
+  return n;
+}
+
+const speed = (ms) => `${(ms / 1000).toFixed(2)} s (${((texts.length * 1000) / ms).toFixed(2)} texts/s, ${((2 * macs) / ms / 1e6).toFixed(2)} GFLOP/s)`;
 console.log(`model: ${source}`);
-console.log(`${texts.length} texts of ${CORPUS.replace(ROOT + '/', '')}, ${tokens} tokens (${texts[0].ids.length}..${texts.at(-1).ids.length} each); ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg()[0].toFixed(1)}`);
-wasm.forward(texts[0].ids, texts[0].typeIds); // compile and warm up
+console.log(
+  `${texts.length} texts of ${CORPUS.replace(ROOT + '/', '')}, ${tokens} tokens (${texts[0].ids.length}..${texts.at(-1).ids.length} each); ${THREADS} threads; ` +
+    `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)}`,
+);
+// Compile and warm up, one pass over the texts each (every thread compiles its own WebAssembly instance).
+timeAll(wasm);
+await timePool();
 const rounds = [];
 for (let r = 0; r < ROUNDS; r++) {
   const a = timeAll(loops);
   const b = timeAll(wasm);
-  let differing = 0;
-  a.outs.forEach((o, t) => o.forEach((v, i) => (differing += Object.is(v, b.outs[t][i]) ? 0 : 1)));
-  rounds.push({ loopsMs: a.ms, wasmMs: b.ms, ratio: a.ms / b.ms, differing });
+  const c = await timePool();
+  const round = { loopsMs: a.ms, wasmMs: b.ms, threadsMs: c.ms, wasmRatio: a.ms / b.ms, threadsRatio: a.ms / c.ms, differing: differing(a, b) + differing(a, c), loadAverage: loadavg()[0] };
+  rounds.push(round);
   console.log(
-    `round ${r + 1}: loops ${(a.ms / 1000).toFixed(2)} s (${((texts.length * 1000) / a.ms).toFixed(2)} texts/s, ${((2 * macs) / a.ms / 1e6).toFixed(2)} GFLOP/s), ` +
-      `wasm ${(b.ms / 1000).toFixed(2)} s (${((texts.length * 1000) / b.ms).toFixed(2)} texts/s, ${((2 * macs) / b.ms / 1e6).toFixed(2)} GFLOP/s): ` +
-      `${(a.ms / b.ms).toFixed(1)}x, ${differing} elements differ, load average ${loadavg()[0].toFixed(1)}`,
+    `round ${r + 1}: loops ${speed(a.ms)}, kernel 1 thread ${speed(b.ms)}, kernel ${THREADS} threads ${speed(c.ms)}: ` +
+      `${round.wasmRatio.toFixed(1)}x and ${round.threadsRatio.toFixed(1)}x the loops (${(b.ms / c.ms).toFixed(2)}x from the threads), ${round.differing} elements differ, load average ${round.loadAverage.toFixed(1)}`,
   );
 }
-const ratios = rounds.map((r) => r.ratio).sort((x, y) => x - y);
+await pool.close();
+const stats = (key) => {
+  const v = rounds.map((r) => r[key]).sort((x, y) => x - y);
+  return { median: v[Math.floor(v.length / 2)], min: v[0], max: v.at(-1) };
+};
 const summary = {
   model: source,
   texts: texts.length,
   tokens,
+  threads: THREADS,
   cpu: cpus()[0]?.model ?? null,
-  medianRatio: ratios[Math.floor(ratios.length / 2)],
-  minRatio: ratios[0],
-  maxRatio: ratios.at(-1),
+  wasm: stats('wasmRatio'),
+  threadsRatio: stats('threadsRatio'),
   differing: rounds.reduce((s, r) => s + r.differing, 0),
   rounds,
 };
-console.log(`speed-up (loops time / wasm time per round): median ${summary.medianRatio.toFixed(1)}x, range ${summary.minRatio.toFixed(1)}x..${summary.maxRatio.toFixed(1)}x; bit-identical: ${summary.differing === 0}`);
+const line = (s) => `median ${s.median.toFixed(1)}x, range ${s.min.toFixed(1)}x..${s.max.toFixed(1)}x`;
+console.log(`speed-up over the loops per round: kernel 1 thread ${line(summary.wasm)}; kernel ${THREADS} threads ${line(summary.threadsRatio)}; bit-identical: ${summary.differing === 0}`);
 console.log(JSON.stringify(summary));
 process.exitCode = summary.differing === 0 ? 0 : 1;

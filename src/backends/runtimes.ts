@@ -44,7 +44,7 @@ const HARNESS_APPLIES: EmbeddingCapability = { prompt: 'harness', truncateDim: '
 
 export const RUNTIMES: Record<string, RuntimeDescriptor> = {
   reference: {
-    optionKeys: ['gelu'],
+    optionKeys: ['gelu', 'threads'],
     defaultPrecision: () => 'fp64',
     description: 'float64 TypeScript BertModel from model.safetensors (BERT family only)',
     embedding: () => HARNESS_APPLIES,

@@ -9,7 +9,6 @@
  * `{ kernel: 'loops' }` runs the loops themselves (the bit-identity test and the bench do).
  */
 import { alibiSlopes, isCausal, positionKind, rotaryInvFreq, type BertConfig, type PositionKind } from '../../model/bert-config.js';
-import type { SafeTensor } from '../../model/safetensors.js';
 import { GELU_FORMS, geluOf, type GeluForm } from '../../numeric/gelu.js';
 import { LoopProducts, type LinearWeights as Linear, type Products } from './products.js';
 import { WasmProducts } from './wasm-products.js';
@@ -19,6 +18,15 @@ export interface BertFloat64Options {
   kernel?: 'wasm' | 'loops';
   /** Overrides the config's GELU form (the llama.cpp finding runs the model with ggml's CPU GELU). */
   gelu?: GeluForm;
+}
+/**
+ * A weight as the constructor takes it: readSafetensors' float32 tensors (copied to float64), or
+ * float64 ones, used as they are without a copy (shared-weights.ts hands worker threads views on one
+ * SharedArrayBuffer this way). The model never writes to a weight.
+ */
+export interface BertWeight {
+  shape: readonly number[];
+  data: Float32Array | Float64Array;
 }
 interface LayerNorm {
   g: Float64Array;
@@ -60,7 +68,7 @@ export class BertFloat64 {
   /** `gelu` overrides the config's form (the llama.cpp finding runs the model with ggml's CPU GELU). */
   constructor(
     private readonly config: BertConfig,
-    tensors: Map<string, SafeTensor>,
+    tensors: ReadonlyMap<string, BertWeight>,
     options: BertFloat64Options = {},
   ) {
     const act = config.hidden_act;
@@ -85,7 +93,7 @@ export class BertFloat64 {
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
         throw new Error(`tensor ${name} has shape [${t.shape}], config.json implies [${shape}]`);
       }
-      return Float64Array.from(t.data);
+      return t.data instanceof Float64Array ? t.data : Float64Array.from(t.data);
     };
     const H = config.hidden_size;
     const I = config.intermediate_size;

@@ -1,15 +1,26 @@
-/** `reference`: the float64 TypeScript BertModel — an oracle independent of ONNX Runtime. BERT family only. */
+/**
+ * `reference`: the float64 TypeScript BertModel — an oracle independent of ONNX Runtime. BERT family only.
+ * Option `threads` (default: the machine's cores): the texts of an embed() call run whole on that many
+ * worker threads (forward-pool.ts), each text by the same code as on one thread, so the vectors are
+ * bit-identical whatever the count; `threads: 1` runs in the calling thread, with no worker.
+ */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { BackendError, describeCause, InputError } from '../../errors.js';
 import { realStart, type PaddedBatch } from '../../embed/batches.js';
+import { compiledScript } from '../../io/compiled-script.js';
 import { displayPath } from '../../io/display-path.js';
 import { sha256File } from '../../io/hash.js';
 import { readSafetensors } from '../../model/safetensors.js';
 import { GELU_FORMS, type GeluForm } from '../../numeric/gelu.js';
 import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
 import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
-import { BertFloat64 } from './bert-f64.js';
+import type { Matrix } from '../../numeric/matrix.js';
+import { BertFloat64, type BertFloat64Options } from './bert-f64.js';
+import { ForwardPool, type ForwardJob } from './forward-pool.js';
+import { shareWeights } from './shared-weights.js';
 import { loadModelInfo } from '../../model/model-folder.js';
 
 // roformer: BERT blocks with rotary q/k (positionKind in model/bert-config.ts); ALiBi models are
@@ -17,7 +28,15 @@ import { loadModelInfo } from '../../model/model-folder.js';
 const BERT_TYPES = new Set(['bert', 'roformer']);
 
 export class ReferenceBackend extends HiddenStateBackend {
+  /** The model in this thread (threads: 1), or the worker threads that each hold one. */
   private model: BertFloat64 | null = null;
+  private pool: ForwardPool | null = null;
+  /** Threads allowed: the option, else the machine's cores. */
+  private readonly maxThreads: number;
+  /** Threads that have run forward passes: the largest call's share of maxThreads (kept after close, for the report). */
+  private threadsUsed = 1;
+  /** Why the default thread count fell back to this thread, when it did (the worker script is not built). */
+  private threadsFallback: string | null = null;
   private weightsPath = '';
   private weightsHash = '';
 
@@ -26,8 +45,17 @@ export class ReferenceBackend extends HiddenStateBackend {
     private readonly modelDir: string,
     /** Option `gelu`: compute another GELU form than the config's (an experiment, recorded in the environment). */
     private readonly gelu: GeluForm | null = null,
+    /** Option `threads` (null: not set, one per core). */
+    private readonly threads: number | null = null,
   ) {
     super(name);
+    this.maxThreads = threads ?? availableParallelism();
+  }
+
+  /** The compiled forward-worker.js (see compiledScript); null before a build. A test swaps in another. */
+  protected workerScript(): URL | null {
+    const path = compiledScript(import.meta.url, 'forward-worker.js');
+    return path ? pathToFileURL(path) : null;
   }
 
   async availability(): Promise<Availability> {
@@ -47,12 +75,42 @@ export class ReferenceBackend extends HiddenStateBackend {
 
   protected async load(context: BackendContext): Promise<void> {
     this.weightsPath = join(context.model.dir, 'model.safetensors');
+    const options: BertFloat64Options = this.gelu ? { gelu: this.gelu } : {};
+    const script = this.maxThreads > 1 ? this.workerScript() : null;
+    if (this.maxThreads > 1 && !script) {
+      const missing = 'dist/backends/reference/forward-worker.js, which is not built (run npx tsc -p tsconfig.json)';
+      if (this.threads !== null) throw new BackendError(this.name, `"threads": ${this.threads} needs the worker script ${missing}, or set "threads": 1`);
+      this.threadsFallback = `no worker script ${missing}: ran in one thread`;
+    }
     try {
-      this.model = new BertFloat64(context.model.config, readSafetensors(this.weightsPath), this.gelu ? { gelu: this.gelu } : {});
+      const tensors = readSafetensors(this.weightsPath);
       this.weightsHash = sha256File(this.weightsPath);
+      if (script) {
+        this.pool = new ForwardPool(this.name, script, { config: context.model.config, weights: shareWeights(tensors), options });
+      } else {
+        this.model = new BertFloat64(context.model.config, tensors, options);
+      }
     } catch (error) {
       throw new BackendError(this.name, `cannot build the float64 BERT from ${this.weightsPath}: ${describeCause(error)}`, { cause: error });
     }
+    // One thread now, so that weights it cannot build fail the open, not the first embed.
+    await this.pool?.grow(1);
+  }
+
+  override async embed(texts: readonly string[]): Promise<Matrix> {
+    // More threads than texts would only hold more weights; a later, larger call starts the rest.
+    if (this.pool) {
+      await this.pool.grow(Math.min(this.maxThreads, Math.max(1, texts.length)));
+      this.threadsUsed = this.pool.size;
+    }
+    return super.embed(texts);
+  }
+
+  override async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.close();
+    await super.close();
   }
 
   protected override outputType(): 'float64' {
@@ -60,21 +118,27 @@ export class ReferenceBackend extends HiddenStateBackend {
   }
 
   protected async forward(batch: PaddedBatch): Promise<HiddenState> {
-    const model = this.model!;
-    const dim = model.hidden;
-    const data = new Float64Array(batch.batch * batch.seq * dim);
+    // Each sequence runs alone and unpadded: the reference never sees a mask.
+    const jobs: ForwardJob[] = [];
+    const starts: number[] = [];
     for (let b = 0; b < batch.batch; b++) {
-      // Each sequence runs alone and unpadded: the reference never sees a mask.
       const len = batch.lengths[b];
       const start = b * batch.seq + realStart(batch, b);
-      const ids: number[] = [];
-      const types: number[] = [];
+      const ids = new Int32Array(len);
+      const types = new Int32Array(len);
       for (let t = 0; t < len; t++) {
-        ids.push(Number(batch.inputIds[start + t]));
-        types.push(Number(batch.tokenTypeIds[start + t]));
+        ids[t] = Number(batch.inputIds[start + t]);
+        types[t] = Number(batch.tokenTypeIds[start + t]);
       }
-      data.set(model.forward(ids, types), start * dim);
+      jobs.push({ ids, types });
+      starts.push(start);
     }
+    const dim = this.context!.model.config.hidden_size;
+    const data = new Float64Array(batch.batch * batch.seq * dim);
+    const place = (b: number, out: Float64Array) => data.set(out, starts[b] * dim);
+    const model = this.model;
+    if (model) jobs.forEach((j, b) => place(b, model.forward(Array.from(j.ids), Array.from(j.types))));
+    else await this.pool!.forward(jobs, place);
     return { data, seq: batch.seq, dim };
   }
 
@@ -85,6 +149,9 @@ export class ReferenceBackend extends HiddenStateBackend {
       weights: displayPath(this.weightsPath),
       weightsSha256: this.weightsHash,
       ...(this.gelu ? { gelu: this.gelu } : {}),
+      // 1: this thread, no worker.
+      threads: this.threadsUsed,
+      ...(this.threadsFallback ? { threadsFallback: this.threadsFallback } : {}),
     };
   }
 }
@@ -98,4 +165,13 @@ function parseGelu(spec: BackendSpec): GeluForm | null {
   return g as GeluForm;
 }
 
-export const createReferenceBackend: BackendFactory = (spec) => new ReferenceBackend(spec.name, spec.modelDir, parseGelu(spec));
+function parseThreads(spec: BackendSpec): number | null {
+  const n = spec.options.threads;
+  if (n === undefined) return null;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+    throw new InputError(`backend "${spec.name}": "threads" must be an integer >= 1 (worker threads for the forward passes; 1: none), got ${JSON.stringify(n)}`);
+  }
+  return n;
+}
+
+export const createReferenceBackend: BackendFactory = (spec) => new ReferenceBackend(spec.name, spec.modelDir, parseGelu(spec), parseThreads(spec));
