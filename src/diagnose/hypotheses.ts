@@ -32,8 +32,12 @@ export interface HypothesisRows {
   encoded: readonly EncodedText[];
   /** Each row's padded batch length in the run (TextFacts.batchTokens): the mask hypothesis pads to it. */
   padTo?: readonly number[];
-  /** performance.now() past which no further hypothesis is computed (the ones done, or cached, are returned). */
-  deadline?: number;
+  /**
+   * Most tokens this request may put through new forward passes: a hypothesis whose missing passes
+   * would go past it is left out, and later, cheaper ones are still tried. Counted in tokens, not
+   * milliseconds, so the same run gives the same evidence on a loaded machine as on a quiet one.
+   */
+  budgetTokens?: number;
 }
 
 export type HypothesisRequest = HypothesisModel & HypothesisRows;
@@ -72,16 +76,17 @@ export function reembedUnderHypotheses(req: HypothesisRequest): HypothesisVector
  * the texts its tokenizer splits differently), so each vector is computed at most once and kept,
  * keyed by the hypothesis and the exact input it makes (ids, type ids, tokens pooled), never by row
  * alone. The float64 models (the weights as they are, and with the positions shifted) are built on
- * first use and kept too. A hypothesis whose every vector is kept costs nothing, so it is returned
- * even past the deadline; one that needs any forward pass is not started after it, as before.
+ * first use and kept too. A hypothesis whose every vector is kept costs nothing of the request's
+ * budget, so it is always returned; one whose new passes do not fit in what is left is not computed.
  */
 export class HypothesisReembedder {
   private clean: BertFloat64 | null = null;
   private readonly shifted = new Map<number, BertFloat64>();
   private readonly vectors = new Map<string, Float64Array>();
   private readonly dim: number;
-  /** Forward passes run so far (what the cache saves shows here). */
+  /** Forward passes run so far (what the cache saves shows here), and the tokens they took. */
   forwardPasses = 0;
+  tokensEmbedded = 0;
 
   constructor(private readonly model: HypothesisModel) {
     this.dim = pooledDim(model.config.hidden_size, model.pooling);
@@ -90,6 +95,7 @@ export class HypothesisReembedder {
   reembed(req: HypothesisRows): HypothesisVectors[] {
     const { rows, encoded } = req;
     const out: HypothesisVectors[] = [];
+    let left = req.budgetTokens ?? Infinity;
     for (const h of this.hypotheses(req.padTo)) {
       const inputs: { row: number; seq: Sequence; key: string }[] = [];
       encoded.forEach((e, k) => {
@@ -98,7 +104,9 @@ export class HypothesisReembedder {
       });
       if (!inputs.length) continue;
       const missing = inputs.filter((x) => !this.vectors.has(x.key));
-      if (missing.length && req.deadline !== undefined && performance.now() > req.deadline) continue;
+      const cost = missing.reduce((sum, x) => sum + x.seq.ids.length, 0);
+      if (cost > left) continue;
+      left -= cost;
       for (const { seq, key } of missing) this.vectors.set(key, this.embed(h, seq));
       const data = new Float64Array(inputs.length * this.dim);
       inputs.forEach((x, i) => data.set(this.vectors.get(x.key)!, i * this.dim));
@@ -148,6 +156,7 @@ export class HypothesisReembedder {
     const model = this.variant(h.shift);
     const hidden = model.forward(seq.ids, seq.typeIds);
     this.forwardPasses++;
+    this.tokensEmbedded += seq.ids.length;
     const v = new Float64Array(this.dim);
     poolSequence(hidden, { offset: 0, length: seq.real, promptLength: seq.promptLength }, model.hidden, h.spec, v, 0);
     return v;

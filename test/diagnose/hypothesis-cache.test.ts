@@ -20,7 +20,7 @@ let encoded: EncodedText[];
 let short: number[];
 
 /** What reembed needs for these rows; every text padded to 40 tokens in the run. */
-const request = (rows: number[], deadline?: number) => ({ rows, encoded: rows.map((r) => encoded[r]), padTo: rows.map(() => 40), ...(deadline !== undefined ? { deadline } : {}) });
+const request = (rows: number[], budgetTokens?: number) => ({ rows, encoded: rows.map((r) => encoded[r]), padTo: rows.map(() => 40), ...(budgetTokens !== undefined ? { budgetTokens } : {}) });
 /** Each hypothesis' rows and vectors, by label. */
 const byLabel = (found: HypothesisVectors[]) => new Map(found.map((h) => [h.label, h]));
 
@@ -62,17 +62,38 @@ describe('re-embedding under suspected faults, once per run', () => {
     }
   });
 
-  it('past the deadline, kept hypotheses are still returned and no new forward pass is started', () => {
+  it('with no budget left, kept hypotheses are still returned and no new forward pass is started', () => {
     const shared = new HypothesisReembedder(model);
     const [a, b, c] = short.slice(3);
     const first = shared.reembed(request([a, b]));
     const done = shared.forwardPasses;
-    const late = performance.now() - 1;
-    expect(shared.reembed(request([a, b], late)).map((h) => h.label)).toEqual(first.map((h) => h.label));
+    expect(shared.reembed(request([a, b], 0)).map((h) => h.label)).toEqual(first.map((h) => h.label));
     // With a new text, only the hypotheses that do not apply to it (a cut longer than it) come back.
     const kept = reembedUnderHypotheses({ ...model, ...request([a, c]) }).filter((h) => !h.rows.includes(c));
     expect(kept.length).toBeGreaterThan(0);
-    expect(shared.reembed(request([a, c], late)).map((h) => [h.label, h.rows])).toEqual(kept.map((h) => [h.label, h.rows]));
+    expect(shared.reembed(request([a, c], 0)).map((h) => [h.label, h.rows])).toEqual(kept.map((h) => [h.label, h.rows]));
     expect(shared.forwardPasses).toBe(done);
+  });
+
+  it('a budget of tokens takes the hypotheses in order while their new passes fit, the same on any machine', () => {
+    const [a, b] = short.slice(1);
+    const unlimited = new HypothesisReembedder(model);
+    const all = unlimited.reembed(request([a, b]));
+    const total = unlimited.tokensEmbedded;
+    expect(total).toBeGreaterThan(0);
+    const budget = Math.floor(total / 2);
+    const limitedBy = new HypothesisReembedder(model);
+    const limited = limitedBy.reembed(request([a, b], budget));
+    expect(limitedBy.tokensEmbedded).toBeLessThanOrEqual(budget);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited.length).toBeLessThan(all.length);
+    // What comes back is some of the hypotheses, in their order, with the same bits as unlimited.
+    const labels = all.map((h) => h.label);
+    const positions = limited.map((h) => labels.indexOf(h.label));
+    expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]))).toBe(true);
+    expect(positions[0]).toBe(0);
+    for (const h of limited) expect(Buffer.from(h.vectors.data.buffer).equals(Buffer.from(all[labels.indexOf(h.label)].vectors.data.buffer))).toBe(true);
+    // Nothing depends on time: the same request gives the same hypotheses again.
+    expect(new HypothesisReembedder(model).reembed(request([a, b], budget)).map((h) => h.label)).toEqual(limited.map((h) => h.label));
   });
 });
