@@ -66,7 +66,7 @@ export interface SweepResult {
   trusted: string;
   lengths: number[];
   companionLength: number;
-  /** How the backends ran: "process" (one worker process per runtime) or "none" (in this process). */
+  /** How the backends ran: "process" (a worker process per backend; the WebGPU ones share one) or "none" (in this process). */
   isolation: Isolation;
   probes: { length: number; status: 'ok' | 'skipped'; reason?: string }[];
   backends: SweepBackend[];

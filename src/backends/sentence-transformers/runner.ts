@@ -276,10 +276,11 @@ export interface PythonFacts {
 const factsByInterpreter = new Map<string, PythonFacts>();
 
 /**
- * The answers for `python`, asked once per process: a run's sentence-transformers backends share one
- * backend process (run/isolated.ts, one per runtime), and five entries of one config would otherwise
- * start five import checks and, for the two CUDA entries, two torch imports, all with the same
- * answer. An interpreter is its command path: another path (PARITY_PYTHON, a .venv that appeared)
+ * The answers for `python`, asked once per process: where several sentence-transformers backends
+ * open in one process (`"isolation": "none"`, `parity bench`, the bisect), five entries of one config
+ * would otherwise start five import checks and, for the two CUDA entries, two torch imports, all with
+ * the same answer. (`parity run` gives each backend a worker process of its own, run/worker-group.ts:
+ * there the CPU-only build's quick answer from torch/version.py is what saves the time.) An interpreter is its command path: another path (PARITY_PYTHON, a .venv that appeared)
  * is asked anew.
  */
 export function pythonFacts(python: string): PythonFacts {
