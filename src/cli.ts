@@ -118,7 +118,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--prompt-name <name>', 'prompt from the model\'s config_sentence_transformers.json to prepend to every text ("" for none; default: its default_prompt_name)')
     .option('--baseline <dir|report.json>', 'a previous run\'s report folder (or its report.json): say what changed since, backend by backend, and apply the backends\' drift limits')
     .option('--history <file.jsonl>', 'append this run (per backend: metrics and environment) as one line to a JSON Lines file')
-    .option('--jobs <n>', 'how many backends work at once (default: the config\'s "jobs", else one per core up to 4; 1 = one after another)', positiveInteger('--jobs'))
+    .option('--jobs <n>', 'how many backends work at once (default: the config\'s "jobs", else 2, or 1 on a single core; 1 = one after another)', positiveInteger('--jobs'))
     .action(async (opts) => {
       const progress = createProgress(process.stderr);
       let started = false;

@@ -57,7 +57,7 @@ export interface ParityConfig {
   blockTexts?: number;
   /** "process": each backend runs in a worker process (the WebGPU ones share one), so a crash or hang loses only it. */
   isolation: 'process' | 'none';
-  /** How many backends work at once (run/lanes.ts); default one per core up to 4 in worker processes, 1 in-process. */
+  /** How many backends work at once (run/lanes.ts); default 2 (1 on one core) in worker processes, 1 in-process. */
   jobs?: number;
   /** Sizes of the diagnosis checks (downstream impact, batch invariance). */
   checks: ChecksConfig;

@@ -27,6 +27,7 @@ export class InProcessSession implements BackendSession {
 
   async open(deadline: number): Promise<OpenResult> {
     const started = performance.now();
+    this.closed = false;
     try {
       const availability = await this.backend.availability();
       if (!availability.available) return { status: 'skipped', reason: availability.reason, environment: await this.environment() };
@@ -56,7 +57,12 @@ export class InProcessSession implements BackendSession {
     }
   }
 
+  /** A run closes each backend when it is done, and every one again at the end: the second is a no-op (a shared browser's lease is returned once). */
+  private closed = false;
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     try {
       await this.backend.close();
     } catch {

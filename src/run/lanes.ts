@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import type { Isolation } from './sessions.js';
 
 /**
- * `jobs` when neither the command line nor the config sets it: one per core, at most DEFAULT_MAX_JOBS,
+ * `jobs` when neither the command line nor the config sets it: DEFAULT_MAX_JOBS (fewer on fewer cores)
  * in worker processes; 1 in this process (`"isolation": "none"`), where a synchronous backend would
  * hold the one thread anyway.
  */
@@ -24,8 +24,14 @@ export function defaultJobs(isolation: Isolation): number {
   return isolation === 'none' ? 1 : Math.max(1, Math.min(availableParallelism(), DEFAULT_MAX_JOBS));
 }
 
-/** Backends are multi-threaded themselves: past a few at once they only fight over memory bandwidth. */
-export const DEFAULT_MAX_JOBS = 4;
+/**
+ * Backends start a thread per core themselves (ONNX Runtime, PyTorch, ggml), so two at once already
+ * fill the cores; what a second lane buys is the time one backend leaves them idle (imports, server
+ * start-up, single-threaded WebAssembly, the harness's own work). Measured on the 2-core AMD EPYC
+ * (README, "where a run's time goes"): 2 lanes 12% faster than 1, for 10% more CPU. More lanes only
+ * oversubscribe the cores further.
+ */
+export const DEFAULT_MAX_JOBS = 2;
 
 export class Lanes {
   private running = 0;
