@@ -27,6 +27,13 @@ import { loadModelInfo } from '../../model/model-folder.js';
 // model_type "bert" with position_embedding_type "alibi", as JinaBERT's config has it.
 const BERT_TYPES = new Set(['bert', 'roformer']);
 
+/**
+ * Threads when the option is not set. Each thread packs its own copy of the Linear weights for the
+ * kernel (about 85 MB on MiniLM), so one per core on a 64-core machine would hold gigabytes for a
+ * check whose corpus rarely has that many texts per call.
+ */
+export const DEFAULT_MAX_THREADS = 8;
+
 export class ReferenceBackend extends HiddenStateBackend {
   /** The model in this thread (threads: 1), or the worker threads that each hold one. */
   private model: BertFloat64 | null = null;
@@ -45,11 +52,11 @@ export class ReferenceBackend extends HiddenStateBackend {
     private readonly modelDir: string,
     /** Option `gelu`: compute another GELU form than the config's (an experiment, recorded in the environment). */
     private readonly gelu: GeluForm | null = null,
-    /** Option `threads` (null: not set, one per core). */
+    /** Option `threads` (null: not set, one per core up to DEFAULT_MAX_THREADS). */
     private readonly threads: number | null = null,
   ) {
     super(name);
-    this.maxThreads = threads ?? availableParallelism();
+    this.maxThreads = threads ?? Math.min(availableParallelism(), DEFAULT_MAX_THREADS);
   }
 
   /** The compiled forward-worker.js (see compiledScript); null before a build. A test swaps in another. */
