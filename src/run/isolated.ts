@@ -1,6 +1,6 @@
 /**
  * Backend sessions in worker processes (see backend-worker.ts), one worker per backend — or per
- * runtime where the runtime's backends share one (sessions.ts workerGroup: one Chromium for every
+ * runtime where the runtime's backends share one (worker-group.ts: one Chromium for every
  * WebGPU backend). A request over its deadline kills the worker; a worker that exits (crash, out of
  * memory) fails the request in flight at once with its exit code or signal and its last stderr lines
  * (process/supervisor.ts). The backend that was running is reported as an error; the other backends
@@ -60,7 +60,7 @@ export class WorkerPool {
 
   constructor(private readonly script: string) {}
 
-  /** The live worker of a group (sessions.ts workerGroup), started (again) when needed. */
+  /** The live worker of a group (worker-group.ts), started (again) when needed. */
   worker(group: string): Worker {
     let w = this.workers.get(group);
     if (!w || !w.alive) {

@@ -83,8 +83,6 @@ interface Live {
   /** What it cannot share with a concurrent task (worker-group.ts). */
   group: string;
   state: BackendState;
-  /** Its own time so far (open, embedding, batch invariance): what its timeoutMs limits, not its wait for a lane. */
-  spentMs: number;
   acc: ComparisonAccumulator | null;
   writer: NpyAppendWriter | null;
   /** Time spent comparing this backend's vectors with the golden's (this process, resumed rows included). */
@@ -162,7 +160,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   const live: Live[] = selected.map((spec) => {
     const previous = state.perBackend[spec.name];
     const itemState = previous ?? { status: 'running', environment: {}, openMs: 0, embedMs: 0 };
-    return { spec, session: sessions.session(spec), group: workerGroup(spec), state: itemState, spentMs: itemState.openMs + itemState.embedMs, acc: null, writer: null, compareMs: 0 };
+    return { spec, session: sessions.session(spec), group: workerGroup(spec), state: itemState, acc: null, writer: null, compareMs: 0 };
   });
   try {
     // Token counts for the checks and expectations; the harness tokenizer of the configured model.
@@ -190,7 +188,6 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
         return;
       }
       item.state.openMs += opened.openMs;
-      item.spentMs += opened.openMs;
       if (previous?.dim !== undefined) {
         item.writer = NpyAppendWriter.resume(vectorsPath(outDir, item.spec.name), state.completedRows);
         item.acc = new ComparisonAccumulator(texts.length, previous.dim, item.spec.tolerance, ids);
@@ -210,7 +207,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       texts.length,
       blockTexts,
       live.length,
-      (start, end) => goldenBlock(start, end),
+      goldenBlock,
       (start, end, vectors) => {
         const pairwiseStarted = performance.now();
         pairwise.add(vectors);
@@ -309,9 +306,12 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   }
 }
 
-/** The latest a backend's next request may finish: what is left of its timeoutMs after its own time so far. */
+/**
+ * The latest a backend's next request may finish: what is left of its timeoutMs after its own time so
+ * far (open and embedding, an interrupted run's included), not its wait for a lane.
+ */
 function deadlineOf(item: Live): number {
-  return performance.now() + item.spec.timeoutMs - item.spentMs;
+  return performance.now() + item.spec.timeoutMs - item.state.openMs - item.state.embedMs;
 }
 
 function vectorsPath(outDir: string, name: string): string {
@@ -323,9 +323,7 @@ async function embedBlock(item: Live, texts: readonly string[], corpusRows: read
   const started = performance.now();
   try {
     const vectors = await item.session.embed(texts, deadlineOf(item), corpusRows);
-    const ms = performance.now() - started;
-    item.state.embedMs += ms;
-    item.spentMs += ms;
+    item.state.embedMs += performance.now() - started;
     if (vectors.rows !== texts.length) {
       throw new BackendError(item.spec.name, `returned ${vectors.rows} vectors for ${texts.length} texts`);
     }
