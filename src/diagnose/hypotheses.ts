@@ -76,8 +76,10 @@ export function reembedUnderHypotheses(req: HypothesisRequest): HypothesisVector
  * the texts its tokenizer splits differently), so each vector is computed at most once and kept,
  * keyed by the hypothesis and the exact input it makes (ids, type ids, tokens pooled), never by row
  * alone. The float64 models (the weights as they are, and with the positions shifted) are built on
- * first use and kept too. A hypothesis whose every vector is kept costs nothing of the request's
- * budget, so it is always returned; one whose new passes do not fit in what is left is not computed.
+ * first use and kept too. The budget is charged every token a hypothesis needs, kept or not: which
+ * hypotheses a backend gets tested is then its own request's doing, never the order in which other
+ * backends were diagnosed before it (with --jobs that order is whichever finished first). The cache
+ * only saves the time.
  */
 export class HypothesisReembedder {
   private clean: BertFloat64 | null = null;
@@ -103,11 +105,10 @@ export class HypothesisReembedder {
         if (seq) inputs.push({ row: rows[k], seq, key: `${h.label}\n${seq.real} ${seq.promptLength}\n${seq.ids.join(',')}\n${seq.typeIds.join(',')}` });
       });
       if (!inputs.length) continue;
-      const missing = inputs.filter((x) => !this.vectors.has(x.key));
-      const cost = missing.reduce((sum, x) => sum + x.seq.ids.length, 0);
+      const cost = inputs.reduce((sum, x) => sum + x.seq.ids.length, 0);
       if (cost > left) continue;
       left -= cost;
-      for (const { seq, key } of missing) this.vectors.set(key, this.embed(h, seq));
+      for (const { seq, key } of inputs) if (!this.vectors.has(key)) this.vectors.set(key, this.embed(h, seq));
       const data = new Float64Array(inputs.length * this.dim);
       inputs.forEach((x, i) => data.set(this.vectors.get(x.key)!, i * this.dim));
       const picked = inputs.map((x) => x.row);
