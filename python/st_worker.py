@@ -5,7 +5,8 @@ Started by src/backends/sentence-transformers/runner.ts as
 
     python -B st_worker.py '<options JSON>'
 
-with options {"modelDir", "device", "dtype", "attention" (or null), "batchSize", "python", "embedding"}.
+with options {"modelDir", "device", "dtype", "attention" (or null), "batchSize", "threads" (or null: torch's
+default), "python", "embedding"}.
 "embedding" is the run's {"promptName", "truncateDim"}: encode() gets prompt_name=promptName, or
 prompt="" when promptName is null (no prompt, even where the model has a default_prompt_name), and
 truncate_dim=truncateDim; without "embedding" encode() applies the model's own defaults. The model
@@ -139,6 +140,10 @@ class Worker:
         self.attention_requested = options.get("attention")
         self.batch_size = int(options.get("batchSize") or 32)
         self.fault = Fault()
+        # The config's threads, or the run's share of the cores when several backends work at once;
+        # absent: torch's default (one per core). Set before the first op, as torch asks.
+        if options.get("threads"):
+            torch.set_num_threads(int(options["threads"]))
 
         if self.device == "cuda" and not torch.cuda.is_available():
             raise DeviceMissing(f"torch {torch.__version__} sees no CUDA device (torch.cuda.is_available() is False; torch.version.cuda={torch.version.cuda})")

@@ -16,6 +16,12 @@ export interface BackendContext {
   tokenizer: TextTokenizer;
   /** Texts per forward pass. The batch size must not change a text's vector beyond rounding. */
   batchSize: number;
+  /**
+   * CPU threads the command gives this backend when its config does not choose (`threads`): `run`
+   * divides the cores among the backends that work at once (lanes.ts threadsPerBackend), since every
+   * runtime would otherwise start a thread per core in each of them. Absent: the runtime's own default.
+   */
+  threads?: number;
 }
 
 export interface BackendSpec {

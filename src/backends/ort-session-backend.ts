@@ -73,7 +73,7 @@ export abstract class OrtSessionBackend<T> extends HiddenStateBackend {
   /** Whether the runtime itself loads here (the model file is checked before). */
   protected abstract runtimeAvailability(): Promise<Availability>;
   /** An InferenceSession on modelPath; throw BackendError with the cause kept. */
-  protected abstract createSession(): Promise<OrtSessionLike<T>>;
+  protected abstract createSession(context: BackendContext): Promise<OrtSessionLike<T>>;
   /** An int64 tensor of this runtime. */
   protected abstract int64Tensor(data: BigInt64Array, dims: number[]): T;
   /** An int32 tensor of this runtime (for exports that declare int32 inputs). */
@@ -87,7 +87,7 @@ export abstract class OrtSessionBackend<T> extends HiddenStateBackend {
   }
 
   protected async load(context: BackendContext): Promise<void> {
-    const session = await this.createSession();
+    const session = await this.createSession(context);
     this.session = session;
     this.modelHash = sha256File(this.modelPath);
     const declared = (names: readonly string[], meta: readonly OrtValueMetadata[] | undefined): DeclaredValue[] =>

@@ -70,7 +70,7 @@ export const RUNTIMES: Record<string, RuntimeDescriptor> = {
     tokenizer: 'harness',
   },
   'transformers.js': {
-    optionKeys: ['dtype', 'device'],
+    optionKeys: ['dtype', 'device', 'threads'],
     description: '@huggingface/transformers feature-extraction pipeline as shipped: its own tokenizer, truncation and pooling',
     // The runner prepends the prompt to each text; the pipeline returns full vectors.
     embedding: () => HARNESS_APPLIES,

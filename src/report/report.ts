@@ -107,6 +107,8 @@ export interface RunTiming {
   totalMs: number;
   /** How many backends worked at once (run/lanes.ts); absent in older reports (one at a time). */
   jobs?: number;
+  /** CPU threads each backend got where its config sets none (lanes.ts threadsPerBackend); absent: each runtime's own default. */
+  threadsPerBackend?: number;
 }
 
 export interface Report {

@@ -34,7 +34,8 @@ export function timingSummary(report: Report): TimingSummary | null {
   const run = report.timing;
   if (run) phases.push(`pairwise ${seconds(run.pairwiseMs)}`, `report writing ${seconds(run.reportMs)}`);
   // With backends side by side their phases overlap: the sums are work done, not wall time.
-  const side = run?.jobs && run.jobs > 1 ? ` (${run.jobs} backends at a time; phases summed over backends)` : '';
+  const each = run?.threadsPerBackend ? `, ${run.threadsPerBackend} thread${run.threadsPerBackend === 1 ? '' : 's'} each where the config sets none` : '';
+  const side = run?.jobs && run.jobs > 1 ? ` (${run.jobs} backends at a time${each}; phases summed over backends)` : '';
   const total = run ? `time to verdict ${seconds(run.totalMs)}${side}: ${phases.join(', ')}` : `time per phase: ${phases.join(', ')}`;
   return { rows, total };
 }

@@ -24,7 +24,7 @@ process.on('message', async (message: ToWorker) => {
     switch (message.type) {
       case 'open': {
         injectFault(message.spec.name);
-        const session = InProcessSession.fromSpec(message.spec, message.batchSize, contexts);
+        const session = InProcessSession.fromSpec(message.spec, message.batchSize, contexts, message.threads);
         sessions.set(message.spec.name, session);
         const result = await session.open(NO_DEADLINE);
         if (result.status === 'ok') result.environment = { ...result.environment, process: { isolated: true, pid: process.pid } };

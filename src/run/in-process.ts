@@ -15,10 +15,12 @@ export class InProcessSession implements BackendSession {
     private readonly batchSize: number,
     private readonly contexts: ModelContexts,
     private readonly embedding: EmbeddingChoices = {},
+    /** BackendContext.threads: the CPU threads the command gives the backend (undefined: the runtime's default). */
+    private readonly threads?: number,
   ) {}
 
-  static fromSpec(spec: BackendConfig, batchSize: number, contexts: ModelContexts): InProcessSession {
-    return new InProcessSession(createBackends([spec])[0], spec.modelDir, batchSize, contexts, spec.embedding);
+  static fromSpec(spec: BackendConfig, batchSize: number, contexts: ModelContexts, threads?: number): InProcessSession {
+    return new InProcessSession(createBackends([spec])[0], spec.modelDir, batchSize, contexts, spec.embedding, threads);
   }
 
   get name(): string {
@@ -34,7 +36,7 @@ export class InProcessSession implements BackendSession {
       await beforeDeadline(
         (async () => {
           const ctx = await this.contexts.get(this.modelDir, this.embedding);
-          await this.backend.open({ model: ctx.model, tokenizer: ctx.tokenizer, batchSize: this.batchSize });
+          await this.backend.open({ model: ctx.model, tokenizer: ctx.tokenizer, batchSize: this.batchSize, ...(this.threads ? { threads: this.threads } : {}) });
         })(),
         deadline,
         `backend ${this.name} did not open within its timeoutMs`,

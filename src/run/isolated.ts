@@ -83,8 +83,8 @@ export class WorkerPool {
     await worker.exit();
   }
 
-  session(spec: BackendConfig, batchSize: number): BackendSession {
-    return new WorkerSession(this, spec, batchSize);
+  session(spec: BackendConfig, batchSize: number, threads?: number): BackendSession {
+    return new WorkerSession(this, spec, batchSize, threads);
   }
 
   async close(): Promise<void> {
@@ -102,6 +102,7 @@ class WorkerSession implements BackendSession {
     private readonly pool: WorkerPool,
     private readonly spec: BackendConfig,
     private readonly batchSize: number,
+    private readonly threads?: number,
   ) {
     this.group = workerGroup(spec);
   }
@@ -127,7 +128,7 @@ class WorkerSession implements BackendSession {
     const started = performance.now();
     try {
       const worker = this.pool.worker(this.group);
-      const reply = await beforeDeadline(worker.request({ type: 'open', spec: this.spec, batchSize: this.batchSize }), deadline, `backend ${this.name} did not open within ${this.spec.timeoutMs} ms (timeoutMs); its process was killed`, () => worker.kill());
+      const reply = await beforeDeadline(worker.request({ type: 'open', spec: this.spec, batchSize: this.batchSize, ...(this.threads ? { threads: this.threads } : {}) }), deadline, `backend ${this.name} did not open within ${this.spec.timeoutMs} ms (timeoutMs); its process was killed`, () => worker.kill());
       if (reply.type === 'opened' && reply.result.status === 'ok') {
         this.openIn = worker;
         return { ...reply.result, openMs: performance.now() - started };

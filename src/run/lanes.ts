@@ -33,6 +33,19 @@ export function defaultJobs(isolation: Isolation): number {
  */
 export const DEFAULT_MAX_JOBS = 2;
 
+/**
+ * The CPU threads each backend gets when its config does not set `threads`: the cores divided among
+ * the lanes, at least one. Left to themselves, ONNX Runtime, PyTorch, OpenVINO and ggml each start a
+ * thread per core in every backend that runs at once, and the pools that spin while they wait burn
+ * the core another lane needs. Measured on the 2-core AMD EPYC (README, "where a run's time goes"):
+ * the real-model config at 2 jobs took 11% less CPU with one thread per backend. With one job:
+ * undefined, each runtime's own default (ONNX Runtime counts physical cores, not logical ones).
+ */
+export function threadsPerBackend(jobs: number, cores = availableParallelism()): number | undefined {
+  if (jobs <= 1) return undefined;
+  return Math.max(1, Math.floor(cores / jobs));
+}
+
 export class Lanes {
   private running = 0;
   private readonly busyGroups = new Set<string>();

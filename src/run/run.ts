@@ -38,7 +38,7 @@ import { clearRunState, loadRunState, saveRunState, type BackendState, type RunS
 import type { BackendSession } from './session.js';
 import { batchInvarianceFor } from './batch-invariance.js';
 import { BlockFolds } from './block-folds.js';
-import { defaultJobs, Lanes } from './lanes.js';
+import { defaultJobs, Lanes, threadsPerBackend } from './lanes.js';
 import { workerGroup } from './worker-group.js';
 import { shardRows, type Shard } from './shard.js';
 import { corpusSection, goldenSection, identityFromConfig, identityRecord, modelContext, modelSection, watchSection } from './identity.js';
@@ -155,12 +155,14 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   const sessions = openSessions(options.isolation ?? config.isolation, contexts, batchSize, warnings);
   const jobs = options.jobs ?? config.jobs ?? defaultJobs(sessions.isolation);
   const lanes = new Lanes(jobs);
+  // A run of fewer backends than jobs never has more of them at once.
+  const threads = threadsPerBackend(Math.min(jobs, selected.length));
   const pairwise = new PairwiseMaxAbs(['golden', ...selected.map((b) => b.name)]);
   let pairwiseMs = 0;
   const live: Live[] = selected.map((spec) => {
     const previous = state.perBackend[spec.name];
     const itemState = previous ?? { status: 'running', environment: {}, openMs: 0, embedMs: 0 };
-    return { spec, session: sessions.session(spec), group: workerGroup(spec), state: itemState, acc: null, writer: null, compareMs: 0 };
+    return { spec, session: sessions.session(spec, undefined, threads), group: workerGroup(spec), state: itemState, acc: null, writer: null, compareMs: 0 };
   });
   try {
     // Token counts for the checks and expectations; the harness tokenizer of the configured model.
@@ -293,7 +295,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     const writeStarted = performance.now();
     writeReportFiles(report, outDir);
     const now = performance.now();
-    report.timing = { pairwiseMs, reportMs: now - writeStarted, totalMs: now - runStarted, jobs };
+    report.timing = { pairwiseMs, reportMs: now - writeStarted, totalMs: now - runStarted, jobs, ...(threads ? { threadsPerBackend: threads } : {}) };
     writeReportJson(report, outDir);
     const reportPath = join(outDir, REPORT_FILES.json);
     clearRunState(outDir);

@@ -12,8 +12,11 @@ import type { BackendSession } from './session.js';
 export type Isolation = 'process' | 'none';
 
 export interface SessionFactory {
-  /** `batchSize` overrides the factory's own for this one backend (the sweep embeds its trusted texts one at a time). */
-  session(spec: BackendConfig, batchSize?: number): BackendSession;
+  /**
+   * `batchSize` overrides the factory's own for this one backend (the sweep embeds its trusted texts one
+   * at a time); `threads` is the CPU threads it gets where its config does not say (BackendContext.threads).
+   */
+  session(spec: BackendConfig, batchSize?: number, threads?: number): BackendSession;
   /** How the sessions really run: "none" also when "process" was asked for but there is no compiled worker. */
   readonly isolation: Isolation;
   /** Ends the worker processes; sessions must be closed first. */
@@ -29,8 +32,8 @@ export function openSessions(isolation: Isolation, contexts: ModelContexts, batc
   const script = isolation === 'process' ? workerScript() : null;
   if (script) {
     const pool = new WorkerPool(script);
-    return { session: (spec, size = batchSize) => pool.session(spec, size), isolation: 'process', close: () => pool.close() };
+    return { session: (spec, size = batchSize, threads) => pool.session(spec, size, threads), isolation: 'process', close: () => pool.close() };
   }
   if (isolation === 'process') warnings.push('backends ran in-process: the compiled worker (dist/run/backend-worker.js) is missing; run `npm run build`');
-  return { session: (spec, size = batchSize) => InProcessSession.fromSpec(spec, size, contexts), isolation: 'none', close: async () => undefined };
+  return { session: (spec, size = batchSize, threads) => InProcessSession.fromSpec(spec, size, contexts, threads), isolation: 'none', close: async () => undefined };
 }

@@ -3,7 +3,7 @@ import type { BackendConfig } from '../config/config.js';
 import type { OpenResult } from './session.js';
 
 export type ToWorker =
-  | { type: 'open'; id: number; spec: BackendConfig; batchSize: number }
+  | { type: 'open'; id: number; spec: BackendConfig; batchSize: number; threads?: number }
   | { type: 'embed'; id: number; name: string; texts: readonly string[]; rows?: readonly number[] }
   | { type: 'environment'; id: number; name: string }
   | { type: 'close'; id: number; name: string }

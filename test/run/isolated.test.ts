@@ -1,5 +1,6 @@
 /** One backend crashing or hanging must not lose the others' results (backends run in worker processes). */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runParity } from '../../src/run/run.js';
@@ -62,6 +63,15 @@ describe.skipIf(!build.present)(build.title('backends side by side (--jobs)'), (
       expect(readFileSync(join(three, 'vectors', `${name}.npy`)).equals(readFileSync(join(one, 'vectors', `${name}.npy`)))).toBe(true);
     }
     expect(parallel.pairwise).toEqual(serial.pairwise);
+    // Three at a time share the cores: each backend whose config sets no threads got its share
+    // (at least one), and ran with it; one at a time, each runtime kept its own default.
+    const share = Math.max(1, Math.floor(availableParallelism() / 3));
+    expect(parallel.timing?.threadsPerBackend).toBe(share);
+    expect(serial.timing?.threadsPerBackend).toBeUndefined();
+    const env = (report: typeof serial, name: string) => report.backends.find((b) => b.name === name)!.environment;
+    expect(env(parallel, 'cpu-fp32').intraOpNumThreads).toBe(share);
+    expect(env(serial, 'cpu-fp32').intraOpNumThreads).toBe('default');
+    expect(env(parallel, 'reference').threads).toBe(share);
     // One worker per backend: a crash in one loses no other.
     const pids = parallel.backends.map((b) => (b.environment.process as { pid: number }).pid);
     expect(new Set(pids).size).toBe(backends.length);

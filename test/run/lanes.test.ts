@@ -1,6 +1,6 @@
 /** The run's lanes (src/run/lanes.ts) and block folds (src/run/block-folds.ts), with tasks whose overlap is recorded. */
 import { describe, expect, it } from 'vitest';
-import { Lanes } from '../../src/run/lanes.js';
+import { Lanes, threadsPerBackend } from '../../src/run/lanes.js';
 import { BlockFolds } from '../../src/run/block-folds.js';
 import type { Matrix } from '../../src/numeric/matrix.js';
 
@@ -78,6 +78,16 @@ describe('Lanes', () => {
   it('refuses a jobs count that is not a positive integer', () => {
     expect(() => new Lanes(0)).toThrow(RangeError);
     expect(() => new Lanes(1.5)).toThrow(RangeError);
+  });
+});
+
+describe('threadsPerBackend', () => {
+  it('divides the cores among the backends at work, at least one each; one job keeps the runtimes\' defaults', () => {
+    expect(threadsPerBackend(2, 2)).toBe(1);
+    expect(threadsPerBackend(3, 2)).toBe(1);
+    expect(threadsPerBackend(2, 16)).toBe(8);
+    expect(threadsPerBackend(3, 16)).toBe(5);
+    expect(threadsPerBackend(1, 16)).toBeUndefined();
   });
 });
 

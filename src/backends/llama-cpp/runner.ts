@@ -90,6 +90,8 @@ export class LlamaCppBackend implements Backend {
   private readonly logLines: string[] = [];
   private truncated = 0;
   private contextSize = 0;
+  /** The threads the embedding context was created with. */
+  private threads: number | null = null;
   /** What llama.cpp's log said about flash attention (e.g. "auto -> enabled"). */
   private flashAttentionUsed: string | null = null;
   private readonly listener = (level: string, line: string) => this.onLog(level, line);
@@ -126,10 +128,12 @@ export class LlamaCppBackend implements Backend {
       });
       const contextSize = this.options.contextSize ?? this.model.trainContextSize;
       this.contextSize = contextSize;
+      // The config's threads, else the command's share of the cores, else node-llama-cpp's default (one per core).
+      this.threads = this.options.threads || context.threads || this.llama.cpuMathCores;
       this.embedding = await this.model.createEmbeddingContext({
         contextSize,
         batchSize: this.options.batchSize ?? contextSize,
-        threads: this.options.threads || this.llama.cpuMathCores,
+        threads: this.threads,
       });
       this.facts = this.describeModel(contextSize);
     } catch (error) {
@@ -236,7 +240,7 @@ export class LlamaCppBackend implements Backend {
       nodeLlamaCpp: nodeLlamaCppVersion() ?? 'not installed',
       llamaCpp: this.llama ? { release: this.llama.llamaCppRelease.release, repo: this.llama.llamaCppRelease.repo, build: this.llama.buildType, cpu: this.llama.systemInfo.trim() } : undefined,
       gpu: this.llama ? this.llama.gpu : this.options.gpu ? 'auto' : false,
-      threads: this.options.threads || (this.llama?.cpuMathCores ?? 'default'),
+      threads: this.threads ?? (this.options.threads || 'default'),
       model: this.options.modelFile,
       modelSha256: existsSync(this.modelPath) ? sha256File(this.modelPath) : undefined,
       ...this.facts,

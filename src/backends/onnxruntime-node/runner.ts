@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { BackendError, describeCause, InputError } from '../../errors.js';
 import { fromFloat16Bits } from '../../numeric/float16.js';
-import type { Availability, BackendFactory, BackendSpec } from '../backend.js';
+import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
 import { parseGraphOptimizationLevel, type GraphOptimizationLevel } from '../ort-io.js';
 import { OrtSessionBackend, type OrtSessionLike, type OrtTensorLike } from '../ort-session-backend.js';
 import { cudaAvailability } from './cuda.js';
@@ -53,6 +53,8 @@ export function parseOrtNodeOptions(spec: BackendSpec): OrtNodeOptions {
 export class OrtNodeBackend extends OrtSessionBackend<InstanceType<Ort['Tensor']>> {
   private ort: Ort | null = null;
   private readonly options: OrtNodeOptions;
+  /** The intra-op threads the session was created with (null: ONNX Runtime's default). */
+  private intraOpNumThreads: number | null = null;
 
   constructor(spec: BackendSpec) {
     const options = parseOrtNodeOptions(spec);
@@ -75,13 +77,15 @@ export class OrtNodeBackend extends OrtSessionBackend<InstanceType<Ort['Tensor']
     return this.ort;
   }
 
-  protected async createSession(): Promise<OrtSessionLike<InstanceType<Ort['Tensor']>>> {
+  protected async createSession(context: BackendContext): Promise<OrtSessionLike<InstanceType<Ort['Tensor']>>> {
     const ort = await this.loadOrt();
+    // The config's threads, else the command's share of the cores; 0 or neither: ONNX Runtime's default (one per core).
+    this.intraOpNumThreads = this.options.intraOpNumThreads || context.threads || null;
     try {
       return (await ort.InferenceSession.create(this.modelPath, {
         executionProviders: [this.options.device],
         graphOptimizationLevel: this.graphOptimizationLevel,
-        ...(this.options.intraOpNumThreads ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
+        ...(this.intraOpNumThreads ? { intraOpNumThreads: this.intraOpNumThreads } : {}),
       })) as unknown as OrtSessionLike<InstanceType<Ort['Tensor']>>;
     } catch (error) {
       throw new BackendError(this.name, `cannot create an ONNX Runtime session for ${this.modelPath} on ${this.options.device}: ${describeCause(error)}`, {
@@ -118,7 +122,7 @@ export class OrtNodeBackend extends OrtSessionBackend<InstanceType<Ort['Tensor']
       runtime: 'onnxruntime-node',
       version,
       executionProviders: [this.options.device],
-      intraOpNumThreads: this.options.intraOpNumThreads ?? 'default',
+      intraOpNumThreads: this.intraOpNumThreads ?? (this.options.intraOpNumThreads || 'default'),
       ...this.modelEnvironment(),
     };
   }

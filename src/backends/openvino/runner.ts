@@ -95,13 +95,14 @@ export class OpenVinoBackend extends HiddenStateBackend {
     return { available: true };
   }
 
-  protected async load(_context: BackendContext): Promise<void> {
+  protected async load(context: BackendContext): Promise<void> {
     await this.stopWorker();
     const workerOptions = {
       runner: 'openvino',
       modelFile: this.modelPath,
       inferencePrecision: this.options.inferencePrecision,
-      threads: this.options.threads ?? null,
+      // The config's threads, else the command's share of the cores, else the plugin's default.
+      threads: this.options.threads ?? context.threads ?? null,
     };
     const env = { ...process.env, PYTHONUNBUFFERED: '1' };
     const worker = new PythonWorker(this.python.command, ['-B', stWorkerScript(), JSON.stringify(workerOptions)], env);

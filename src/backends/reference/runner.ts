@@ -1,6 +1,6 @@
 /**
  * `reference`: the float64 TypeScript BertModel — an oracle independent of ONNX Runtime. BERT family only.
- * Option `threads` (default: the machine's cores): the texts of an embed() call run whole on that many
+ * Option `threads` (default: what the command gives it, else the machine's cores up to 8): the texts of an embed() call run whole on that many
  * worker threads (forward-pool.ts), each text by the same code as on one thread, so the vectors are
  * bit-identical whatever the count; `threads: 1` runs in the calling thread, with no worker.
  */
@@ -38,8 +38,8 @@ export class ReferenceBackend extends HiddenStateBackend {
   /** The model in this thread (threads: 1), or the worker threads that each hold one. */
   private model: BertFloat64 | null = null;
   private pool: ForwardPool | null = null;
-  /** Threads allowed: the option, else the machine's cores. */
-  private readonly maxThreads: number;
+  /** Threads allowed: the option, else what the command gives (context.threads), else the machine's cores (set by load). */
+  private maxThreads = 1;
   /** Threads that have run forward passes: the largest call's share of maxThreads (kept after close, for the report). */
   private threadsUsed = 1;
   /** Why the default thread count fell back to this thread, when it did (the worker script is not built). */
@@ -56,7 +56,6 @@ export class ReferenceBackend extends HiddenStateBackend {
     private readonly threads: number | null = null,
   ) {
     super(name);
-    this.maxThreads = threads ?? Math.min(availableParallelism(), DEFAULT_MAX_THREADS);
   }
 
   /** The compiled forward-worker.js (see compiledScript); null before a build. A test swaps in another. */
@@ -82,6 +81,7 @@ export class ReferenceBackend extends HiddenStateBackend {
 
   protected async load(context: BackendContext): Promise<void> {
     this.weightsPath = join(context.model.dir, 'model.safetensors');
+    this.maxThreads = this.threads ?? context.threads ?? Math.min(availableParallelism(), DEFAULT_MAX_THREADS);
     const options: BertFloat64Options = this.gelu ? { gelu: this.gelu } : {};
     const script = this.maxThreads > 1 ? this.workerScript() : null;
     if (this.maxThreads > 1 && !script) {

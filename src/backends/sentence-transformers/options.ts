@@ -6,7 +6,7 @@
 import { InputError } from '../../errors.js';
 import type { BackendSpec } from '../backend.js';
 
-export const ST_OPTION_KEYS = ['device', 'dtype', 'attention', 'batchSize', 'python'] as const;
+export const ST_OPTION_KEYS = ['device', 'dtype', 'attention', 'batchSize', 'threads', 'python'] as const;
 
 export const ST_DEVICES = ['cpu', 'cuda', 'mps'] as const;
 export const ST_DTYPES = ['float64', 'float32', 'float16', 'bfloat16'] as const;
@@ -25,6 +25,8 @@ export interface SentenceTransformersOptions {
   attention?: StAttention;
   /** Texts per forward pass; default: the config's batchSize. */
   batchSize?: number;
+  /** torch.set_num_threads; default: the command's share of the cores, else torch's own (one per core). */
+  threads?: number;
   /** Interpreter: config key `python`, else PARITY_PYTHON, else .venv/bin/python, else python3. */
   python?: string;
 }
@@ -48,6 +50,11 @@ export function parseSentenceTransformersOptions(spec: BackendSpec): SentenceTra
     if (typeof o.batchSize !== 'number' || !Number.isInteger(o.batchSize) || o.batchSize < 1) fail('batchSize', 'an integer >= 1');
     batchSize = o.batchSize as number;
   }
+  let threads: number | undefined;
+  if (o.threads !== undefined) {
+    if (typeof o.threads !== 'number' || !Number.isInteger(o.threads) || o.threads < 1) fail('threads', 'an integer >= 1 (torch.set_num_threads)');
+    threads = o.threads as number;
+  }
   let python: string | undefined;
   if (o.python !== undefined) {
     if (typeof o.python !== 'string' || o.python.trim() === '') fail('python', 'a Python interpreter (path relative to the config file, absolute, or a command on the PATH)');
@@ -59,7 +66,7 @@ export function parseSentenceTransformersOptions(spec: BackendSpec): SentenceTra
     if (dtype !== 'float16' && dtype !== 'bfloat16') fail('attention', `"eager" or "sdpa" with dtype "${dtype}" (flash_attention_2 runs only in float16/bfloat16)`);
   }
   if (device === 'mps' && dtype === 'float64') fail('dtype', 'float32, float16 or bfloat16 on device "mps" (MPS has no float64)');
-  return { device, dtype, ...(attention ? { attention } : {}), ...(batchSize ? { batchSize } : {}), ...(python ? { python } : {}) };
+  return { device, dtype, ...(attention ? { attention } : {}), ...(batchSize ? { batchSize } : {}), ...(threads ? { threads } : {}), ...(python ? { python } : {}) };
 }
 
 /** The precision class (default tolerance) an entry gets when it sets no `precision`. */

@@ -151,6 +151,7 @@ export class SentenceTransformersBackend implements Backend {
       dtype: this.options.dtype,
       attention: this.options.attention ?? null,
       batchSize: this.batchSize,
+      threads: this.options.threads ?? context.threads ?? null,
       // The run's prompt and truncate_dim, applied by encode() (the registry declares them "runtime").
       embedding: context.model ? { promptName: context.model.prompt?.name ?? null, truncateDim: context.model.truncateDim } : null,
     };
@@ -242,7 +243,7 @@ export class SentenceTransformersBackend implements Backend {
       runtime: 'sentence-transformers',
       pythonCommand: this.python.command,
       pythonSource: this.python.source,
-      requested: { device: this.options.device, dtype: this.options.dtype, attention: this.options.attention ?? null, batchSize: this.options.batchSize ?? null },
+      requested: { device: this.options.device, dtype: this.options.dtype, attention: this.options.attention ?? null, batchSize: this.options.batchSize ?? null, threads: this.options.threads ?? null },
       model: displayPath(this.modelDir),
       ...this.workerEnvironment,
       ...(this.worker && !this.worker.alive ? { workerDied: this.worker.deathReason } : {}),

@@ -58,6 +58,8 @@ function pipelinePooling(pooling: PoolingConfig, prompt: Prompt | null): Pipelin
 export interface TransformersJsOptions {
   dtype: string;
   device: Device;
+  /** ONNX Runtime's intraOpNumThreads (session_options); 0 or unset: the command's share of the cores, else ONNX Runtime's default. */
+  threads?: number;
 }
 
 export function parseTransformersJsOptions(spec: BackendSpec): TransformersJsOptions {
@@ -70,7 +72,11 @@ export function parseTransformersJsOptions(spec: BackendSpec): TransformersJsOpt
   if (!DEVICES.includes(device as Device)) {
     throw new InputError(`backend "${spec.name}": "device" must be one of ${DEVICES.join(', ')}, got ${JSON.stringify(o.device)}`);
   }
-  return { dtype, device: device as Device };
+  const threads = o.threads;
+  if (threads !== undefined && (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 0)) {
+    throw new InputError(`backend "${spec.name}": "threads" must be a non-negative integer (0 = runtime default), got ${JSON.stringify(threads)}`);
+  }
+  return { dtype, device: device as Device, ...(threads ? { threads } : {}) };
 }
 
 /** The ONNX file transformers.js loads for a dtype, relative to the model folder. */
@@ -104,6 +110,8 @@ export class TransformersJsBackend implements Backend {
   private maxLength: number | null = null;
   private outputType = '';
   private sessionInfo: Record<string, unknown> = {};
+  /** The intraOpNumThreads handed to ONNX Runtime (null: its default). */
+  private intraOpNumThreads: number | null = null;
 
   constructor(readonly name: string, spec: BackendSpec) {
     this.options = parseTransformersJsOptions(spec);
@@ -136,9 +144,12 @@ export class TransformersJsBackend implements Backend {
     this.batchSize = context.batchSize;
     const loaded: string[] = [];
     try {
+      this.intraOpNumThreads = this.options.threads || context.threads || null;
       this.extractor = (await tf.pipeline('feature-extraction', this.modelDir, {
         dtype: this.options.dtype as 'fp32',
         device: this.options.device,
+        // Handed to ONNX Runtime's InferenceSession.create as they are (transformers.js models/session.js).
+        ...(this.intraOpNumThreads ? { session_options: { intraOpNumThreads: this.intraOpNumThreads } } : {}),
         local_files_only: true,
         progress_callback: (event: { status: string; file?: string }) => {
           if (event.status === 'done' && event.file?.endsWith('.onnx')) loaded.push(event.file);
@@ -213,6 +224,7 @@ export class TransformersJsBackend implements Backend {
       task: 'feature-extraction',
       dtype: this.options.dtype,
       device: this.options.device,
+      intraOpNumThreads: this.intraOpNumThreads ?? (this.options.threads || 'default'),
       pooling: this.pooling?.mode ?? null,
       normalize: this.pooling?.normalize ?? null,
       tokenizer: 'transformers.js pipeline (padding: true, truncation: true)',

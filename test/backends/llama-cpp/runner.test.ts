@@ -45,6 +45,7 @@ describe.skipIf(!nodeLlamaCpp.present || !model.present || !gguf.present)(gguf.t
       expect(env.architecture).toBe('bert');
       expect(env.pooling).toEqual({ llamaCpp: 'mean', model: 'mean', matches: true });
       expect(env.nodeLlamaCpp).toBe('3.21.1');
+      expect(env.threads).toBe(1);
       expect(env.tokenizer).toMatchObject({ texts: 1, disagreeing: 0, diagnosis: null });
       // What llama.cpp's own log said it did with node-llama-cpp's default flash attention.
       expect(env.flashAttention.llamaCpp).toMatch(/^auto -> (enabled|disabled)$/);

@@ -40,11 +40,11 @@ function backend(name: string, options: Record<string, unknown>, modelDir?: stri
   return createBackends([spec(name, options, modelDir)])[0] as SentenceTransformersBackend;
 }
 
-async function open(b: Backend, modelDir = FIXTURE.model, batchSize = 16): Promise<void> {
+async function open(b: Backend, modelDir = FIXTURE.model, batchSize = 16, threads?: number): Promise<void> {
   const availability = await b.availability();
   expect(availability).toEqual({ available: true });
   const ctx = await contexts.get(modelDir);
-  await b.open({ model: ctx.model, tokenizer: ctx.tokenizer, batchSize });
+  await b.open({ model: ctx.model, tokenizer: ctx.tokenizer, batchSize, ...(threads ? { threads } : {}) });
 }
 
 function metricsAgainstGolden(m: Matrix) {
@@ -60,6 +60,8 @@ describe('sentence-transformers options (no Python needed)', () => {
     expect(() => backend('x', { device: 'cuda', dtype: 'float32', attention: 'flash_attention_2' })).toThrow(/float16\/bfloat16/);
     expect(() => backend('x', { device: 'mps', dtype: 'float64' })).toThrow(/MPS has no float64/);
     expect(() => backend('x', { batchSize: 0 })).toThrow(/"batchSize" must be an integer >= 1/);
+    expect(() => backend('x', { threads: 0 })).toThrow(/"threads" must be an integer >= 1/);
+    expect(() => backend('x', { threads: '2' })).toThrow(/"threads" must be an integer >= 1/);
     expect(() => backend('x', { device: 'cuda', dtype: 'float16', attention: 'flash_attention_2' })).not.toThrow();
   });
 
@@ -177,9 +179,10 @@ describe.skipIf(!python.present)(python.title('sentence-transformers on tiny-ber
 
   beforeAll(async () => {
     fp64 = backend('pytorch-fp64', { device: 'cpu', dtype: 'float64' });
-    eager = backend('pytorch-fp32', { device: 'cpu', dtype: 'float32', attention: 'eager' });
+    eager = backend('pytorch-fp32', { device: 'cpu', dtype: 'float32', attention: 'eager', threads: 1 });
     sdpa = backend('pytorch-fp32-sdpa', { device: 'cpu', dtype: 'float32', attention: 'sdpa' });
-    await Promise.all([open(fp64), open(eager), open(sdpa)]);
+    // eager sets its threads; sdpa gets them from the command (a run's share of the cores).
+    await Promise.all([open(fp64), open(eager), open(sdpa, FIXTURE.model, 16, 1)]);
     // Two calls: the Python process stays loaded across embed() calls, rows come back in order.
     const first = await fp64.embed(corpus.texts.slice(0, 100));
     const rest = await fp64.embed(corpus.texts.slice(100));
@@ -251,6 +254,9 @@ describe.skipIf(!python.present)(python.title('sentence-transformers on tiny-ber
     expect(env.attention).toBe('sdpa');
     expect(eager.environment()).toMatchObject({ attention: 'eager', attentionRequested: 'eager', dtype: 'float32', outputDtype: '<f4' });
     expect(sdpa.environment()).toMatchObject({ attention: 'sdpa', attentionRequested: 'sdpa' });
+    // Threads reach torch, from the config (eager) or from the command (sdpa); fp64 kept torch's default.
+    expect(eager.environment()).toMatchObject({ torchThreads: 1, requested: { threads: 1 } });
+    expect(sdpa.environment()).toMatchObject({ torchThreads: 1, requested: { threads: null } });
   });
 
   it('a worker killed mid-embed is a BackendError at once, not a hang; the next embed says the worker is gone', async () => {

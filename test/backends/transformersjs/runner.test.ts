@@ -123,6 +123,16 @@ describe('transformersjs-fp32 (@huggingface/transformers feature-extraction)', (
     expect(env.onnxRuntimeVersion).toBe(ortPkg.version);
     expect(env.sessionHandler).toBe('OnnxruntimeSessionHandler');
     expect(env.outputType).toBe('float32');
+    // One backend in the run: nothing shares the cores, so ONNX Runtime kept its own thread count.
+    expect(report.timing?.threadsPerBackend).toBeUndefined();
+    expect(env.intraOpNumThreads).toBe('default');
+  });
+
+  it('"threads" is ONNX Runtime\'s intraOpNumThreads: a count, checked when the backend is made', () => {
+    const make = (threads: unknown) => createBackends([{ name: 'tj', runtime: 'transformers.js', modelDir: config.model, options: { dtype: 'fp32', threads } }])[0];
+    expect(make(2).environment().intraOpNumThreads).toBe(2);
+    expect(() => make(-1)).toThrow(/backend "tj": "threads" must be a non-negative integer/);
+    expect(() => make('2')).toThrow(/"threads" must be a non-negative integer/);
   });
 
   it('FINDING: dtype fp16 pools raw half-float bits where the runtime has no Float16Array (Node 20)', async () => {
