@@ -71,4 +71,38 @@ describe('sharding', () => {
     writeFileSync(shard3, JSON.stringify({ ...JSON.parse(readFileSync(shard3, 'utf8')), embedding: { promptName: 'query', truncateDim: null } }));
     await expect(mergeShardReports(dirs, { out: join(base, 'bad') })).rejects.toThrow(/^cannot merge: .*shard-3 was run with another embedding than shard 1$/);
   }, 600_000);
+
+  it('a failing backend run in 2 shards and merged says where it starts as the single run does', async () => {
+    const base = tempDir('parity-merge-where-');
+    // cpu-fp16 held to an fp32 tolerance fails from the embeddings on (test/diagnose/run-evidence.test.ts);
+    // the config's reference is the float64 side though not selected. 289 texts in blocks of 256: shard
+    // 1 holds rows 0..255, shard 2 rows 256..288.
+    const run = (out: string, shard?: { index: number; count: number }) =>
+      runParity({ config: 'parity.config.json', backends: ['cpu-fp16'], tolerance: { atol: 1e-5, rtol: 1e-5 }, out: join(base, out), ...(shard ? { shard } : {}) });
+    const single = (await run('single')).report;
+    const where = single.backends[0].whereItStarts!;
+    expect(single.backends[0].status).toBe('fail');
+    expect(where).toMatchObject({ against: 'reference', path: 'embeddings', layer: null });
+    const dirs = [join(base, 'shard-1'), join(base, 'shard-2')];
+    const shards = [(await run('shard-1', { index: 1, count: 2 })).report, (await run('shard-2', { index: 2, count: 2 })).report];
+    expect(shards.map((r) => r.corpus.shard!.rows.length)).toEqual([256, 33]);
+    const merged = (await mergeShardReports(dirs, { out: join(base, 'merged') })).report;
+    const b = merged.backends[0];
+    // The worst texts of the whole corpus, bisected: the merge's, not a shard's.
+    expect(b.whereItStarts).toEqual(where);
+    expect(where.texts.every((id) => single.backends[0].details!.worst.some((w) => w.id === id))).toBe(true);
+    expect(b.diagnosis!.at(-1)).toMatch(/^where it starts: the embeddings, embeddings .* \[bisected against reference on '/);
+    expect(b.diagnosis).toEqual(single.backends[0].diagnosis);
+    expect(comparable(merged)).toEqual(comparable(single));
+
+    // Without the config the shards ran with, merge cannot know the backends' runtime options: it says so.
+    for (const d of dirs) {
+      const file = join(d, 'report.json');
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), config: join(base, 'gone.json') }));
+    }
+    const blind = (await mergeShardReports(dirs, { out: join(base, 'blind') })).report;
+    expect(blind.backends[0].whereItStarts).toBeUndefined();
+    expect(blind.backends[0].metrics).toEqual(single.backends[0].metrics);
+    expect(blind.warnings).toEqual([expect.stringMatching(/^where it starts not looked for: the config the shards ran with, .*gone\.json, is not there/)]);
+  }, 300_000);
 });
