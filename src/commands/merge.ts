@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Matrix } from '../numeric/matrix.js';
 import { pairwiseMaxAbs } from '../compare/pairwise.js';
 import { describeCause, InputError } from '../errors.js';
+import { checkBaselineOutside, readBaseline, withBaseline } from '../baseline/apply.js';
 import { loadConfig, type BackendConfig, type ParityConfig } from '../config/config.js';
 import { attachWhereItStarts, heldSpecs, wantsWhereItStarts } from '../run/where-it-starts.js';
 import { checkGoldenMatchesChoices, checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
@@ -48,6 +49,8 @@ export interface MergeOptions {
   corpus?: string;
   strict?: boolean;
   command?: string[];
+  /** A previous run's report folder or report.json, as `run --baseline`: the report says what changed since, drift limits apply. */
+  baseline?: string;
 }
 
 interface ShardReport {
@@ -120,6 +123,8 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
   checkGoldenMatchesChoices(golden, identity.embedding.promptName === null ? null : { name: identity.embedding.promptName }, identity.embedding.truncateDim);
 
   const outDir = resolve(options.out);
+  const baseline = options.baseline === undefined ? null : readBaseline(options.baseline);
+  if (baseline) checkBaselineOutside(baseline, outDir);
   // The same evaluation as a single run: the tokenizer context of the run's identity (its prompt
   // included), sizes and batching from the record.
   const settings = identity.checks;
@@ -180,8 +185,9 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
     else await attachWhereItStarts(backends, specs, texts, ids, tokenizer, context?.model.config.num_hidden_layers, warnings);
   }
 
-  const { schemaVersion: _v, tool: _t, createdAt: _c, verdict: _verdict, watch: _w, ...firstParts } = first;
-  const report: Report = runReport(
+  // Shard 1's own run time and its diff against a baseline describe shard 1, not the merged run.
+  const { schemaVersion: _v, tool: _t, createdAt: _c, verdict: _verdict, watch: _w, timing: _time, baseline: _b, ...firstParts } = first;
+  const judged: Report = runReport(
     {
       ...firstParts,
       command: options.command ?? [],
@@ -196,6 +202,8 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
     },
     { strict: options.strict },
   );
+  // As `run --baseline`: the diff against the merged vectors, drift limits applied.
+  const report = baseline ? withBaseline(judged, outDir, baseline, { strict: options.strict }) : judged;
   writeReportFiles(report, outDir);
   const reportPath = join(outDir, REPORT_FILES.json);
   return { report, reportPath: displayPath(reportPath) };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeGolden } from '../../src/commands/golden.js';
+import { main } from '../../src/cli.js';
 import { mergeShardReports } from '../../src/commands/merge.js';
 import type { Report } from '../../src/report/report.js';
 import { runParity } from '../../src/run/run.js';
@@ -94,6 +95,23 @@ describe('sharding', () => {
     expect(b.diagnosis!.at(-1)).toMatch(/^where it starts: the embeddings, embeddings .* \[bisected against reference on '/);
     expect(b.diagnosis).toEqual(single.backends[0].diagnosis);
     expect(comparable(merged)).toEqual(comparable(single));
+    // Shard 1's own run time is not the merged run's.
+    expect(shards[0].timing).toBeDefined();
+    expect(merged.timing).toBeUndefined();
+
+    // `parity merge --baseline --history`, as `run` has them: the diff is against the merged vectors,
+    // which are the single run's bit for bit (shards are whole blocks), and the run is recorded.
+    const history = join(base, 'history.jsonl');
+    const out: string[] = [];
+    const code = await main(['merge', ...dirs, '-o', join(base, 'against'), '--baseline', join(base, 'single'), '--history', history], { stdout: (t) => out.push(t), stderr: (t) => out.push(t) });
+    expect(code).toBe(1);
+    const against = JSON.parse(readFileSync(join(base, 'against', 'report.json'), 'utf8')) as Report;
+    const drift = against.baseline!.backends[0];
+    expect(drift).toMatchObject({ name: 'cpu-fp16', in: 'both', statusBefore: 'fail', statusAfter: 'fail' });
+    expect(drift.moves).toEqual({ compared: 289 * single.golden.shape[1], moved: 0, maxMove: 0, maxMoveAt: null });
+    expect(drift.metrics.find((m) => m.key === 'maxAbs')).toEqual({ key: 'maxAbs', before: single.backends[0].metrics!.maxAbs, after: single.backends[0].metrics!.maxAbs, growth: 1 });
+    const lines = readFileSync(history, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.verdict, l.backends.map((b: { name: string; status: string }) => `${b.name} ${b.status}`)])).toEqual([['fail', ['cpu-fp16 fail']]]);
 
     // Without the config the shards ran with, merge cannot know the backends' runtime options: it says so.
     for (const d of dirs) {
