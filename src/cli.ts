@@ -32,6 +32,7 @@ import { writeFileAtomic } from './io/atomic-write.js';
 import { toJsonText } from './io/non-finite-json.js';
 import { join } from 'node:path';
 import { parityVersion } from './versions.js';
+import type { Report } from './report/report.js';
 
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
 
@@ -54,6 +55,16 @@ function nonNegative(flag: string) {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `--baseline` and `--history`, the same for `run` and `merge` (a merged run is recorded as a single one). */
+const BASELINE_OPTION = ['--baseline <dir|report.json>', 'a previous run\'s report folder (or its report.json): say what changed since, backend by backend, and apply the backends\' drift limits'] as const;
+const HISTORY_OPTION = ['--history <file.jsonl>', 'append this run (per backend: metrics and environment) as one line to a JSON Lines file'] as const;
+
+/** What a finished run leaves besides its report folder: the --history line and the GitHub Actions step summary. */
+function recordRun(report: Report, history: string | undefined): void {
+  if (history) appendHistory(history, report);
+  appendStepSummary(report);
+}
 
 interface Io {
   stdout: (s: string) => void;
@@ -116,8 +127,8 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--shard <i/n>', 'embed and compare only shard i of n of the corpus (merge with `parity merge`)')
     .option('--resume', 'continue an interrupted run in the same --out folder from its last finished block')
     .option('--prompt-name <name>', 'prompt from the model\'s config_sentence_transformers.json to prepend to every text ("" for none; default: its default_prompt_name)')
-    .option('--baseline <dir|report.json>', 'a previous run\'s report folder (or its report.json): say what changed since, backend by backend, and apply the backends\' drift limits')
-    .option('--history <file.jsonl>', 'append this run (per backend: metrics and environment) as one line to a JSON Lines file')
+    .option(...BASELINE_OPTION)
+    .option(...HISTORY_OPTION)
     .option('--jobs <n>', 'how many backends work at once (default: the config\'s "jobs", else 2, or 1 on a single core; 1 = one after another)', positiveInteger('--jobs'))
     .action(async (opts) => {
       const progress = createProgress(process.stderr);
@@ -143,8 +154,7 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
         command: ['parity', ...argv],
       });
       progress.end();
-      if (opts.history) appendHistory(opts.history, report);
-      appendStepSummary(report);
+      recordRun(report, opts.history);
       if (opts.json) io.stdout(reportToJson(report));
       else io.stdout(renderTerminal(report, { color: wantsColor(process.stdout) }) + `report: ${reportPath} (and report.html, junit.xml, summary.md beside it)\n`);
       exitCode = EXIT[report.verdict];
@@ -158,8 +168,11 @@ export async function main(argv: string[], io: Io = { stdout: (s) => process.std
     .option('--golden <file>', 'golden .npy (default: the one the shard reports name)')
     .option('--corpus <file>', 'corpus file (default: the one the shard reports name; needed only for corpora above checks.reportRows texts)')
     .option('--strict', 'a backend expected to fail that passes (xpass) fails the run')
+    .option(...BASELINE_OPTION)
+    .option(...HISTORY_OPTION)
     .action(async (dirs: string[], opts) => {
-      const { report, reportPath } = await mergeShardReports(dirs, { out: opts.out, golden: opts.golden, corpus: opts.corpus, strict: Boolean(opts.strict), command: ['parity', ...argv] });
+      const { report, reportPath } = await mergeShardReports(dirs, { out: opts.out, golden: opts.golden, corpus: opts.corpus, strict: Boolean(opts.strict), baseline: opts.baseline, command: ['parity', ...argv] });
+      recordRun(report, opts.history);
       io.stdout(renderTerminal(report, { color: wantsColor(process.stdout) }) + `report: ${reportPath}\n`);
       exitCode = EXIT[report.verdict];
     });

@@ -9,7 +9,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Matrix } from '../numeric/matrix.js';
 import { pairwiseMaxAbs } from '../compare/pairwise.js';
-import { InputError } from '../errors.js';
+import { describeCause, InputError } from '../errors.js';
+import { checkBaselineOutside, readBaseline, withBaseline } from '../baseline/apply.js';
+import { loadConfig, type BackendConfig, type ParityConfig } from '../config/config.js';
+import { attachWhereItStarts, heldSpecs, wantsWhereItStarts } from '../run/where-it-starts.js';
 import { checkGoldenMatchesChoices, checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { displayPath } from '../io/display-path.js';
@@ -46,6 +49,8 @@ export interface MergeOptions {
   corpus?: string;
   strict?: boolean;
   command?: string[];
+  /** A previous run's report folder or report.json, as `run --baseline`: the report says what changed since, drift limits apply. */
+  baseline?: string;
 }
 
 interface ShardReport {
@@ -118,6 +123,8 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
   checkGoldenMatchesChoices(golden, identity.embedding.promptName === null ? null : { name: identity.embedding.promptName }, identity.embedding.truncateDim);
 
   const outDir = resolve(options.out);
+  const baseline = options.baseline === undefined ? null : readBaseline(options.baseline);
+  if (baseline) checkBaselineOutside(baseline, outDir);
   // The same evaluation as a single run: the tokenizer context of the run's identity (its prompt
   // included), sizes and batching from the record.
   const settings = identity.checks;
@@ -170,8 +177,17 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
     return evaluateBackend(evaluation, base, { kind: 'vectors', vectorsFile, batchInvariance }, timing);
   });
 
-  const { schemaVersion: _v, tool: _t, createdAt: _c, verdict: _verdict, watch: _w, ...firstParts } = first;
-  const report: Report = runReport(
+  // Where it starts, as `run` attaches it: the same function, on the merged entries (whose worst rows
+  // are corpus rows, as a single run's), with the backends as the shards' run held them.
+  if (backends.some(wantsWhereItStarts)) {
+    const specs = runSpecs(first, identity);
+    if (typeof specs === 'string') warnings.push(`where it starts not looked for: ${specs}`);
+    else await attachWhereItStarts(backends, specs, texts, ids, tokenizer, context?.model.config.num_hidden_layers, warnings);
+  }
+
+  // Shard 1's own run time and its diff against a baseline describe shard 1, not the merged run.
+  const { schemaVersion: _v, tool: _t, createdAt: _c, verdict: _verdict, watch: _w, timing: _time, baseline: _b, ...firstParts } = first;
+  const judged: Report = runReport(
     {
       ...firstParts,
       command: options.command ?? [],
@@ -186,9 +202,38 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
     },
     { strict: options.strict },
   );
+  // As `run --baseline`: the diff against the merged vectors, drift limits applied.
+  const report = baseline ? withBaseline(judged, outDir, baseline, { strict: options.strict }) : judged;
   writeReportFiles(report, outDir);
   const reportPath = join(outDir, REPORT_FILES.json);
   return { report, reportPath: displayPath(reportPath) };
+}
+
+/**
+ * The configured backends as the shards' run held them (run/where-it-starts.ts, heldSpecs): the
+ * config the shards name, each backend they ran with the tolerance they recorded (an --atol/--rtol
+ * override included) and the run's embedding choices. A report records no runtime options (model
+ * file, device), so they come from that config: when it is gone or no longer describes the shards'
+ * run (another model, a backend renamed or of another runtime), the reason instead.
+ */
+function runSpecs(first: Report, identity: RunIdentity): BackendConfig[] | string {
+  if (!first.config) return 'the shard reports name no config file';
+  const path = resolve(first.config);
+  if (!existsSync(path)) return `the config the shards ran with, ${first.config}, is not there (run \`parity merge\` from the folder the shards ran in)`;
+  let config: ParityConfig;
+  try {
+    config = loadConfig(path);
+  } catch (error) {
+    return `cannot read ${first.config}: ${describeCause(error)}`;
+  }
+  if (identity.modelDir && resolve(config.model) !== identity.modelDir) return `${first.config} now names model ${displayPath(config.model)}, the shards ran ${displayPath(identity.modelDir)}`;
+  const selected: BackendConfig[] = [];
+  for (const b of first.backends) {
+    const spec = config.backends.find((c) => c.name === b.name);
+    if (!spec || spec.runtime !== b.runtime) return `${first.config} has no backend "${b.name}" of runtime ${b.runtime} any more`;
+    selected.push({ ...spec, tolerance: b.tolerance, embedding: identity.embedding });
+  }
+  return heldSpecs(config.backends, selected);
 }
 
 /** The similarity the shards ranked by (all shards share one config and model), as their reports say. */

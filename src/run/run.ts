@@ -29,7 +29,7 @@ import { packageVersions } from '../versions.js';
 import { backendBase } from '../evaluate/backend-report.js';
 import { evaluateBackend, runReport, type EvaluationContext } from '../evaluate/evaluate.js';
 import { diagnosisEvidence } from '../diagnose/evidence.js';
-import { attachWhereItStarts } from './where-it-starts.js';
+import { attachWhereItStarts, heldSpecs } from './where-it-starts.js';
 import { rankingSimilarity } from '../evaluate/checks.js';
 import { textFacts } from '../evaluate/text-facts.js';
 import { ModelContexts } from '../tokenize/model-context.js';
@@ -265,10 +265,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       blocks.abort(error);
       throw error;
     }
-    // The run's float64 side may not have been selected (--backend): look among all configured
-    // backends, the selected ones as this run holds them (a --atol/--rtol override included).
-    const specs = config.backends.map((b) => selected.find((s) => s.name === b.name) ?? b);
-    await attachWhereItStarts(reports, specs, texts, ids, ctx?.tokenizer ?? null, ctx?.model.config.num_hidden_layers, warnings);
+    await attachWhereItStarts(reports, heldSpecs(config.backends, selected), texts, ids, ctx?.tokenizer ?? null, ctx?.model.config.num_hidden_layers, warnings);
     const producedAll = ['golden', ...reports.filter((r) => r.vectors).map((r) => r.name)];
     const pairwiseStarted = performance.now();
     const pairwiseResult = pairwise.result(producedAll);

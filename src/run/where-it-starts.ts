@@ -30,6 +30,19 @@ export function trustedSide(specs: readonly BackendConfig[]): BackendConfig | nu
   return specs.find((s) => s.runtime === 'reference') ?? specs.find((s) => s.runtime === 'sentence-transformers' && s.precision === 'fp64') ?? null;
 }
 
+/** A report entry where it starts is looked for (when its runtime allows): failed, expected or not, with elements beyond tolerance. */
+export function wantsWhereItStarts(r: BackendReport): boolean {
+  return (r.status === 'fail' || r.status === 'xfail') && Boolean(r.details && r.metrics?.mismatches);
+}
+
+/**
+ * The backends as a run holds them: every configured one, since the float64 side may not have been
+ * selected (--backend), and the selected ones as the run selected them (a --atol/--rtol override included).
+ */
+export function heldSpecs(configured: readonly BackendConfig[], selected: readonly BackendConfig[]): BackendConfig[] {
+  return configured.map((b) => selected.find((s) => s.name === b.name) ?? b);
+}
+
 /**
  * Adds `whereItStarts` (and a diagnosis line saying it) to failing backends that can be looked into.
  * Failures to look are warnings, never a change of status.
@@ -45,7 +58,7 @@ export async function attachWhereItStarts(
 ): Promise<void> {
   const trusted = trustedSide(specs);
   if (!trusted || !tokenizer || !Number.isInteger(layers)) return;
-  const failing = reports.filter((r) => (r.status === 'fail' || r.status === 'xfail') && r.name !== trusted.name && r.details && r.metrics?.mismatches);
+  const failing = reports.filter((r) => wantsWhereItStarts(r) && r.name !== trusted.name);
   for (const report of failing.slice(0, WHERE_MAX_BACKENDS)) {
     const spec = specs.find((s) => s.name === report.name);
     if (!spec || !lookable(spec)) continue;

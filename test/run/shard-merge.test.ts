@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeGolden } from '../../src/commands/golden.js';
+import { main } from '../../src/cli.js';
 import { mergeShardReports } from '../../src/commands/merge.js';
 import type { Report } from '../../src/report/report.js';
 import { runParity } from '../../src/run/run.js';
@@ -71,4 +72,55 @@ describe('sharding', () => {
     writeFileSync(shard3, JSON.stringify({ ...JSON.parse(readFileSync(shard3, 'utf8')), embedding: { promptName: 'query', truncateDim: null } }));
     await expect(mergeShardReports(dirs, { out: join(base, 'bad') })).rejects.toThrow(/^cannot merge: .*shard-3 was run with another embedding than shard 1$/);
   }, 600_000);
+
+  it('a failing backend run in 2 shards and merged says where it starts as the single run does', async () => {
+    const base = tempDir('parity-merge-where-');
+    // cpu-fp16 held to an fp32 tolerance fails from the embeddings on (test/diagnose/run-evidence.test.ts);
+    // the config's reference is the float64 side though not selected. 289 texts in blocks of 256: shard
+    // 1 holds rows 0..255, shard 2 rows 256..288.
+    const run = (out: string, shard?: { index: number; count: number }) =>
+      runParity({ config: 'parity.config.json', backends: ['cpu-fp16'], tolerance: { atol: 1e-5, rtol: 1e-5 }, out: join(base, out), ...(shard ? { shard } : {}) });
+    const single = (await run('single')).report;
+    const where = single.backends[0].whereItStarts!;
+    expect(single.backends[0].status).toBe('fail');
+    expect(where).toMatchObject({ against: 'reference', path: 'embeddings', layer: null });
+    const dirs = [join(base, 'shard-1'), join(base, 'shard-2')];
+    const shards = [(await run('shard-1', { index: 1, count: 2 })).report, (await run('shard-2', { index: 2, count: 2 })).report];
+    expect(shards.map((r) => r.corpus.shard!.rows.length)).toEqual([256, 33]);
+    const merged = (await mergeShardReports(dirs, { out: join(base, 'merged') })).report;
+    const b = merged.backends[0];
+    // The worst texts of the whole corpus, bisected: the merge's, not a shard's.
+    expect(b.whereItStarts).toEqual(where);
+    expect(where.texts.every((id) => single.backends[0].details!.worst.some((w) => w.id === id))).toBe(true);
+    expect(b.diagnosis!.at(-1)).toMatch(/^where it starts: the embeddings, embeddings .* \[bisected against reference on '/);
+    expect(b.diagnosis).toEqual(single.backends[0].diagnosis);
+    expect(comparable(merged)).toEqual(comparable(single));
+    // Shard 1's own run time is not the merged run's.
+    expect(shards[0].timing).toBeDefined();
+    expect(merged.timing).toBeUndefined();
+
+    // `parity merge --baseline --history`, as `run` has them: the diff is against the merged vectors,
+    // which are the single run's bit for bit (shards are whole blocks), and the run is recorded.
+    const history = join(base, 'history.jsonl');
+    const out: string[] = [];
+    const code = await main(['merge', ...dirs, '-o', join(base, 'against'), '--baseline', join(base, 'single'), '--history', history], { stdout: (t) => out.push(t), stderr: (t) => out.push(t) });
+    expect(code).toBe(1);
+    const against = JSON.parse(readFileSync(join(base, 'against', 'report.json'), 'utf8')) as Report;
+    const drift = against.baseline!.backends[0];
+    expect(drift).toMatchObject({ name: 'cpu-fp16', in: 'both', statusBefore: 'fail', statusAfter: 'fail' });
+    expect(drift.moves).toEqual({ compared: 289 * single.golden.shape[1], moved: 0, maxMove: 0, maxMoveAt: null });
+    expect(drift.metrics.find((m) => m.key === 'maxAbs')).toEqual({ key: 'maxAbs', before: single.backends[0].metrics!.maxAbs, after: single.backends[0].metrics!.maxAbs, growth: 1 });
+    const lines = readFileSync(history, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.verdict, l.backends.map((b: { name: string; status: string }) => `${b.name} ${b.status}`)])).toEqual([['fail', ['cpu-fp16 fail']]]);
+
+    // Without the config the shards ran with, merge cannot know the backends' runtime options: it says so.
+    for (const d of dirs) {
+      const file = join(d, 'report.json');
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), config: join(base, 'gone.json') }));
+    }
+    const blind = (await mergeShardReports(dirs, { out: join(base, 'blind') })).report;
+    expect(blind.backends[0].whereItStarts).toBeUndefined();
+    expect(blind.backends[0].metrics).toEqual(single.backends[0].metrics);
+    expect(blind.warnings).toEqual([expect.stringMatching(/^where it starts not looked for: the config the shards ran with, .*gone\.json, is not there/)]);
+  }, 300_000);
 });
