@@ -109,6 +109,8 @@ export interface RunTiming {
   jobs?: number;
   /** CPU threads each backend got where its config sets none (lanes.ts threadsPerBackend); absent: each runtime's own default. */
   threadsPerBackend?: number;
+  /** The report whose backend times set the start order, longest first (run/start-order.ts); absent: config order. */
+  longestFirstBy?: string;
 }
 
 export interface Report {

@@ -49,17 +49,24 @@ export function threadsPerBackend(jobs: number, cores = availableParallelism()):
 export class Lanes {
   private running = 0;
   private readonly busyGroups = new Set<string>();
-  private readonly waiting: { group: string; start: () => void }[] = [];
+  /** Tasks not yet started, by priority (lower first), then in the order asked. */
+  private readonly waiting: { group: string; priority: number; start: () => void }[] = [];
 
   constructor(readonly jobs: number) {
     if (!Number.isInteger(jobs) || jobs < 1) throw new RangeError(`jobs must be a positive integer, got ${jobs}`);
   }
 
-  /** Runs `task` when a slot and its group are free; the slot is held until it settles. */
-  run<T>(group: string, task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` when a slot and its group are free; the slot is held until it settles. Of the tasks
+   * waiting, a lower `priority` starts first; equal ones start in the order asked.
+   */
+  run<T>(group: string, task: () => Promise<T>, priority = 0): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.waiting.push({
+      let at = this.waiting.length;
+      while (at > 0 && this.waiting[at - 1].priority > priority) at--;
+      this.waiting.splice(at, 0, {
         group,
+        priority,
         start: () => {
           // Through then(): a task that throws before its first await still releases its slot.
           Promise.resolve()
@@ -76,7 +83,7 @@ export class Lanes {
     });
   }
 
-  /** Starts every waiting task that may start now, oldest first; a task whose group is busy lets later ones pass. */
+  /** Starts every waiting task that may start now, first by priority then oldest; a task whose group is busy lets later ones pass. */
   private dispatch(): void {
     for (let k = 0; k < this.waiting.length && this.running < this.jobs; ) {
       const next = this.waiting[k];

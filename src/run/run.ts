@@ -39,6 +39,7 @@ import type { BackendSession } from './session.js';
 import { batchInvarianceFor } from './batch-invariance.js';
 import { BlockFolds } from './block-folds.js';
 import { defaultJobs, Lanes, threadsPerBackend } from './lanes.js';
+import { previousCosts, startRanks } from './start-order.js';
 import { workerGroup } from './worker-group.js';
 import { shardRows, type Shard } from './shard.js';
 import { corpusSection, goldenSection, identityFromConfig, identityRecord, modelContext, modelSection, watchSection } from './identity.js';
@@ -82,6 +83,8 @@ interface Live {
   session: BackendSession;
   /** What it cannot share with a concurrent task (worker-group.ts). */
   group: string;
+  /** Its tasks' priority on the lanes (0 first): start-order.ts. */
+  rank: number;
   state: BackendState;
   acc: ComparisonAccumulator | null;
   writer: NpyAppendWriter | null;
@@ -159,10 +162,13 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
   const threads = threadsPerBackend(Math.min(jobs, selected.length));
   const pairwise = new PairwiseMaxAbs(['golden', ...selected.map((b) => b.name)]);
   let pairwiseMs = 0;
-  const live: Live[] = selected.map((spec) => {
+  // With more than one job, the backends a previous run found longest start first (start-order.ts).
+  const previousRun = jobs > 1 ? previousCosts(outDir, baseline?.report ?? null) : null;
+  const ranks = startRanks(selected.map((s) => s.name), previousRun?.costs ?? null);
+  const live: Live[] = selected.map((spec, i) => {
     const previous = state.perBackend[spec.name];
     const itemState = previous ?? { status: 'running', environment: {}, openMs: 0, embedMs: 0 };
-    return { spec, session: sessions.session(spec, undefined, threads), group: workerGroup(spec), state: itemState, acc: null, writer: null, compareMs: 0 };
+    return { spec, session: sessions.session(spec, undefined, threads), group: workerGroup(spec), rank: ranks[i], state: itemState, acc: null, writer: null, compareMs: 0 };
   });
   try {
     // Token counts for the checks and expectations; the harness tokenizer of the configured model.
@@ -197,7 +203,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     };
     // An interrupted run's finished rows go to the accumulators and the pairwise matrix before any new block.
     if (resumed) {
-      await Promise.all(live.map((item) => lanes.run(item.group, () => open(item))));
+      await Promise.all(live.map((item) => lanes.run(item.group, () => open(item), item.rank)));
       pairwiseMs += replayFinishedRows(live, state.completedRows, goldenBlock, pairwise, blockTexts);
     }
 
@@ -237,7 +243,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     // One lane per backend: open, every block, then its own report (batch invariance while it is
     // still open, then the shared evaluation), each step a task on `lanes`.
     const lane = async (item: Live): Promise<BackendReport> => {
-      if (!resumed) await lanes.run(item.group, () => open(item));
+      if (!resumed) await lanes.run(item.group, () => open(item), item.rank);
       for (let b = 0; b < blocks.count; b++) {
         await blocks.ready(b);
         const { start, end, gold } = blocks.block(b);
@@ -249,11 +255,11 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
             const got = await embedBlock(item, texts.slice(start, end), corpusRows, gold.dim);
             if (got) keepBlock(item, got, gold, start, end);
             return got;
-          });
+          }, item.rank);
         }
         blocks.arrive(b, item.spec.name, vectors);
       }
-      const report = await lanes.run(item.group, () => finishBackend(item, texts, evaluation, batchSize));
+      const report = await lanes.run(item.group, () => finishBackend(item, texts, evaluation, batchSize), item.rank);
       // Done with it: its worker (and the model it holds) can go while the others still run.
       await item.session.close();
       return report;
@@ -292,7 +298,7 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
     const writeStarted = performance.now();
     writeReportFiles(report, outDir);
     const now = performance.now();
-    report.timing = { pairwiseMs, reportMs: now - writeStarted, totalMs: now - runStarted, jobs, ...(threads ? { threadsPerBackend: threads } : {}) };
+    report.timing = { pairwiseMs, reportMs: now - writeStarted, totalMs: now - runStarted, jobs, ...(threads ? { threadsPerBackend: threads } : {}), ...(previousRun ? { longestFirstBy: previousRun.from } : {}) };
     writeReportJson(report, outDir);
     const reportPath = join(outDir, REPORT_FILES.json);
     clearRunState(outDir);

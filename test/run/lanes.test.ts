@@ -75,6 +75,21 @@ describe('Lanes', () => {
     expect(await after).toBe('still runs');
   });
 
+  it('of the tasks waiting, a lower priority starts first; equal priorities keep the order asked', async () => {
+    const r = recorder();
+    const lanes = new Lanes(1);
+    const done = Promise.all([
+      lanes.run('x', r.task('x', 'x'), 5),
+      lanes.run('late', r.task('late', 'late'), 2),
+      lanes.run('urgent', r.task('urgent', 'urgent'), 0),
+      lanes.run('late2', r.task('late2', 'late2'), 2),
+    ]);
+    while (r.pending.length || r.log.length < 8) await r.releaseOne();
+    await done;
+    // x started at once (a free slot); then by priority, and late before late2 (asked first).
+    expect(r.log.filter((l) => l.startsWith('start'))).toEqual(['start x', 'start urgent', 'start late', 'start late2']);
+  });
+
   it('refuses a jobs count that is not a positive integer', () => {
     expect(() => new Lanes(0)).toThrow(RangeError);
     expect(() => new Lanes(1.5)).toThrow(RangeError);
