@@ -170,7 +170,8 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
     return evaluateBackend(evaluation, base, { kind: 'vectors', vectorsFile, batchInvariance }, timing);
   });
 
-  const { schemaVersion: _v, tool: _t, createdAt: _c, verdict: _verdict, watch: _w, ...firstParts } = first;
+  // Not the first shard's run timing either: merge ran no backend, so a merged report has no time to verdict.
+  const { schemaVersion: _v, tool: _t, createdAt: _c, verdict: _verdict, watch: _w, timing: _time, ...firstParts } = first;
   const report: Report = runReport(
     {
       ...firstParts,
