@@ -36,6 +36,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
+# Its own modules beside it (onnx_scrub, gguf_convert), even where Python leaves the script's folder
+# off sys.path (PYTHONSAFEPATH).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 OPSET = 17
 FILES = {
     "onnx": "onnx/model.onnx",
@@ -85,20 +88,12 @@ def load_model(model_dir: Path):
 
 
 def strip_provenance(path: Path) -> None:
-    """Nothing machine- or time-dependent may stay in the file (re-runs are byte-identical): the
-    dynamo exporter annotates every node with its Python stack trace (site-packages paths)."""
+    """Nothing machine- or time-dependent may stay in the file (re-runs are byte-identical): see onnx_scrub.py."""
     import onnx
+    from onnx_scrub import scrub
 
     m = onnx.load(str(path))
-    del m.metadata_props[:]
-    m.doc_string = ""
-    m.graph.doc_string = ""
-    for node in m.graph.node:
-        del node.metadata_props[:]
-        node.doc_string = ""
-    for value in list(m.graph.value_info) + list(m.graph.input) + list(m.graph.output) + list(m.graph.initializer):
-        del value.metadata_props[:]
-        value.doc_string = ""
+    scrub(m)
     onnx.save(m, str(path))
 
 
@@ -212,7 +207,6 @@ def main() -> int:
     gguf = [t for t in targets if t.startswith("gguf-")]
     converter = None
     if gguf:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
         import gguf_convert
 
         try:

@@ -49,6 +49,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import golden_sentence_transformers as golden_script  # noqa: E402
 
+# The ONNX scrub python/export.py (`parity export`) uses too: one scrub for both.
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import onnx_scrub  # noqa: E402
+
 CORPUS = "fixtures/corpus/default.jsonl"
 HIDDEN = 32
 LAYERS = 2
@@ -307,18 +311,8 @@ def export_onnx(model, inputs: list[str], path: str, pooled: str | None = None, 
 
     m = onnx.load(tmp)
     os.remove(tmp)
-    # Nothing machine- or time-dependent may stay in the file (it is compared byte for byte): the
-    # exporter annotates every node with its Python stack trace (site-packages paths), which is
-    # also most of the file's size.
-    del m.metadata_props[:]
-    m.doc_string = ""
-    m.graph.doc_string = ""
-    for node in m.graph.node:
-        del node.metadata_props[:]
-        node.doc_string = ""
-    for value in list(m.graph.value_info) + list(m.graph.input) + list(m.graph.output) + list(m.graph.initializer):
-        del value.metadata_props[:]
-        value.doc_string = ""
+    # Nothing machine- or time-dependent may stay in the file (it is compared byte for byte).
+    onnx_scrub.scrub(m)
     onnx.save(m, path)
 
 

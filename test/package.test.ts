@@ -57,7 +57,7 @@ describe('the packed tarball in a fresh project', () => {
     const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     const files = info.files.map((f) => f.path);
     expect(info.filename).toMatch(/^embedding-parity-\d+\.\d+\.\d+\.tgz$/);
-    for (const f of ['bin/parity.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/vitest.js', 'dist/vitest.d.ts', 'dist/run/backend-worker.js', 'fixtures/models/tiny-bert/onnx/model.onnx', 'fixtures/corpus/default.jsonl', 'python/st_worker.py', 'python/openvino_runner.py', 'scripts/golden_sentence_transformers.py', 'package.json', 'README.md']) {
+    for (const f of ['bin/parity.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/vitest.js', 'dist/vitest.d.ts', 'dist/run/backend-worker.js', 'fixtures/models/tiny-bert/onnx/model.onnx', 'fixtures/corpus/default.jsonl', 'python/st_worker.py', 'python/openvino_runner.py', 'python/export.py', 'python/onnx_scrub.py', 'scripts/golden_sentence_transformers.py', 'package.json', 'README.md']) {
       expect(files).toContain(f);
     }
     // Nothing of the development tree: no sources, tests, maps, build info or local config.

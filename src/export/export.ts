@@ -29,6 +29,8 @@ import { findPython, missingPythonModules, PYTHON_SETUP_HINT } from '../python/i
 import { embedWithBackend } from '../run/embed-with-backend.js';
 
 const EXPORTER = join(PACKAGE_ROOT, 'python', 'export.py');
+/** The ONNX metadata scrub export.py imports: a change in it changes the files as well as one in export.py. */
+const ONNX_SCRUB = join(PACKAGE_ROOT, 'python', 'onnx_scrub.py');
 const GGUF_CONVERT = join(PACKAGE_ROOT, 'python', 'gguf_convert.py');
 /** Where scripts/setup-gguf-converter.sh puts llama.cpp's converter, with the pin it took. */
 const GGUF_CONVERTER_VERSION = join(PACKAGE_ROOT, 'vendor', 'gguf-converter', 'VERSION.json');
@@ -112,6 +114,7 @@ function exportInputs(dir: string, python: string, targets: string[]): Record<st
     tools: { ...JSON.parse(r.stdout.trim().split('\n').pop()!), node: process.version },
     scripts: {
       'python/export.py': sha256File(EXPORTER),
+      'python/onnx_scrub.py': sha256File(ONNX_SCRUB),
       // bin/write-mha.js and every compiled module it loads, not only the two that write the graph: a
       // change in weights.js or safetensors.js changes model_mha.onnx just as well.
       ...(targets.includes('onnx-mha') && existsSync(mha) ? Object.fromEntries(moduleClosure(join(PACKAGE_ROOT, 'bin', 'write-mha.js')).map((f) => [relative(PACKAGE_ROOT, f), sha256File(f)])) : {}),

@@ -34,7 +34,8 @@ nav{display:flex;flex-wrap:wrap;gap:6px 16px;font-size:13px;padding:8px 0;border
 .diag{display:block;margin:3px 0 0;font-size:13.5px}
 .diag-tag{display:inline-block;font-size:10.5px;font-weight:700;letter-spacing:.04em;text-transform:uppercase;color:#8250df;background:#fbefff;border:1px solid #e6c8f5;border-radius:4px;padding:0 6px;margin-right:4px;vertical-align:1px}
 .hover{border-bottom:1px dotted var(--muted);cursor:help}
-table.impact .sub{white-space:normal}table.impact .sub.nowrap{white-space:nowrap}table.impact td.fails{background:var(--bad-bg)}
+table.impact .sub{white-space:normal}table.impact .sub.time-to-verdict{font-weight:600;margin:4px 0 10px}table.timing{width:auto;min-width:60%}
+.nowrap{white-space:nowrap}table.impact td.fails{background:var(--bad-bg)}
 .sub.sampled{color:var(--warn);font-weight:600}
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:13px}

@@ -1,6 +1,6 @@
 /**
- * summary.md: a GitHub step summary (GitHub-flavoured Markdown). Verdict line, one table row per
- * backend, the diagnoses, a "Does it matter?" table (downstream impact, batch invariance), reasons
+ * summary.md: a GitHub step summary (GitHub-flavoured Markdown). Verdict line, the time to verdict
+ * (when the report has it), one table row per backend, the diagnoses, a "Does it matter?" table (downstream impact, batch invariance), reasons
  * and warnings. No links; every value from the report is escaped for table cells.
  */
 import type { BackendReport, Report } from './report.js';
@@ -8,6 +8,7 @@ import { escapeMarkdown as md } from './escape.js';
 import { compact, fmt, pct, textsCompared } from './format.js';
 import { batchFigure, downstreamFigures, impactBackends, limitSummary, similarityNote, type ImpactFigure } from './impact.js';
 import { statusStyle } from './status.js';
+import { timeToVerdict } from './timing-table.js';
 import { watchTable } from './watch-table.js';
 import { environmentText, growthText, movedCellText, textsText } from './drift.js';
 import type { BaselineDiff, BackendDrift } from '../baseline/diff-types.js';
@@ -44,6 +45,9 @@ export function renderMarkdown(report: Report): string {
     `**${md(verdict.label)}**: ${report.backends.length} backend(s) (${md(countText || 'none')}) against golden ${md(g.path)} ` +
       `(${md(g.shape?.join('×'))} ${md(g.dtype)}${g.backend ? `, from ${md(g.backend)}` : ''}) on ${md(textsCompared(report.corpus))}.`,
   );
+  // One line, to stay compact in a pull-request comment; the phases are in report.html and report.json.
+  const time = timeToVerdict(report);
+  if (time) lines.push('', `${md(time[0].toUpperCase() + time.slice(1))}.`);
   lines.push('');
   lines.push(row(['backend', 'status', 'max abs', 'at (text, dim)', 'mismatches', 'cos Δ max', 'norm drift', 'min passing atol', 'tolerance']));
   lines.push(row(['---', '---', '---:', '---', '---:', '---:', '---:', '---:', '---']));

@@ -101,10 +101,19 @@ export interface BackendTiming {
 export interface RunTiming {
   /** Max |a - b| between every two vector sets. */
   pairwiseMs: number;
-  /** Rendering and writing every report file (report.json is then written again with this figure). */
-  reportMs: number;
-  /** From the start of the run to its report written: the time to verdict. */
-  totalMs: number;
+  /**
+   * From the start of the run to its verdict, before any report file is written: the time to verdict
+   * that report.html and summary.md show ("up to writing the report"), since they are written before
+   * the writing can be timed. Absent in older reports.
+   */
+  verdictMs?: number;
+  /**
+   * Rendering and writing every report file (report.json is then written again with this figure).
+   * Absent only in the report the files are rendered from, and in a report.json cut short before its second write.
+   */
+  reportMs?: number;
+  /** From the start of the run to its report written: the time to verdict. Absent when reportMs is. */
+  totalMs?: number;
   /** How many backends worked at once (run/lanes.ts); absent in older reports (one at a time). */
   jobs?: number;
   /** CPU threads each backend got where its config sets none (lanes.ts threadsPerBackend); absent: each runtime's own default. */

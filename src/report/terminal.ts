@@ -66,9 +66,12 @@ export function renderTerminal(report: Report, { color }: TerminalOptions): stri
   }
   const timing = timingSummary(report);
   if (timing) {
-    const t = new Table({ head: [...TIMING_COLUMNS], style: { head: color ? ['bold'] : [], border: color ? ['gray'] : [] } });
-    for (const r of timing.rows) t.push(r);
-    lines.push(t.toString(), timing.total);
+    if (timing.rows.length) {
+      const t = new Table({ head: [...TIMING_COLUMNS], style: { head: color ? ['bold'] : [], border: color ? ['gray'] : [] } });
+      for (const r of timing.rows) t.push(r);
+      lines.push(t.toString());
+    }
+    lines.push(timing.total);
   }
   for (const b of report.backends) {
     if (b.status === 'pass') continue;

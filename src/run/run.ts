@@ -293,12 +293,14 @@ export async function runParity(options: RunOptions): Promise<RunResult> {
       { strict: options.strict },
     );
     const report = baseline ? withBaseline(judged, outDir, baseline, { strict: options.strict }) : judged;
-    // The report files are written twice: the second report.json adds how long the first writing
-    // took, and the time to verdict up to then.
+    // The time to verdict is known before any file is written, so report.html and summary.md show it
+    // (up to writing them). report.json is written twice: the second adds how long writing every file
+    // took, and the time to verdict with it.
     const writeStarted = performance.now();
+    report.timing = { pairwiseMs, verdictMs: writeStarted - runStarted, jobs, ...(threads ? { threadsPerBackend: threads } : {}), ...(previousRun ? { longestFirstBy: previousRun.from } : {}) };
     writeReportFiles(report, outDir);
     const now = performance.now();
-    report.timing = { pairwiseMs, reportMs: now - writeStarted, totalMs: now - runStarted, jobs, ...(threads ? { threadsPerBackend: threads } : {}), ...(previousRun ? { longestFirstBy: previousRun.from } : {}) };
+    report.timing = { ...report.timing, reportMs: now - writeStarted, totalMs: now - runStarted };
     writeReportJson(report, outDir);
     const reportPath = join(outDir, REPORT_FILES.json);
     clearRunState(outDir);

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { timingSummary } from '../../src/report/timing-table.js';
 import { writeReportFiles } from '../../src/report/write-all.js';
 import { CHROMIUM_PATH, requireChromium } from '../support/installs.js';
 import { pipelineReport, XSS_TEXT } from '../support/report-fixture.js';
@@ -92,6 +93,13 @@ describe('report.html in headless Chromium', () => {
         }
         // Bars carry hover titles naming texts.
         expect(await page.locator('svg[data-chart="cosine"] rect title').count()).toBeGreaterThan(report.corpus.count);
+
+        // Where the time went: the time to verdict line and one row per timed backend, as the terminal has them.
+        const timing = page.locator('#timing');
+        await timing.scrollIntoViewIfNeeded();
+        expect(await timing.isVisible()).toBe(true);
+        expect(await page.locator('p.time-to-verdict').textContent()).toBe(timingSummary(report)!.total);
+        expect(await page.locator('table.timing tbody tr').count()).toBe(report.backends.filter((b) => b.timing).length);
 
         expect(await page.textContent('body')).toContain(XSS_TEXT);
         expect(await page.locator('img').count()).toBe(0);

@@ -10,6 +10,8 @@ import { renderHtml } from '../../src/report/html.js';
 import { reportToJson } from '../../src/report/json.js';
 import { renderJunit } from '../../src/report/junit.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import { seconds } from '../../src/report/format.js';
+import { renderTerminal } from '../../src/report/terminal.js';
 import type { BackendReport, Report } from '../../src/report/report.js';
 import { appendStepSummary, writeReportFiles } from '../../src/report/write-all.js';
 import { pipelineReport, SCRIPT_REASON, syntheticReport, XSS_TEXT } from '../support/report-fixture.js';
@@ -272,6 +274,89 @@ describe('HTML', () => {
     const html = renderHtml(r);
     expect(html.length).toBeLessThan(800_000);
     expect(html).toContain('each bar the worst of');
+  });
+});
+
+describe('where the time went', () => {
+  /** The "Where the time went" section of a report.html, up to the next section. */
+  const timingSection = (html: string) => {
+    const start = html.indexOf('<h2 id="timing">');
+    return start < 0 ? '' : html.slice(start, html.indexOf('<h2 id="provenance">'));
+  };
+  const jobsText = (jobs: number) => `${jobs} ${jobs === 1 ? 'backend' : 'backends'} at a time`;
+
+  it('the run writes report.html and summary.md with its time to verdict up to writing them, and report.json with the writing too', () => {
+    // The files parity run itself wrote (pipelineReport's decorations came after).
+    const run = report.timing!;
+    expect(run.verdictMs).toBeGreaterThan(0);
+    expect(run.reportMs).toBeGreaterThan(0);
+    // Before writing, then writing: the two parts of the whole (floating-point sums aside).
+    expect(run.verdictMs! + run.reportMs!).toBeCloseTo(run.totalMs!, 6);
+    const onDisk = readReport(join(outDir, 'report.json')).timing!;
+    expect(onDisk).toEqual(run);
+    const upTo = `time to verdict ${seconds(run.verdictMs!)} up to writing the report (${jobsText(run.jobs!)}`;
+    const html = readFileSync(join(outDir, 'report.html'), 'utf8');
+    const section = timingSection(html);
+    expect(section).toContain(`<p class="time-to-verdict">${escapeHtml(upTo)}`);
+    expect(section).toContain(escapeHtml(`pairwise ${seconds(run.pairwiseMs)}`));
+    expect(section).not.toContain('report writing'); // not known while the page is written
+    expect(html).toContain('<a href="#timing">Where the time went</a>');
+    // One row per backend the run timed, its cells as the terminal's (timing-table.ts).
+    const timed = report.backends.filter((b) => b.timing);
+    expect(timed.map((b) => b.name)).toEqual(['cpu-fp32', 'cpu-fp16', 'transformersjs-fp32']);
+    const rows = section.split('<tr>').slice(2);
+    expect(rows).toHaveLength(timed.length);
+    timed.forEach((b, i) => {
+      const cells = [...rows[i].matchAll(/<td[^>]*>(?:<span class="backend-name">)?([^<]*)/g)].map((m) => m[1]);
+      expect(cells.slice(0, 3)).toEqual([escapeHtml(b.name), seconds(b.timing!.openMs), seconds(b.timing!.embedMs)]);
+      expect(cells.slice(4)).toEqual([seconds(b.timing!.compareMs!), seconds(b.timing!.downstreamMs!), seconds(b.timing!.batchInvarianceMs!)]);
+    });
+    // summary.md: one line, time to verdict and jobs, no phases.
+    const md = readFileSync(join(outDir, 'summary.md'), 'utf8');
+    const line = md.split('\n').filter((l) => l.includes('ime to verdict'));
+    expect(line).toEqual([`T${upTo.slice(1)}).`]);
+  });
+
+  it('re-rendered from report.json (parity report), the time to verdict includes writing the report, as the terminal shows it', () => {
+    const run = report.timing!;
+    const whole = `time to verdict ${seconds(run.totalMs!)} (${jobsText(run.jobs!)}`;
+    const section = timingSection(renderHtml(report));
+    expect(section).toContain(escapeHtml(whole));
+    expect(section).toContain(escapeHtml(`report writing ${seconds(run.reportMs!)}`));
+    expect(section).not.toContain('up to writing the report');
+    const terminalLine = renderTerminal(report, { color: false }).split('\n').find((l) => l.startsWith('time to verdict'))!;
+    expect(section).toContain(`<p class="time-to-verdict">${escapeHtml(terminalLine)}</p>`);
+    expect(renderMarkdown(report)).toContain(`\nT${whole.slice(1)}).\n`);
+  });
+
+  it('shows no time to verdict for a report without the run\'s timing (older reports, merged shards), and no section when nothing was timed', () => {
+    const r = structuredClone(report);
+    delete r.timing;
+    const dir = temp();
+    writeFileSync(join(dir, 'report.json'), reportToJson(r));
+    const [, htmlPath, , mdPath] = rerenderReport(join(dir, 'report.json'));
+    const html = readFileSync(htmlPath, 'utf8');
+    const md = readFileSync(mdPath, 'utf8');
+    expect(html).not.toContain('time to verdict');
+    expect(md).not.toContain('ime to verdict');
+    // The backends' own phases are still the report's: listed, with no verdict time made up.
+    expect(timingSection(html)).toContain(`<p class="time-to-verdict">time per phase: open `);
+    // An older report.json: backends timed up to embedding only, the run without jobs and verdictMs.
+    const old = structuredClone(report);
+    const { pairwiseMs, reportMs, totalMs } = report.timing!;
+    old.timing = { pairwiseMs, reportMs, totalMs };
+    for (const b of old.backends) if (b.timing) b.timing = { openMs: b.timing.openMs, embedMs: b.timing.embedMs, textsPerSecond: b.timing.textsPerSecond };
+    const oldSection = timingSection(renderHtml(old));
+    expect(oldSection).toContain(`<p class="time-to-verdict">time to verdict ${seconds(totalMs!)}: open `);
+    expect(oldSection).toContain('<td class="num"></td>'); // compare, downstream, batch inv.: not timed then, left blank
+    expect(renderMarkdown(old)).toContain(`\nTime to verdict ${seconds(totalMs!)}.\n`);
+    // Nothing timed at all: no section, no link, no line.
+    const none = syntheticReport();
+    for (const b of none.backends) b.timing = null;
+    const noneHtml = renderHtml(none);
+    expect(noneHtml).not.toContain('id="timing"');
+    expect(noneHtml).not.toContain('href="#timing"');
+    expect(renderMarkdown(none)).not.toContain('ime to verdict');
   });
 });
 

@@ -66,6 +66,12 @@ describe('sharding', () => {
     // Everything but what differs by nature: when and how it was run, how long it took, which
     // processes ran it, and batch invariance, which each shard measured on its own texts (merge keeps the worst).
     expect(comparable(merged)).toEqual(comparable(single));
+    // Merge times no run of its own: its report.html and summary.md make up no time to verdict; the single run's show one.
+    expect(merged.timing).toBeUndefined();
+    for (const file of ['report.html', 'summary.md']) {
+      expect(readFileSync(join(base, 'merged', file), 'utf8')).not.toMatch(/time to verdict/i);
+      expect(readFileSync(join(base, 'single', file), 'utf8')).toMatch(/time to verdict [\d.]+ m?s up to writing the report/i);
+    }
     await expect(mergeShardReports(dirs.slice(0, 3), { out: join(base, 'bad') })).rejects.toThrow(/missing shard 1\/4/);
     // A shard recorded with another prompt belongs to another run.
     const shard3 = join(base, 'shard-3', 'report.json');
