@@ -12,7 +12,7 @@ import { renderJunit } from '../../src/report/junit.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { seconds } from '../../src/report/format.js';
 import { renderTerminal } from '../../src/report/terminal.js';
-import type { BackendReport, Report } from '../../src/report/report.js';
+import type { BackendReport, Report, RunTiming } from '../../src/report/report.js';
 import { appendStepSummary, writeReportFiles } from '../../src/report/write-all.js';
 import { pipelineReport, SCRIPT_REASON, syntheticReport, XSS_TEXT } from '../support/report-fixture.js';
 import { findAll, parseXml } from '../support/xml-check.js';
@@ -283,7 +283,10 @@ describe('where the time went', () => {
     const start = html.indexOf('<h2 id="timing">');
     return start < 0 ? '' : html.slice(start, html.indexOf('<h2 id="provenance">'));
   };
-  const jobsText = (jobs: number) => `${jobs} ${jobs === 1 ? 'backend' : 'backends'} at a time`;
+  const jobsText = (run: RunTiming) => {
+    const each = run.threadsPerBackend ? `, ${run.threadsPerBackend} thread${run.threadsPerBackend === 1 ? '' : 's'} each where the config sets none` : '';
+    return `${run.jobs} ${run.jobs === 1 ? 'backend' : 'backends'} at a time${each}`;
+  };
 
   it('the run writes report.html and summary.md with its time to verdict up to writing them, and report.json with the writing too', () => {
     // The files parity run itself wrote (pipelineReport's decorations came after).
@@ -294,7 +297,7 @@ describe('where the time went', () => {
     expect(run.verdictMs! + run.reportMs!).toBeCloseTo(run.totalMs!, 6);
     const onDisk = readReport(join(outDir, 'report.json')).timing!;
     expect(onDisk).toEqual(run);
-    const upTo = `time to verdict ${seconds(run.verdictMs!)} up to writing the report (${jobsText(run.jobs!)}`;
+    const upTo = `time to verdict ${seconds(run.verdictMs!)} up to writing the report (${jobsText(run)}`;
     const html = readFileSync(join(outDir, 'report.html'), 'utf8');
     const section = timingSection(html);
     expect(section).toContain(`<p class="time-to-verdict">${escapeHtml(upTo)}`);
@@ -319,7 +322,7 @@ describe('where the time went', () => {
 
   it('re-rendered from report.json (parity report), the time to verdict includes writing the report, as the terminal shows it', () => {
     const run = report.timing!;
-    const whole = `time to verdict ${seconds(run.totalMs!)} (${jobsText(run.jobs!)}`;
+    const whole = `time to verdict ${seconds(run.totalMs!)} (${jobsText(run)}`;
     const section = timingSection(renderHtml(report));
     expect(section).toContain(escapeHtml(whole));
     expect(section).toContain(escapeHtml(`report writing ${seconds(run.reportMs!)}`));

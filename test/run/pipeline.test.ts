@@ -65,7 +65,7 @@ describe('parity run on the fixture model', () => {
     const onDisk = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(onDisk.timing).toEqual(run);
     const terminal = renderTerminal(report, { color: false });
-    expect(terminal).toMatch(/time to verdict [\d.]+ m?s \((1 backend at a time|\d+ backends at a time; phases summed over backends)\): open .*, embed .*, compare .*, downstream .*, batch invariance .*, pairwise .*, report writing [\d.]+ m?s/);
+    expect(terminal).toMatch(/time to verdict [\d.]+ m?s \((1 backend at a time|\d+ backends at a time(, \d+ threads? each where the config sets none)?; phases summed over backends)\): open .*, embed .*, compare .*, downstream .*, batch invariance .*, pairwise .*, report writing [\d.]+ m?s/);
     expect(terminal).toContain('batch inv.');
   }, 120_000);
 

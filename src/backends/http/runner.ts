@@ -23,6 +23,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { BackendError, describeCause } from '../../errors.js';
 import { findPython, missingPythonModules, PYTHON_SETUP_HINT, type PythonInterpreter } from '../../python/interpreter.js';
 import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
@@ -53,7 +54,7 @@ export class HttpBackend implements Backend {
   private endpoint: string;
   private readonly spec: BackendSpec;
   private server: ServerProcess | null = null;
-  private served: { argv: string[]; python: PythonInterpreter | null; port: number } | null = null;
+  private served: { argv: string[]; threads: number | null; python: PythonInterpreter | null; port: number } | null = null;
   private serverInfo: Record<string, unknown> | null = null;
   private closer = new AbortController();
   /** Called with each batch's milliseconds (request to parsed reply, retries included): `parity bench`'s latencies. */
@@ -130,7 +131,7 @@ export class HttpBackend implements Backend {
     this.closer = new AbortController();
     this.prompt = activePrompt(context.model);
     this.apiKey = this.options.apiKeyEnv !== undefined ? process.env[this.options.apiKeyEnv] || undefined : undefined;
-    if (this.options.serve) await this.startServer();
+    if (this.options.serve) await this.startServer({ threads: context.threads });
     if (this.options.describeServer) this.serverInfo = await this.describeServer();
     this.opened = true;
   }
@@ -147,7 +148,7 @@ export class HttpBackend implements Backend {
     return { url: this.endpoint, pid: server.pid, exited: server.exited.then(() => server.deathMessage()) };
   }
 
-  private async startServer(options: { port?: number; onOutput?: (chunk: Buffer) => void } = {}): Promise<void> {
+  private async startServer(options: { port?: number; onOutput?: (chunk: Buffer) => void; threads?: number } = {}): Promise<void> {
     await this.server?.stop(); // reopened after a worker restart: never two servers for one backend
     const serve = this.options.serve!;
     const python = this.usesPython() ? this.python() : null;
@@ -160,10 +161,13 @@ export class HttpBackend implements Backend {
       apiModel: this.options.apiModel,
       batchSize: String(this.options.batchSize),
       configDir: this.spec.configDir ?? process.cwd(),
+      threads: String(options.threads ?? availableParallelism()),
     };
     const argv = serve.command.map((a) => fillPlaceholders(a, values));
     const env = Object.fromEntries(Object.entries(serve.env).map(([k, v]) => [k, fillPlaceholders(v, values)]));
-    this.served = { argv, python, port };
+    // serve.env is not recorded (it may hold a token); the threads it was given are, when it asked for them.
+    const usesThreads = [...serve.command, ...Object.values(serve.env)].some((t) => t.includes('{threads}'));
+    this.served = { argv, threads: usesThreads ? Number(values.threads) : null, python, port };
     const base = `http://${LOOPBACK}:${port}`;
     this.endpoint = base + this.options.url;
     this.displayUrl = this.endpoint;
@@ -392,6 +396,7 @@ export class HttpBackend implements Backend {
     const s = this.server;
     return {
       command: this.served?.argv ?? this.options.serve!.command,
+      ...(this.served?.threads ? { threads: this.served.threads } : {}),
       ...(this.served?.python ? { python: this.served.python } : {}),
       ...(this.served ? { port: this.served.port } : {}),
       ...(s ? { pid: s.pid, readyMs: s.readyMs === null ? null : Math.round(s.readyMs) } : {}),

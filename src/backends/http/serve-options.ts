@@ -19,8 +19,11 @@ export const SERVE_KEYS = ['command', 'python', 'venv', 'requires', 'ready', 'en
  *   {apiModel}  the backend's apiModel (the name the server should know the model by)
  *   {batchSize} the backend's batchSize (texts per request: the server's batch can match it)
  *   {configDir} the folder of the config file
+ *   {threads}   the CPU threads the command gives this backend (BackendContext.threads: a run's share
+ *               of the cores when backends work side by side), else the machine's cores — for the
+ *               server's own thread setting (OMP_NUM_THREADS for PyTorch servers, a --threads flag)
  */
-export const PLACEHOLDERS = ['python', 'model', 'host', 'port', 'apiModel', 'batchSize', 'configDir'] as const;
+export const PLACEHOLDERS = ['python', 'model', 'host', 'port', 'apiModel', 'batchSize', 'configDir', 'threads'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 export interface ServeOptions {

@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BackendContext, BackendSpec } from '../../../src/backends/backend.js';
@@ -79,6 +80,25 @@ describe('http backend with serve: a server started for the run', { timeout: 60_
     expect(alive(env.serve.pid)).toBe(true);
     await b.close();
     expect(alive(env.serve.pid)).toBe(false); // close() resolves only once the server has exited
+  });
+
+  it('{threads} is the threads the command gives the backend, else the cores, and the environment records it', async () => {
+    const withThreads = (mode: string) => spec(mode, {}, { command: [process.execPath, FAKE, '{port}', mode, '{threads}'], env: { OMP_NUM_THREADS: '{threads}' } });
+    const given = new HttpBackend(withThreads('ok'));
+    await given.open({ threads: 1 } as BackendContext);
+    const env = given.environment() as { serve: { command: string[]; threads: number } };
+    expect(env.serve.command.at(-1)).toBe('1');
+    expect(env.serve.threads).toBe(1);
+    await given.close();
+    const own = new HttpBackend(withThreads('ok'));
+    await own.open({} as BackendContext);
+    expect((own.environment() as { serve: { threads: number } }).serve.threads).toBe(availableParallelism());
+    await own.close();
+    // A command that does not ask for threads records none.
+    const plain = new HttpBackend(spec('ok'));
+    await plain.open({ threads: 1 } as BackendContext);
+    expect((plain.environment() as { serve: Record<string, unknown> }).serve.threads).toBeUndefined();
+    await plain.close();
   });
 
   it('base64 encoding gives the same float32 vectors', async () => {
