@@ -13,7 +13,7 @@ export const NODE_LLAMA_CPP_INSTALL = `npm i -E node-llama-cpp@${NODE_LLAMA_CPP_
 export interface LlamaCppOptions {
   /** The .gguf file, relative to the model folder (default gguf/model-f32.gguf). */
   modelFile: string;
-  /** CPU threads; 0 = node-llama-cpp's math-core count. */
+  /** CPU threads; 0: the command's share of the cores (BackendContext.threads), else node-llama-cpp's math-core count. */
   threads: number;
   /** Tokens per sequence llama.cpp allocates; null = the GGUF's context_length. */
   contextSize: number | null;

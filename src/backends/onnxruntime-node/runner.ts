@@ -40,7 +40,7 @@ export function parseOrtNodeOptions(spec: BackendSpec): OrtNodeOptions {
   if (typeof modelFile !== 'string') throw new InputError(`backend "${spec.name}": "model" must be a path string`);
   const threads = o.threads;
   if (threads !== undefined && (!Number.isInteger(threads) || (threads as number) < 0)) {
-    throw new InputError(`backend "${spec.name}": "threads" must be a non-negative integer (0 = runtime default)`);
+    throw new InputError(`backend "${spec.name}": "threads" must be a non-negative integer (0: as if unset)`);
   }
   return {
     device,

@@ -19,7 +19,7 @@ export interface OpenVinoOptions {
   modelFile: string;
   /** Default f32, always set explicitly: the plugin's own default is bf16 on CPUs that have it. */
   inferencePrecision: OpenVinoPrecision;
-  /** INFERENCE_NUM_THREADS; undefined or 0: the plugin's default. */
+  /** INFERENCE_NUM_THREADS; undefined or 0: the command's share of the cores (BackendContext.threads), else the plugin's default. */
   threads?: number;
   /** Interpreter: config key `python`, else PARITY_PYTHON, else .venv/bin/python, else python3. */
   python?: string;
@@ -34,7 +34,7 @@ export function parseOpenVinoOptions(spec: BackendSpec): OpenVinoOptions {
   if (typeof modelFile !== 'string' || modelFile.trim() === '') fail('model', 'an ONNX file path relative to the model folder');
   const precision = o.inferencePrecision ?? 'f32';
   if (typeof precision !== 'string' || !(OPENVINO_PRECISIONS as readonly string[]).includes(precision)) fail('inferencePrecision', `one of ${OPENVINO_PRECISIONS.join(', ')}`);
-  if (o.threads !== undefined && (typeof o.threads !== 'number' || !Number.isInteger(o.threads) || o.threads < 0)) fail('threads', 'a non-negative integer (0 = the plugin default)');
+  if (o.threads !== undefined && (typeof o.threads !== 'number' || !Number.isInteger(o.threads) || o.threads < 0)) fail('threads', 'a non-negative integer (0: as if unset)');
   if (o.python !== undefined && (typeof o.python !== 'string' || o.python.trim() === '')) fail('python', 'a Python interpreter (path relative to the config file, absolute, or a command on the PATH)');
   return {
     modelFile: modelFile as string,

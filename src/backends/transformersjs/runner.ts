@@ -74,7 +74,7 @@ export function parseTransformersJsOptions(spec: BackendSpec): TransformersJsOpt
   }
   const threads = o.threads;
   if (threads !== undefined && (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 0)) {
-    throw new InputError(`backend "${spec.name}": "threads" must be a non-negative integer (0 = runtime default), got ${JSON.stringify(threads)}`);
+    throw new InputError(`backend "${spec.name}": "threads" must be a non-negative integer (0: as if unset), got ${JSON.stringify(threads)}`);
   }
   return { dtype, device: device as Device, ...(threads ? { threads } : {}) };
 }
