@@ -4,8 +4,8 @@
  *
  * A group is what cannot be shared between two concurrent requests: one worker process (backends of a
  * runtime that share one, like one Chromium for every WebGPU backend), or one backend. Waiting tasks
- * start in the order they asked (first come, first served), so `jobs: 1` runs exactly one task after
- * another, as the run did before it had lanes.
+ * start by priority (run gives each backend's tasks its start-order.ts rank), then in the order they
+ * asked, so `jobs: 1` runs exactly one task after another.
  *
  * Why a limit at all: on a 2-core machine the backends are CPU-bound; more tasks than cores only share
  * the cores (and thread pools that spin, like ONNX Runtime's and ggml's, waste them). Why more than
@@ -25,11 +25,12 @@ export function defaultJobs(isolation: Isolation): number {
 }
 
 /**
- * Backends start a thread per core themselves (ONNX Runtime, PyTorch, ggml), so two at once already
- * fill the cores; what a second lane buys is the time one backend leaves them idle (imports, server
- * start-up, single-threaded WebAssembly, the harness's own work). Measured on the 2-core AMD EPYC
- * (README, "where a run's time goes"): 2 lanes 12% faster than 1, for 10% more CPU. More lanes only
- * oversubscribe the cores further.
+ * Left to themselves, backends start a thread per core (ONNX Runtime, PyTorch, ggml); with more than
+ * one lane each gets its share instead (threadsPerBackend), so two lanes on two cores run two
+ * one-thread backends, and neither waits on the other's Python import, server start-up or the
+ * harness's own work. Measured on the 2-core AMD EPYC (README, "where a run's time goes"): 2 lanes
+ * with a thread per core in each were 12% faster than 1, for 10% more CPU; with one thread each, 221 s
+ * and 392 s of CPU against 308 s and 455 s for one lane. More lanes only oversubscribe the cores.
  */
 export const DEFAULT_MAX_JOBS = 2;
 
