@@ -77,6 +77,9 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
   for (const s of shards) {
     if (s.shard.count !== count) problems.push(`${s.dir} is shard ${s.shard.index}/${s.shard.count}, others are of ${count}`);
     if (s.report.corpus.sha256 !== first.corpus.sha256) problems.push(`${s.dir} was run on a different corpus (sha256 ${s.report.corpus.sha256.slice(0, 12)}…)`);
+    // Other weights are another model, whatever the rest of the identity says.
+    const files = differingKeys(first.model?.files ?? {}, s.report.model?.files ?? {});
+    if (files.length) problems.push(`${s.dir} was run on other model files (${files.join(', ')}) than shard ${shards[0].shard.index}`);
   }
   const seen = shards.map((s) => s.shard.index);
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.includes(i));
@@ -131,6 +134,14 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
   const context = await modelContext(identity, new ModelContexts()).catch(() => null);
   const tokenizer = context?.tokenizer ?? null;
   const warnings = [...new Set(shards.flatMap((s) => s.report.warnings))];
+  // Shards on machines with other package versions are still one corpus and one model, but the
+  // merged report records shard 1's versions only: say which differ.
+  for (const s of shards.slice(1)) {
+    const packages = differingKeys(first.packages, s.report.packages);
+    if (packages.length) {
+      warnings.push(`${s.dir} ran with other package versions than shard ${shards[0].shard.index}: ${packages.map((p) => `${p} ${first.packages[p] ?? '(none)'} vs ${s.report.packages[p] ?? '(none)'}`).join(', ')}; the report records shard ${shards[0].shard.index}'s`);
+    }
+  }
   const facts = textFacts(tokenizer, texts, ids, first.batching ? identity.batching : null);
   const evaluation: EvaluationContext = {
     outDir,
@@ -241,4 +252,9 @@ function shardSimilarity(backends: readonly BackendReport[], settings: { similar
   const ranked = backends.find((b) => b.downstream?.similarity)?.downstream;
   if (ranked?.similarity) return { name: ranked.similarity, source: ranked.similaritySource ?? 'default' };
   return rankingSimilarity(settings.similarity, null);
+}
+
+/** Keys whose values differ between two records, or that only one has, sorted. */
+function differingKeys(a: Record<string, string>, b: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
 }

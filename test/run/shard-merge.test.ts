@@ -119,6 +119,20 @@ describe('sharding', () => {
     const lines = readFileSync(history, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.verdict, l.backends.map((b: { name: string; status: string }) => `${b.name} ${b.status}`)])).toEqual([['fail', ['cpu-fp16 fail']]]);
 
+    // Shards on other model files are not one run; other package versions are said, not refused.
+    const shard2 = join(dirs[1], 'report.json');
+    const kept = readFileSync(shard2, 'utf8');
+    const tampered = JSON.parse(kept) as Report;
+    const file = Object.keys(tampered.model.files)[0];
+    tampered.model.files[file] = '0'.repeat(64);
+    writeFileSync(shard2, JSON.stringify(tampered));
+    await expect(mergeShardReports(dirs, { out: join(base, 'other-weights') })).rejects.toThrow(new RegExp(`cannot merge: .*shard-2 was run on other model files \\(${file.replace(/[.]/g, '\\.')}\\) than shard 1`));
+    writeFileSync(shard2, JSON.stringify({ ...JSON.parse(kept), packages: { ...tampered.packages, 'onnxruntime-node': '0.0.1' } }));
+    const mixed = (await mergeShardReports(dirs, { out: join(base, 'mixed') })).report;
+    expect(mixed.warnings).toContainEqual(expect.stringMatching(new RegExp(`shard-2 ran with other package versions than shard 1: onnxruntime-node ${tampered.packages['onnxruntime-node']} vs 0\\.0\\.1`)));
+    expect(mixed.backends[0].metrics).toEqual(single.backends[0].metrics);
+    writeFileSync(shard2, kept);
+
     // Without the config the shards ran with, merge cannot know the backends' runtime options: it says so.
     for (const d of dirs) {
       const file = join(d, 'report.json');
