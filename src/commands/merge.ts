@@ -11,6 +11,8 @@ import type { Matrix } from '../numeric/matrix.js';
 import { pairwiseMaxAbs } from '../compare/pairwise.js';
 import { describeCause, InputError } from '../errors.js';
 import { checkBaselineOutside, readBaseline, withBaseline } from '../baseline/apply.js';
+import { changes, runEnvironment } from '../baseline/diff.js';
+import type { EnvironmentChange } from '../baseline/diff-types.js';
 import { loadConfig, type BackendConfig, type ParityConfig } from '../config/config.js';
 import { attachWhereItStarts, heldSpecs, wantsWhereItStarts } from '../run/where-it-starts.js';
 import { checkGoldenMatchesChoices, checkGoldenMatchesCorpus, readGolden } from '../golden/golden.js';
@@ -78,7 +80,7 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
     if (s.shard.count !== count) problems.push(`${s.dir} is shard ${s.shard.index}/${s.shard.count}, others are of ${count}`);
     if (s.report.corpus.sha256 !== first.corpus.sha256) problems.push(`${s.dir} was run on a different corpus (sha256 ${s.report.corpus.sha256.slice(0, 12)}…)`);
     // Other weights are another model, whatever the rest of the identity says.
-    const files = differingKeys(first.model?.files ?? {}, s.report.model?.files ?? {});
+    const files = runChanges(first, s.report, 'model files.').map((c) => c.key);
     if (files.length) problems.push(`${s.dir} was run on other model files (${files.join(', ')}) than shard ${shards[0].shard.index}`);
   }
   const seen = shards.map((s) => s.shard.index);
@@ -137,9 +139,9 @@ export async function mergeShardReports(dirs: readonly string[], options: MergeO
   // Shards on machines with other package versions are still one corpus and one model, but the
   // merged report records shard 1's versions only: say which differ.
   for (const s of shards.slice(1)) {
-    const packages = differingKeys(first.packages, s.report.packages);
+    const packages = runChanges(first, s.report, 'packages.');
     if (packages.length) {
-      warnings.push(`${s.dir} ran with other package versions than shard ${shards[0].shard.index}: ${packages.map((p) => `${p} ${first.packages[p] ?? '(none)'} vs ${s.report.packages[p] ?? '(none)'}`).join(', ')}; the report records shard ${shards[0].shard.index}'s`);
+      warnings.push(`${s.dir} ran with other package versions than shard ${shards[0].shard.index}: ${packages.map((c) => `${c.key} ${c.before ?? '(none)'} vs ${c.after ?? '(none)'}`).join(', ')}; the report records shard ${shards[0].shard.index}'s`);
     }
   }
   const facts = textFacts(tokenizer, texts, ids, first.batching ? identity.batching : null);
@@ -253,8 +255,9 @@ function shardSimilarity(backends: readonly BackendReport[], settings: { similar
   if (ranked?.similarity) return { name: ranked.similarity, source: ranked.similaritySource ?? 'default' };
   return rankingSimilarity(settings.similarity, null);
 }
-
-/** Keys whose values differ between two records, or that only one has, sorted. */
-function differingKeys(a: Record<string, string>, b: Record<string, string>): string[] {
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
+/** What differs between two runs' environments (the baseline diff's runEnvironment) under one prefix, the prefix cut off. */
+function runChanges(a: Report, b: Report, prefix: string): EnvironmentChange[] {
+  return changes(runEnvironment(a), runEnvironment(b))
+    .filter((c) => c.key.startsWith(prefix))
+    .map((c) => ({ ...c, key: c.key.slice(prefix.length) }));
 }
