@@ -24,6 +24,14 @@ export interface BackendContext {
   threads?: number;
 }
 
+/**
+ * The CPU threads a runtime is told to use: the config's `threads` (0 or unset: not chosen), else the
+ * command's share (context.threads); undefined leaves the runtime's own default. One rule for every runtime.
+ */
+export function threadsFor(configured: number | null | undefined, context: BackendContext): number | undefined {
+  return configured || context.threads || undefined;
+}
+
 export interface BackendSpec {
   /** The name in parity.config.json and on the command line (`--backend NAME`). */
   name: string;

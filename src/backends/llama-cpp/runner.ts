@@ -19,7 +19,7 @@ import { finishVector } from '../../embed/pooling.js';
 import { sha256File } from '../../io/hash.js';
 import type { Matrix } from '../../numeric/matrix.js';
 import { describeTokenAgreement, TokenAgreementAccumulator } from '../../tokenize/token-agreement.js';
-import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
+import { threadsFor, type Availability, type Backend, type BackendContext, type BackendFactory, type BackendSpec } from '../backend.js';
 import { NODE_LLAMA_CPP_INSTALL, parseLlamaCppOptions, type LlamaCppOptions } from './options.js';
 
 type NodeLlamaCpp = typeof import('node-llama-cpp');
@@ -129,7 +129,7 @@ export class LlamaCppBackend implements Backend {
       const contextSize = this.options.contextSize ?? this.model.trainContextSize;
       this.contextSize = contextSize;
       // The config's threads, else the command's share of the cores, else node-llama-cpp's default (one per core).
-      this.threads = this.options.threads || context.threads || this.llama.cpuMathCores;
+      this.threads = threadsFor(this.options.threads, context) ?? this.llama.cpuMathCores;
       this.embedding = await this.model.createEmbeddingContext({
         contextSize,
         batchSize: this.options.batchSize ?? contextSize,

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { BackendError, describeCause, InputError } from '../../errors.js';
 import { fromFloat16Bits } from '../../numeric/float16.js';
-import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
+import { threadsFor, type Availability, type BackendContext, type BackendFactory, type BackendSpec } from '../backend.js';
 import { parseGraphOptimizationLevel, type GraphOptimizationLevel } from '../ort-io.js';
 import { OrtSessionBackend, type OrtSessionLike, type OrtTensorLike } from '../ort-session-backend.js';
 import { cudaAvailability } from './cuda.js';
@@ -80,7 +80,7 @@ export class OrtNodeBackend extends OrtSessionBackend<InstanceType<Ort['Tensor']
   protected async createSession(context: BackendContext): Promise<OrtSessionLike<InstanceType<Ort['Tensor']>>> {
     const ort = await this.loadOrt();
     // The config's threads, else the command's share of the cores; 0 or neither: ONNX Runtime's default (one per core).
-    this.intraOpNumThreads = this.options.intraOpNumThreads || context.threads || null;
+    this.intraOpNumThreads = threadsFor(this.options.intraOpNumThreads, context) ?? null;
     try {
       return (await ort.InferenceSession.create(this.modelPath, {
         executionProviders: [this.options.device],

@@ -17,7 +17,7 @@ import { BackendError, describeCause } from '../../errors.js';
 import { displayPath } from '../../io/display-path.js';
 import { sha256File } from '../../io/hash.js';
 import { describePythonSource, findPython, missingPythonModules, PYTHON_SETUP_HINT, type PythonInterpreter } from '../../python/interpreter.js';
-import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
+import { threadsFor, type Availability, type BackendContext, type BackendFactory, type BackendSpec } from '../backend.js';
 import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
 import { modelFeeds } from '../ort-io.js';
 import { checkOutputDims, chooseModelOutput, type ModelOutput } from '../output-choice.js';
@@ -102,7 +102,7 @@ export class OpenVinoBackend extends HiddenStateBackend {
       modelFile: this.modelPath,
       inferencePrecision: this.options.inferencePrecision,
       // The config's threads, else the command's share of the cores, else the plugin's default.
-      threads: this.options.threads ?? context.threads ?? null,
+      threads: threadsFor(this.options.threads, context) ?? null,
     };
     const env = { ...process.env, PYTHONUNBUFFERED: '1' };
     const worker = new PythonWorker(this.python.command, ['-B', stWorkerScript(), JSON.stringify(workerOptions)], env);

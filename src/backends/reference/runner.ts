@@ -15,7 +15,7 @@ import { displayPath } from '../../io/display-path.js';
 import { sha256File } from '../../io/hash.js';
 import { readSafetensors } from '../../model/safetensors.js';
 import { GELU_FORMS, type GeluForm } from '../../numeric/gelu.js';
-import type { Availability, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
+import { threadsFor, type Availability, type BackendContext, type BackendFactory, type BackendSpec } from '../backend.js';
 import { HiddenStateBackend, type HiddenState } from '../hidden-state-backend.js';
 import type { Matrix } from '../../numeric/matrix.js';
 import { BertFloat64, type BertFloat64Options } from './bert-f64.js';
@@ -81,7 +81,7 @@ export class ReferenceBackend extends HiddenStateBackend {
 
   protected async load(context: BackendContext): Promise<void> {
     this.weightsPath = join(context.model.dir, 'model.safetensors');
-    this.maxThreads = this.threads ?? context.threads ?? Math.min(availableParallelism(), DEFAULT_MAX_THREADS);
+    this.maxThreads = threadsFor(this.threads, context) ?? Math.min(availableParallelism(), DEFAULT_MAX_THREADS);
     const options: BertFloat64Options = this.gelu ? { gelu: this.gelu } : {};
     const script = this.maxThreads > 1 ? this.workerScript() : null;
     if (this.maxThreads > 1 && !script) {

@@ -24,7 +24,7 @@ import { packagePath } from '../../package-root.js';
 import { BackendError } from '../../errors.js';
 import { displayPath } from '../../io/display-path.js';
 import { describePythonSource, findPython, missingPythonModules, PYTHON_SETUP_HINT, type PythonInterpreter } from '../../python/interpreter.js';
-import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
+import { threadsFor, type Availability, type Backend, type BackendContext, type BackendFactory, type BackendSpec } from '../backend.js';
 import type { Matrix } from '../../numeric/matrix.js';
 import { parseSentenceTransformersOptions, type SentenceTransformersOptions } from './options.js';
 import { awaitReady, lastTracebackLine, PythonWorker, type FrameVerdict, type WorkerStart } from './python-worker.js';
@@ -151,7 +151,7 @@ export class SentenceTransformersBackend implements Backend {
       dtype: this.options.dtype,
       attention: this.options.attention ?? null,
       batchSize: this.batchSize,
-      threads: this.options.threads ?? context.threads ?? null,
+      threads: threadsFor(this.options.threads, context) ?? null,
       // The run's prompt and truncate_dim, applied by encode() (the registry declares them "runtime").
       embedding: context.model ? { promptName: context.model.prompt?.name ?? null, truncateDim: context.model.truncateDim } : null,
     };

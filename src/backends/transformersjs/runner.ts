@@ -15,7 +15,7 @@ import { BackendError, describeCause, InputError } from '../../errors.js';
 import { displayPath } from '../../io/display-path.js';
 import { sha256File } from '../../io/hash.js';
 import { loadModelInfo, type PoolingConfig, type PoolingMode, type Prompt } from '../../model/model-folder.js';
-import type { Availability, Backend, BackendContext, BackendFactory, BackendSpec } from '../backend.js';
+import { threadsFor, type Availability, type Backend, type BackendContext, type BackendFactory, type BackendSpec } from '../backend.js';
 import type { Matrix } from '../../numeric/matrix.js';
 import { cudaAvailability } from '../onnxruntime-node/cuda.js';
 import { ortNodePackageDir } from '../onnxruntime-node/runner.js';
@@ -144,7 +144,7 @@ export class TransformersJsBackend implements Backend {
     this.batchSize = context.batchSize;
     const loaded: string[] = [];
     try {
-      this.intraOpNumThreads = this.options.threads || context.threads || null;
+      this.intraOpNumThreads = threadsFor(this.options.threads, context) ?? null;
       this.extractor = (await tf.pipeline('feature-extraction', this.modelDir, {
         dtype: this.options.dtype as 'fp32',
         device: this.options.device,
